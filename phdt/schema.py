@@ -54,7 +54,7 @@ SASARAN = pl.Schema({
 })
 ANC_KUNJUNGAN = pl.Schema({
     "id_kehamilan": pl.String, "nik_ibu": pl.String, "nama_ibu": pl.String, "kode_desa": Code,
-    "hpht": pl.Date, "tgl_kunjungan": pl.Date, "usia_kehamilan_minggu": pl.Int8, "pemeriksa": Provider,
+    "hpht": pl.Date, "tgl_kunjungan": pl.Date, "kunjungan_ke": pl.Int8, "usia_kehamilan_minggu": pl.Int8, "pemeriksa": Provider,
     "usg": pl.Boolean, "lila_cm": pl.Float32, "hb_g_dl": pl.Float32, "td_sistolik": pl.Int16,
     "td_diastolik": pl.Int16, "sumber": Source,
 })
