@@ -1,0 +1,63 @@
+"""Tiny hand-built tables whose indicator values are computed by hand in the tests."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from phdt.schema import ANC_KUNJUNGAN, IMUNISASI_DOSIS, LAPORAN, PTM_SKRINING, SASARAN, WILAYAH, conform
+
+DESA_A, DESA_B = "33.03.01.2001", "33.03.01.2002"
+
+
+def wilayah() -> pl.DataFrame:
+    return conform(pl.DataFrame({
+        "kode_kecamatan": ["33.03.01", "33.03.01"], "nama_kecamatan": ["Kemangkon", "Kemangkon"],
+        "kode_desa": [DESA_A, DESA_B], "nama_desa": ["Kedungbenda", "Bokol"], "jenis": ["desa", "desa"],
+        "puskesmas": ["Kemangkon", "Kemangkon"], "lat": [-7.47, -7.48], "lon": [109.33, 109.35],
+    }), WILAYAH)
+
+
+def sasaran(ibu_hamil: int = 12, bayi: int = 12, lahir_hidup: int = 12, usia_produktif: int = 10,
+            hipertensi: int = 4, dm: int = 2) -> pl.DataFrame:
+    groups = {"ibu_hamil": ibu_hamil, "bayi": bayi, "lahir_hidup": lahir_hidup,
+              "usia_produktif": usia_produktif, "hipertensi": hipertensi, "dm": dm}
+    rows = [(2025, desa, group, n, "fixture") for desa in (DESA_A, DESA_B) for group, n in groups.items()]
+    return conform(pl.DataFrame(rows, schema=["tahun", "kode_desa", "kelompok", "jumlah", "metode"], orient="row"),
+                   SASARAN)
+
+
+def visit(pregnancy: str, when: date, nth: int, weeks: int, provider: str = "bidan", usg: bool = False,
+          desa: str = DESA_A) -> dict:
+    return {"id_kehamilan": pregnancy, "nik_ibu": "3303010101900001", "nama_ibu": "Ibu Uji", "kode_desa": desa,
+            "hpht": date(2024, 10, 1), "tgl_kunjungan": when, "kunjungan_ke": nth, "usia_kehamilan_minggu": weeks,
+            "pemeriksa": provider, "usg": usg, "lila_cm": 25.0, "hb_g_dl": 12.0, "td_sistolik": 110,
+            "td_diastolik": 70, "sumber": "demo"}
+
+
+def anc(rows: list[dict]) -> pl.DataFrame:
+    return conform(pl.DataFrame(rows), ANC_KUNJUNGAN)
+
+
+def dose(child: str, antigen: str, when: date, born: date = date(2025, 1, 5), desa: str = DESA_A) -> dict:
+    return {"id_anak": child, "nik_ibu": "3303010101900002", "nama_anak": "Anak Uji", "kode_desa": desa,
+            "jenis_kelamin": "P", "tgl_lahir": born, "antigen": antigen, "tgl_imunisasi": when, "sumber": "demo"}
+
+
+def doses(rows: list[dict]) -> pl.DataFrame:
+    return conform(pl.DataFrame(rows), IMUNISASI_DOSIS)
+
+
+def screening(nik: str, when: date, born: date, ht: bool = False, dm: bool = False, desa: str = DESA_A) -> dict:
+    return {"nik": nik, "nama": "Warga Uji", "kode_desa": desa, "jenis_kelamin": "L", "tgl_lahir": born,
+            "tgl_skrining": when, "td_sistolik": 150 if ht else 120, "td_diastolik": 95 if ht else 80,
+            "gula_darah_mg_dl": 220 if dm else 100, "imt": 24.0, "hipertensi": ht, "dm": dm, "sumber": "demo"}
+
+
+def screenings(rows: list[dict]) -> pl.DataFrame:
+    return conform(pl.DataFrame(rows), PTM_SKRINING)
+
+
+def laporan(months: list[tuple[str, date, date]]) -> pl.DataFrame:
+    return conform(pl.DataFrame(months, schema=["kode_desa", "period", "tgl_diterima"], orient="row"), LAPORAN)
