@@ -61,3 +61,37 @@ def screenings(rows: list[dict]) -> pl.DataFrame:
 
 def laporan(months: list[tuple[str, date, date]]) -> pl.DataFrame:
     return conform(pl.DataFrame(months, schema=["kode_desa", "period", "tgl_diterima"], orient="row"), LAPORAN)
+
+
+def hand_tables() -> dict[str, pl.DataFrame]:
+    """Line lists for 2025 in desa A (desa B has none, and no December report)."""
+    visits = [
+        # P1: K1 murni in Jan; doctor USG in TM1 (Feb); 1-1-2 reached at the 5th visit (Jul); K6 at the 6th (Aug).
+        visit("P1", date(2025, 1, 10), 1, 8), visit("P1", date(2025, 2, 10), 2, 12, "dokter", usg=True),
+        visit("P1", date(2025, 4, 10), 3, 20), visit("P1", date(2025, 6, 10), 4, 29),
+        visit("P1", date(2025, 7, 10), 5, 33, "dokter"), visit("P1", date(2025, 8, 1), 6, 36),
+        # P2: first contact in trimester 2 -> K1 but not K1 murni.
+        visit("P2", date(2025, 2, 3), 1, 16),
+        # P3: first visit missing from the export -> K4 in Jun without a K1.
+        visit("P3", date(2025, 1, 5), 2, 10), visit("P3", date(2025, 3, 5), 3, 18),
+        visit("P3", date(2025, 5, 5), 4, 30), visit("P3", date(2025, 6, 5), 5, 34),
+    ]
+    c1 = [dose("C1", a, date(2025, m, 5)) for a, m in [
+        ("hb0", 1), ("bcg", 2), ("polio1", 2), ("dpt1", 3), ("polio2", 3), ("dpt2", 4), ("polio3", 4),
+        ("dpt3", 5), ("polio4", 5), ("mr1", 10)]]
+    c2 = [dose("C2", "hb0", date(2025, 1, 5)), dose("C2", "dpt1", date(2025, 3, 10)),
+          dose("C2", "dpt1", date(2025, 3, 20))]  # a re-entered dose counts once
+    people = [
+        screening("N1", date(2025, 3, 1), date(1980, 1, 1)), screening("N1", date(2025, 5, 1), date(1980, 1, 1)),
+        screening("N2", date(2025, 4, 1), date(1950, 1, 1), ht=True),
+        screening("N2", date(2025, 6, 1), date(1950, 1, 1), ht=True),
+        screening("N3", date(2025, 4, 1), date(2015, 1, 1)),
+        screening("N4", date(2025, 2, 1), date(1990, 1, 1), dm=True),
+        screening("N5", date(2025, 12, 15), date(1985, 1, 1)),
+    ]
+    reports = [(d, date(2025, m, 1), date(2025, m, 28)) for d in (DESA_A, DESA_B) for m in range(1, 13)
+               if not (d == DESA_B and m == 12)]
+    return {"anc_kunjungan": anc(visits), "imunisasi_dosis": doses(c1 + c2),
+            "ptm_skrining": screenings(people), "sasaran": sasaran(), "laporan": laporan(reports)}
+
+

@@ -16,35 +16,7 @@ from tests.fixtures import DESA_A, DESA_B
 
 @pytest.fixture(scope="module")
 def monthly() -> pl.DataFrame:
-    visits = [
-        # P1: K1 murni in Jan; doctor USG in TM1 (Feb); 1-1-2 reached at the 5th visit (Jul); K6 at the 6th (Aug).
-        fx.visit("P1", date(2025, 1, 10), 1, 8), fx.visit("P1", date(2025, 2, 10), 2, 12, "dokter", usg=True),
-        fx.visit("P1", date(2025, 4, 10), 3, 20), fx.visit("P1", date(2025, 6, 10), 4, 29),
-        fx.visit("P1", date(2025, 7, 10), 5, 33, "dokter"), fx.visit("P1", date(2025, 8, 1), 6, 36),
-        # P2: first contact in trimester 2 -> K1 but not K1 murni.
-        fx.visit("P2", date(2025, 2, 3), 1, 16),
-        # P3: first visit missing from the export -> K4 in Jun without a K1.
-        fx.visit("P3", date(2025, 1, 5), 2, 10), fx.visit("P3", date(2025, 3, 5), 3, 18),
-        fx.visit("P3", date(2025, 5, 5), 4, 30), fx.visit("P3", date(2025, 6, 5), 5, 34),
-    ]
-    c1 = [fx.dose("C1", a, date(2025, m, 5)) for a, m in [
-        ("hb0", 1), ("bcg", 2), ("polio1", 2), ("dpt1", 3), ("polio2", 3), ("dpt2", 4), ("polio3", 4),
-        ("dpt3", 5), ("polio4", 5), ("mr1", 10)]]
-    c2 = [fx.dose("C2", "hb0", date(2025, 1, 5)), fx.dose("C2", "dpt1", date(2025, 3, 10)),
-          fx.dose("C2", "dpt1", date(2025, 3, 20))]  # a re-entered dose counts once
-    people = [
-        fx.screening("N1", date(2025, 3, 1), date(1980, 1, 1)), fx.screening("N1", date(2025, 5, 1), date(1980, 1, 1)),
-        fx.screening("N2", date(2025, 4, 1), date(1950, 1, 1), ht=True),
-        fx.screening("N2", date(2025, 6, 1), date(1950, 1, 1), ht=True),
-        fx.screening("N3", date(2025, 4, 1), date(2015, 1, 1)),
-        fx.screening("N4", date(2025, 2, 1), date(1990, 1, 1), dm=True),
-        fx.screening("N5", date(2025, 12, 15), date(1985, 1, 1)),
-    ]
-    reports = [(d, date(2025, m, 1), date(2025, m, 28)) for d in (DESA_A, DESA_B) for m in range(1, 13)
-               if not (d == DESA_B and m == 12)]
-    tables = {"anc_kunjungan": fx.anc(visits), "imunisasi_dosis": fx.doses(c1 + c2),
-              "ptm_skrining": fx.screenings(people), "sasaran": fx.sasaran(), "laporan": fx.laporan(reports)}
-    return monthly_indicators(tables, fx.wilayah())
+    return monthly_indicators(fx.hand_tables(), fx.wilayah())
 
 
 def value(monthly: pl.DataFrame, slug: str, month: int, desa: str = DESA_A, column: str = "numerator_cum"):

@@ -1,0 +1,29 @@
+"""Entry point: page config, shared filters, navigation, frame (badge, notices, footer)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components import data, layout, state
+from components.i18n import t
+from components.maps import ensure_leaflet
+
+st.set_page_config(page_title="PHDT Purbalingga", page_icon="📊", layout="wide")
+ensure_leaflet()
+periods, kecamatan = data.period_codes(), set(data.kecamatan_names())
+state.init(periods, kecamatan)
+layout.style()
+layout.sidebar()
+
+pages = {
+    t("nav_section_overview"): [
+        st.Page("pages/ringkasan_page.py", title=t("page_ringkasan"), url_path="ringkasan", default=True),
+        st.Page("pages/peta_page.py", title=t("page_peta"), url_path="peta"),
+    ],
+}
+navigation = st.navigation(pages)
+layout.synthetic_badge()
+layout.notices()
+navigation.run()
+state.sync_url(periods, kecamatan)
+layout.footer()

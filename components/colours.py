@@ -1,0 +1,15 @@
+"""The colour of each status class, shared by maps, tables, charts and legends."""
+
+from __future__ import annotations
+
+from phdt.indicators import Colour
+
+FILL = {
+    Colour.GREEN: "#1a9850",
+    Colour.YELLOW: "#f5c400",
+    Colour.RED: "#d73027",
+    Colour.FLAG: "#7b3294",
+    Colour.NO_DATA: "#bdbdbd",
+}
+TARGET_LINE = "#444444"
+VALUE_LINE = "#1f5fa8"

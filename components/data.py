@@ -1,0 +1,65 @@
+"""Cached access to the dataset, summaries and boundaries.
+
+Base frames are loaded once per process (``cache_resource``: no copy on a hit); derived results are
+cached by small keys that include the dataset version, never by DataFrame arguments (Streamlit
+hashes only a sample of a large frame).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import streamlit as st
+
+from geo import boundaries
+from phdt import dataset as ds
+from phdt import metrics
+from phdt.config import settings
+from phdt.indicators import INDICATORS
+
+
+@st.cache_resource(show_spinner="Memuat data… / Loading data…")
+def dataset() -> ds.Dataset:
+    return ds.load()
+
+
+def period_codes() -> list[str]:
+    return [p.strftime("%Y-%m") for p in dataset().periods]
+
+
+def kecamatan_names() -> dict[str, str]:
+    w = dataset().wilayah.select(pl.col("kode_kecamatan").cast(pl.String), "nama_kecamatan").unique().sort("kode_kecamatan")
+    return dict(w.iter_rows())
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def units(slug: str, period: date, level: str, version: str) -> pl.DataFrame:
+    data = dataset()
+    return metrics.summarise(data.monthly, data.wilayah, INDICATORS[slug], period, level)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def trend(slug: str, level: str, code: str | None, version: str) -> pl.DataFrame:
+    data = dataset()
+    return metrics.trend(data.monthly, data.wilayah, INDICATORS[slug], level, code)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def desa_index(version: str) -> pl.DataFrame:
+    """Desa code -> name, kecamatan and puskesmas, for tables."""
+    return dataset().wilayah.select(
+        pl.col("kode_desa").cast(pl.String).alias("kode"), "nama_kecamatan", pl.col("puskesmas").cast(pl.String)
+    )
+
+
+@st.cache_resource(show_spinner=False)
+def boundary_layer(level: str) -> boundaries.BoundaryLayer | str | None:
+    """The simplified boundary layer, None without boundary files, or the error message of a bad file."""
+    w = dataset().wilayah
+    column = "kode_kecamatan" if level == "kecamatan" else "kode_desa"
+    expected = set(w[column].cast(pl.String).unique().to_list())
+    try:
+        return boundaries.load_layer(level, expected, settings())
+    except boundaries.BoundaryError as exc:
+        return str(exc)

@@ -1,0 +1,64 @@
+"""Page frame shared by every page: sidebar filters, synthetic-data badge, notices, footer."""
+
+from __future__ import annotations
+
+import html
+
+import streamlit as st
+
+from components import data, state
+from components.i18n import LANGUAGES, lang, period_label, t
+from geo.boundaries import ATTRIBUTION
+from phdt.indicators import INDICATORS, Programme, by_programme
+from phdt.metrics import parse_period
+
+
+def sidebar() -> None:
+    """Filters shared by all pages; their keys are the URL parameter names."""
+    periods = data.period_codes()
+    kecamatan = data.kecamatan_names()
+    with st.sidebar:
+        st.radio(t("language"), list(LANGUAGES), format_func=LANGUAGES.__getitem__, key="bahasa", horizontal=True)
+        st.selectbox(t("period"), periods[::-1], format_func=lambda p: period_label(parse_period(p)), key="periode")
+        st.selectbox(t("programme"), [p.value for p in Programme], format_func=lambda p: t(f"programme_{p}"),
+                     key="program", on_change=state.on_programme_change)
+        options = [ind.slug for ind in by_programme(Programme(st.session_state["program"]))]
+        st.selectbox(t("indicator"), options, format_func=lambda s: INDICATORS[s].label(lang()), key="indikator")
+        st.selectbox(t("kecamatan"), ["", *kecamatan], key="kecamatan",
+                     format_func=lambda code: kecamatan.get(code, t("all_kecamatan")))
+
+
+def synthetic_badge() -> None:
+    if data.dataset().synthetic:
+        st.markdown(
+            f'<div class="phdt-badge" data-testid="synthetic-badge"><strong>{html.escape(t("synthetic_badge"))}</strong>'
+            f' · {html.escape(t("synthetic_note"))}</div>',
+            unsafe_allow_html=True,
+        )
+
+
+def notices() -> None:
+    for notice in state.pop_notices():
+        st.warning(notice, icon="⚠️")
+
+
+def footer() -> None:
+    version = data.dataset().version
+    st.divider()
+    st.caption(
+        f"{t('footer_boundaries')}: {ATTRIBUTION} {t('footer_codes')} {t('footer_puskesmas')} "
+        f"{t('footer_data_version', version=version)}"
+    )
+
+
+CSS = """
+<style>
+.phdt-badge {background:#fff3cd;border:1px solid #d39e00;color:#5c4400;padding:.35rem .75rem;border-radius:.4rem;
+  font-size:.85rem;margin-bottom:.5rem}
+.phdt-badge strong {background:#d39e00;color:#fff;padding:0 .4rem;border-radius:.25rem;margin-right:.25rem}
+</style>
+"""
+
+
+def style() -> None:
+    st.markdown(CSS, unsafe_allow_html=True)

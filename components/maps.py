@@ -1,0 +1,189 @@
+"""Folium map builders that work offline.
+
+Leaflet is served by Streamlit's static serving from ``static/vendor/leaflet``, copied at start
+from the ``XStatic-Leaflet`` package; folium's other CDN assets (jQuery, Bootstrap, Font Awesome)
+are dropped, and the legend is plain HTML in a Leaflet control (a branca colormap would pull d3
+from a CDN). Every string that reaches HTML is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import shutil
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import polars as pl
+from branca.element import MacroElement
+from jinja2 import Template
+
+from components.colours import FILL
+from components.i18n import number, percent, t
+from phdt.config import ROOT
+from phdt.indicators import Colour, Direction, Indicator
+
+LEAFLET_DIR = ROOT / "static" / "vendor" / "leaflet"
+LEAFLET_URL = "/app/static/vendor/leaflet"
+MAP_HEIGHT = 560
+
+
+def ensure_leaflet() -> Path:
+    """Copy Leaflet from the installed XStatic-Leaflet package into the static folder once."""
+    if not (LEAFLET_DIR / "leaflet.js").exists():
+        import xstatic.pkg.leaflet as xleaflet
+
+        LEAFLET_DIR.parent.mkdir(parents=True, exist_ok=True)
+        tmp = LEAFLET_DIR.with_name("leaflet.tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.copytree(xleaflet.BASE_DIR, tmp)
+        shutil.rmtree(LEAFLET_DIR, ignore_errors=True)
+        tmp.rename(LEAFLET_DIR)
+    return LEAFLET_DIR
+
+
+def base_map() -> folium.Map:
+    m = folium.Map(tiles=None, prefer_canvas=True, control_scale=True, zoom_snap=0.25)
+    m.default_js = [("leaflet", f"{LEAFLET_URL}/leaflet.js")]
+    m.default_css = [("leaflet_css", f"{LEAFLET_URL}/leaflet.css")]
+    return m
+
+
+class Legend(MacroElement):
+    """A Leaflet control holding pre-escaped legend HTML."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var legend_{{ this.get_name() }} = L.control({position: "bottomright"});
+        legend_{{ this.get_name() }}.onAdd = function () {
+            var div = L.DomUtil.create("div", "phdt-legend");
+            div.innerHTML = {{ this.html|tojson }};
+            return div;
+        };
+        legend_{{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, legend_html: str):
+        super().__init__()
+        self._name = "Legend"
+        self.html = legend_html
+
+
+def legend_entries(indicator: Indicator, month: int) -> list[tuple[Colour, str]]:
+    """Colour classes with their labels, thresholds taken from the registry rule."""
+    expected = indicator.expected(month)
+    if indicator.direction is Direction.HIGHER:
+        low = indicator.colour_rule.yellow_ratio * expected
+        bands = [(Colour.GREEN, t("legend_green", expected=percent(expected))),
+                 (Colour.YELLOW, t("legend_yellow", low=percent(low), expected=percent(expected))),
+                 (Colour.RED, t("legend_red", low=percent(low)))]
+    else:
+        high = indicator.colour_rule.red_multiple * expected
+        bands = [(Colour.GREEN, t("legend_green_lower", expected=percent(expected))),
+                 (Colour.YELLOW, t("legend_yellow_lower", expected=percent(expected), high=percent(high))),
+                 (Colour.RED, t("legend_red_lower", high=percent(high)))]
+    return [*bands, (Colour.FLAG, t("legend_flag")), (Colour.NO_DATA, t("legend_no_data"))]
+
+
+def legend_html(title: str, entries: list[tuple[Colour, str]], source: str, with_puskesmas: bool) -> str:
+    rows = "".join(
+        f'<div class="phdt-legend-row" data-colour="{colour.value}"><span style="background:{FILL[colour]}"></span>'
+        f"{html.escape(label)}</div>"
+        for colour, label in entries
+    )
+    if with_puskesmas:
+        rows += f'<div class="phdt-legend-row"><span class="phdt-pkm-swatch">+</span>{html.escape(t("legend_puskesmas"))}</div>'
+    return (
+        '<div style="background:rgba(255,255,255,.93);padding:8px 10px;border-radius:6px;font:12px/1.4 sans-serif;'
+        'box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:260px">'
+        f"<strong>{html.escape(title)}</strong>{rows}"
+        f'<div style="margin-top:4px;color:#555">{html.escape(t("legend_source", source=source))}</div></div>'
+        "<style>.phdt-legend-row{display:flex;align-items:center;gap:6px;margin-top:3px}"
+        ".phdt-legend-row span{display:inline-block;width:14px;height:14px;border:1px solid #666;flex:none}"
+        ".phdt-pkm-swatch{background:#0b3d91;color:#fff;text-align:center;line-height:12px;font-weight:bold}</style>"
+    )
+
+
+def feature_properties(summary: pl.DataFrame) -> dict[str, dict[str, str]]:
+    """Tooltip-ready, escaped properties per unit code."""
+    return {
+        row["kode"]: {
+            "kode": html.escape(row["kode"]),
+            "nama": html.escape(str(row["nama"])),
+            "colour": row["colour"],
+            "capaian": percent(row["value"]) if row["has_data"] else t("legend_no_data"),
+            "pembilang": number(row["numerator"] or 0),
+            "sasaran": number(row["denominator"] or 0),
+            "kesenjangan": number(row["gap"] or 0),
+        }
+        for row in summary.iter_rows(named=True)
+    }
+
+
+def _tooltip() -> folium.GeoJsonTooltip:
+    return folium.GeoJsonTooltip(
+        fields=["nama", "capaian", "pembilang", "sasaran", "kesenjangan"],
+        aliases=["", t("tooltip_value"), t("tooltip_numerator"), t("tooltip_denominator"), t("tooltip_gap")],
+        sticky=True,
+    )
+
+
+def _style(feature: dict) -> dict:
+    colour = FILL[Colour(feature["properties"].get("colour", Colour.NO_DATA.value))]
+    return {"fillColor": colour, "fillOpacity": 0.8, "color": "#ffffff", "weight": 1}
+
+
+def choropleth_layer(layer: gpd.GeoDataFrame, summary: pl.DataFrame, name: str) -> folium.GeoJson:
+    props = feature_properties(summary)
+    missing = {"colour": Colour.NO_DATA.value, "capaian": t("legend_no_data"), "pembilang": "–", "sasaran": "–",
+               "kesenjangan": "–"}
+    features = []
+    for code, nama, geometry in zip(layer["kode"], layer["nama"], layer.geometry, strict=True):
+        properties = props.get(code, {"kode": html.escape(code), "nama": html.escape(str(nama)), **missing})
+        features.append({"type": "Feature", "properties": properties, "geometry": geometry.__geo_interface__})
+    return folium.GeoJson(
+        {"type": "FeatureCollection", "features": features}, name=name, style_function=_style,
+        highlight_function=lambda _: {"weight": 3, "color": "#222222"}, tooltip=_tooltip(),
+    )
+
+
+def point_layer(points: gpd.GeoDataFrame, summary: pl.DataFrame, name: str) -> folium.FeatureGroup:
+    """Fallback without boundaries: one circle per unit at its centre point."""
+    props = feature_properties(summary)
+    group = folium.FeatureGroup(name=name)
+    for code, geometry in zip(points["kode"], points.geometry, strict=True):
+        p = props.get(code)
+        if p is None:
+            continue
+        tooltip = f"<b>{p['nama']}</b><br>{html.escape(t('tooltip_value'))}: {p['capaian']}"
+        folium.CircleMarker(
+            [geometry.y, geometry.x], radius=7, color="#333333", weight=1, fill=True,
+            fill_color=FILL[Colour(p["colour"])], fill_opacity=0.9, tooltip=tooltip,
+        ).add_to(group)
+    return group
+
+
+def outline_layer(layer: gpd.GeoDataFrame, weight: float = 2.0, colour: str = "#333333") -> folium.GeoJson:
+    """Boundaries without fill, as context (kecamatan lines over desa) or as the selection."""
+    return folium.GeoJson(
+        layer[["kode", "geometry"]].__geo_interface__,
+        style_function=lambda _: {"fill": False, "color": colour, "weight": weight}, interactive=False,
+    )
+
+
+def puskesmas_layer(puskesmas: pl.DataFrame) -> folium.FeatureGroup:
+    group = folium.FeatureGroup(name=t("legend_puskesmas"))
+    icon_html = ('<div style="width:14px;height:14px;background:#0b3d91;color:#fff;border:1px solid #fff;'
+                 'font:bold 12px/12px sans-serif;text-align:center">+</div>')
+    for row in puskesmas.iter_rows(named=True):
+        folium.Marker(
+            [row["lat"], row["lon"]], icon=folium.DivIcon(html=icon_html, icon_size=(14, 14), icon_anchor=(7, 7)),
+            tooltip=html.escape(f"Puskesmas {row['nama']}"),
+        ).add_to(group)
+    return group
+
+
+def bounds_of(gdf: gpd.GeoDataFrame) -> list[list[float]]:
+    minx, miny, maxx, maxy = gdf.total_bounds
+    return [[miny, minx], [maxy, maxx]]

@@ -1,0 +1,78 @@
+"""URL state: the one place that knows every query parameter, its default and its validation.
+
+A link such as ``?indikator=anc_k6&kecamatan=33.03.08&periode=2025-09`` opens the same view for
+anyone; an invalid value falls back to the default with a visible notice, never a traceback.
+Values live in ``st.session_state`` under the parameter name (the sidebar widgets use the same
+keys) and are written back to the URL after every run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import streamlit as st
+
+from components.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from phdt.indicators import DEFAULT_INDICATOR, INDICATORS, Programme
+
+NOTICES = "_notices"
+MAP_LEVELS = ("kecamatan", "desa")
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    default: Callable[[], str]
+    valid: Callable[[str], bool]
+    always_in_url: bool = False  # the data changes monthly: a shared link must pin what it showed
+
+
+def params(periods: list[str], kecamatan_codes: set[str]) -> tuple[Param, ...]:
+    """The query parameters, in the order they are read (language first, for the notices)."""
+    return (
+        Param("bahasa", lambda: DEFAULT_LANGUAGE, lambda v: v in LANGUAGES),
+        Param("indikator", lambda: DEFAULT_INDICATOR, lambda v: v in INDICATORS, always_in_url=True),
+        Param("periode", lambda: periods[-1], lambda v: v in periods, always_in_url=True),
+        Param("kecamatan", lambda: "", lambda v: v == "" or v in kecamatan_codes),
+        Param("tingkat", lambda: MAP_LEVELS[0], lambda v: v in MAP_LEVELS),
+    )
+
+
+def init(periods: list[str], kecamatan_codes: set[str]) -> None:
+    """On a session's first run, take each value from the URL, or fall back with a notice."""
+    notices = st.session_state.setdefault(NOTICES, [])
+    for param in params(periods, kecamatan_codes):
+        if param.name in st.session_state:
+            continue
+        raw = st.query_params.get(param.name)
+        if raw is not None and param.valid(raw):
+            st.session_state[param.name] = raw
+            continue
+        st.session_state[param.name] = param.default()
+        if raw is not None:
+            notices.append(t("invalid_param", name=param.name, value=raw, fallback=param.default() or "—"))
+    st.session_state.setdefault("program", INDICATORS[st.session_state["indikator"]].programme.value)
+
+
+def sync_url(periods: list[str], kecamatan_codes: set[str]) -> None:
+    """Write the current values to the URL, leaving out empty ones and optional defaults."""
+    for param in params(periods, kecamatan_codes):
+        value = st.session_state.get(param.name, "")
+        if value and (param.always_in_url or value != param.default()):
+            st.query_params[param.name] = value
+        elif param.name in st.query_params:
+            del st.query_params[param.name]
+
+
+def on_programme_change() -> None:
+    """Keep the indicator inside the chosen programme (its headline indicator)."""
+    from phdt.indicators import headline
+
+    st.session_state["indikator"] = headline(Programme(st.session_state["program"])).slug
+
+
+def pop_notices() -> list[str]:
+    notices = st.session_state.get(NOTICES, [])
+    st.session_state[NOTICES] = []
+    return notices

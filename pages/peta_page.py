@@ -1,0 +1,45 @@
+"""Peta: choropleth of the chosen indicator by kecamatan or desa; a click selects a kecamatan."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+from streamlit_folium import st_folium
+
+from components import data, peta, tables
+from components.i18n import lang, period_label, t
+from components.state import MAP_LEVELS
+from phdt.indicators import INDICATORS
+from phdt.metrics import parse_period
+
+period = parse_period(st.session_state["periode"])
+indicator = INDICATORS[st.session_state["indikator"]]
+kecamatan = st.session_state["kecamatan"]
+version = data.dataset().version
+
+st.title(t("peta_title", indicator=indicator.label(lang()), period=period_label(period)))
+st.segmented_control(t("map_level"), MAP_LEVELS, format_func=lambda level: t(f"level_{level}"), key="tingkat")
+level = st.session_state["tingkat"] or MAP_LEVELS[0]
+
+_, polygons = peta.layer_for(level)
+if not polygons:
+    st.info(t("no_boundaries"), icon="🗺️")
+
+st_folium(
+    peta.district_map(indicator.slug, period, level, lang(), version),
+    key="peta_map", height=560, use_container_width=True, returned_objects=["last_active_drawing"],
+    on_change=peta.on_map_click, feature_group_to_add=peta.selection_outline(kecamatan),
+)
+
+units = data.units(indicator.slug, period, level, version)
+missing = units.filter(~pl.col("has_data")).height
+if missing and level == "desa":
+    st.caption(t("data_missing_notice", n=missing))
+if kecamatan:
+    st.markdown(f"**{t('selected_kecamatan', name=data.kecamatan_names()[kecamatan])}**")
+    st.button(t("clear_selection"), on_click=lambda: st.session_state.update(kecamatan=""))
+    units = units.filter(pl.col("kode").str.starts_with(kecamatan)) if level == "desa" else units
+else:
+    st.caption(t("map_click_hint"))
+st.subheader(t("units_table", level=t(f"level_{level}")))
+tables.units_table(units, level, key="peta_table")

@@ -1,0 +1,42 @@
+"""Ringkasan: programme headlines, the trend of the chosen indicator, and the largest gaps in people."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from components import cards, charts, data, tables
+from components.i18n import lang, month_name, period_label, t
+from phdt.indicators import INDICATORS, Programme, headline
+from phdt.metrics import pareto_count, parse_period, top_gaps
+
+period = parse_period(st.session_state["periode"])
+indicator = INDICATORS[st.session_state["indikator"]]
+kecamatan = st.session_state["kecamatan"]
+version = data.dataset().version
+
+st.title(t("ringkasan_title", period=period_label(period)))
+st.caption(t("ringkasan_caption", month=month_name(period.month)))
+
+for column, programme in zip(st.columns(3), Programme, strict=True):
+    with column:
+        cards.headline_card(headline(programme), period)
+
+area = t("area_kecamatan", name=data.kecamatan_names()[kecamatan]) if kecamatan else t("area_kabupaten")
+trend = data.trend(indicator.slug, "kecamatan" if kecamatan else "kabupaten", kecamatan or None, version)
+st.plotly_chart(charts.trend_figure(trend, t("trend_title", indicator=indicator.label(lang()), area=area)),
+                key="trend_chart")
+
+desa = data.units(indicator.slug, period, "desa", version)
+if kecamatan:
+    desa = desa.filter(pl.col("kode").str.starts_with(kecamatan))
+st.subheader(t("gaps_title", indicator=indicator.label(lang()), period=period_label(period)))
+gaps = top_gaps(desa, n=10)
+if gaps.is_empty():
+    st.info(t("gaps_none"))
+else:
+    behind = desa.filter(pl.col("has_data") & (pl.col("gap") > 0))
+    st.markdown(t("gaps_sentence", gap_total=tables.fmt_int(behind["gap"].sum()), unit=t(f"unit_{indicator.denominator}"),
+                  n_units=behind.height, pareto=pareto_count(behind)))
+    tables.units_table(gaps, "desa", key="gaps_table")
+cards.indicator_details(indicator)

@@ -1,0 +1,131 @@
+"""Capaian, colour class and gap in people per wilayah unit, from ``indikator_bulanan``.
+
+Every value is ``100 × Σ numerator_cum / Σ denominator`` over the desa of a unit, so desa,
+puskesmas, kecamatan and kabupaten figures always add up.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from phdt.indicators import Direction, Indicator, Kind
+
+LEVELS = ("kabupaten", "kecamatan", "puskesmas", "desa")
+_KEYS = {
+    "kabupaten": ("kode_kabupaten", "nama_kabupaten"),
+    "kecamatan": ("kode_kecamatan", "nama_kecamatan"),
+    "puskesmas": ("puskesmas", "puskesmas"),
+    "desa": ("kode_desa", "nama_desa"),
+}
+
+
+def parse_period(text: str) -> date:
+    """'2025-09' -> date(2025, 9, 1); raises ValueError on anything else."""
+    year, month = text.split("-")
+    if len(year) != 4 or len(month) != 2:
+        raise ValueError(f"period must look like 2025-09, got {text!r}")
+    return date(int(year), int(month), 1)
+
+
+def previous_month(period: date) -> date:
+    return date(period.year - 1, 12, 1) if period.month == 1 else date(period.year, period.month - 1, 1)
+
+
+def _with_wilayah(monthly: pl.DataFrame, wilayah: pl.DataFrame) -> pl.DataFrame:
+    units = wilayah.select(
+        pl.col("kode_desa").cast(pl.String), "nama_desa", pl.col("kode_kecamatan").cast(pl.String), "nama_kecamatan",
+        pl.col("kode_kecamatan").cast(pl.String).str.slice(0, 5).alias("kode_kabupaten"),
+    ).with_columns(nama_kabupaten=pl.lit("Kabupaten"))
+    return monthly.with_columns(pl.col("kode_desa", "puskesmas").cast(pl.String)).join(units, on="kode_desa")
+
+
+def summarise(
+    monthly: pl.DataFrame, wilayah: pl.DataFrame, indicator: Indicator, period: date, level: str
+) -> pl.DataFrame:
+    """One row per unit of `level`: numerator, denominator, value %, expected %, colour, gap, flags.
+
+    ``reported`` is the share of the unit's desa whose monthly report arrived; a unit where none
+    did has no data for the month.
+    """
+    key, name = _KEYS[level]
+    rows = _with_wilayah(
+        monthly.filter((pl.col("indicator_code") == indicator.slug) & (pl.col("period") == period)), wilayah
+    ).join(_reported(monthly, period), on="kode_desa", how="left")
+    grouped = rows.group_by(key).agg(
+        pl.col(name).first().alias("nama"),
+        pl.col("numerator_cum").sum().alias("numerator"),
+        pl.col("denominator").sum().alias("denominator"),
+        pl.col("reported").mean().alias("reported"),
+    ).rename({key: "kode"})
+    return _score(grouped, indicator, period.month).sort("kode")
+
+
+def _reported(monthly: pl.DataFrame, period: date) -> pl.DataFrame:
+    """Per desa: 1.0 if any event indicator has a monthly numerator for `period`, else 0.0."""
+    return (
+        monthly.filter(pl.col("period") == period)
+        .group_by(pl.col("kode_desa").cast(pl.String))
+        .agg(pl.col("numerator_month").is_not_null().any().cast(pl.Float64).alias("reported"))
+    )
+
+
+def _score(units: pl.DataFrame, indicator: Indicator, month: int) -> pl.DataFrame:
+    expected = indicator.expected(month)
+    value = pl.when(pl.col("denominator") > 0).then(100 * pl.col("numerator") / pl.col("denominator"))
+    if indicator.kind is Kind.EVENT:
+        flagged = pl.col("numerator") > pl.col("denominator")
+    elif indicator.kind is Kind.DROPOUT:
+        flagged = pl.col("numerator") < 0
+    else:
+        flagged = pl.lit(False)
+    scored = units.with_columns(
+        value=value, expected=pl.lit(expected), flagged=flagged.fill_null(False),
+        has_data=(pl.col("reported") > 0) & (pl.col("denominator") > 0),
+    ).with_columns(gap=gap_people(indicator, month))
+    colours = [
+        indicator.colour(v if ok else None, month, flag).value
+        for v, ok, flag in zip(scored["value"], scored["has_data"], scored["flagged"], strict=True)
+    ]
+    return scored.with_columns(colour=pl.Series(colours, dtype=pl.String))
+
+
+def gap_people(indicator: Indicator, month: int) -> pl.Expr:
+    """People behind: short of the linear target to date (higher is better), or the people in the
+    bad state (lower is better, e.g. zero-dose children). Desa counts for UCI."""
+    if indicator.direction is Direction.LOWER:
+        return pl.col("numerator").clip(lower_bound=0).cast(pl.Int64)
+    target_people = pl.col("denominator") * indicator.expected(month) / 100
+    return (target_people - pl.col("numerator")).clip(lower_bound=0).round().cast(pl.Int64)
+
+
+def trend(
+    monthly: pl.DataFrame, wilayah: pl.DataFrame, indicator: Indicator, level: str = "kabupaten",
+    code: str | None = None,
+) -> pl.DataFrame:
+    """Monthly value and linear target of one unit (default: the whole kabupaten)."""
+    key, _ = _KEYS[level]
+    rows = _with_wilayah(monthly.filter(pl.col("indicator_code") == indicator.slug), wilayah)
+    if code is not None:
+        rows = rows.filter(pl.col(key) == code)
+    out = rows.group_by("period").agg(pl.col("numerator_cum").sum(), pl.col("denominator").sum()).sort("period")
+    return out.with_columns(
+        value=pl.when(pl.col("denominator") > 0).then(100 * pl.col("numerator_cum") / pl.col("denominator")),
+        expected=pl.col("period").dt.month().map_elements(indicator.expected, return_dtype=pl.Float64),
+    )
+
+
+def top_gaps(units: pl.DataFrame, n: int = 10) -> pl.DataFrame:
+    """Units with the most people behind, largest first (ties broken by code for stable output)."""
+    return units.filter(pl.col("has_data") & (pl.col("gap") > 0)).sort(["gap", "kode"], descending=[True, False]).head(n)
+
+
+def pareto_count(units: pl.DataFrame, share: float = 0.5) -> int:
+    """How many units (largest gap first) hold `share` of the total gap."""
+    gaps = units.filter(pl.col("gap") > 0).sort("gap", descending=True)["gap"]
+    if gaps.is_empty():
+        return 0
+    reached = (gaps.cum_sum() >= share * gaps.sum()).arg_true()
+    return int(reached[0]) + 1
+

@@ -1,0 +1,89 @@
+"""Unit summaries, colours and gaps on the hand-built fixture (numbers worked out by hand)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from phdt.aggregate import monthly_indicators
+from phdt.indicators import INDICATORS, Colour
+from phdt.metrics import pareto_count, parse_period, previous_month, summarise, top_gaps, trend
+from tests import fixtures as fx
+from tests.fixtures import DESA_A, DESA_B
+
+
+@pytest.fixture(scope="module")
+def monthly() -> pl.DataFrame:
+    return monthly_indicators(fx.hand_tables(), fx.wilayah())
+
+
+def row(frame: pl.DataFrame, code: str) -> dict:
+    return frame.filter(pl.col("kode") == code).row(0, named=True)
+
+
+def test_desa_summary_k1_in_june(monthly):
+    units = summarise(monthly, fx.wilayah(), INDICATORS["anc_k1"], date(2025, 6, 1), "desa")
+    a = row(units, DESA_A)
+    # 2 of 12 ibu hamil by June = 16.67 %; linear target 100 x 6/12 = 50 %; 0.8 x 50 = 40 > 16.67 -> red.
+    assert (a["numerator"], a["denominator"]) == (2, 12)
+    assert a["value"] == pytest.approx(100 * 2 / 12)
+    assert a["expected"] == 50
+    assert a["colour"] == Colour.RED
+    assert a["gap"] == 4  # 12 x 0.5 - 2
+    assert a["has_data"]
+
+
+def test_kecamatan_is_ratio_of_sums(monthly):
+    units = summarise(monthly, fx.wilayah(), INDICATORS["anc_k1"], date(2025, 6, 1), "kecamatan")
+    k = row(units, "33.03.01")
+    assert (k["numerator"], k["denominator"]) == (2, 24)
+    assert k["gap"] == 10  # 24 x 0.5 - 2
+    assert k["nama"] == "Kemangkon"
+    kab = summarise(monthly, fx.wilayah(), INDICATORS["anc_k1"], date(2025, 6, 1), "kabupaten")
+    assert kab.height == 1 and kab["numerator"].item() == 2
+
+
+def test_missing_report_has_no_data_colour(monthly):
+    units = summarise(monthly, fx.wilayah(), INDICATORS["anc_k1"], date(2025, 12, 1), "desa")
+    b = row(units, DESA_B)
+    assert not b["has_data"]
+    assert b["colour"] == Colour.NO_DATA
+    assert row(units, DESA_A)["colour"] == Colour.RED
+
+
+def test_lower_is_better_gap_counts_people(monthly):
+    units = summarise(monthly, fx.wilayah(), INDICATORS["imm_zero_dose"], date(2025, 12, 1), "desa")
+    a = row(units, DESA_A)
+    # 10 of 12 expected infants without DPT1: 83.3 % > 2 x 5 % -> red; the gap is the 10 children.
+    assert (a["numerator"], a["gap"], a["colour"]) == (10, 10, Colour.RED)
+
+
+def test_coverage_over_100_is_flagged():
+    tables = fx.hand_tables()
+    tables["sasaran"] = fx.sasaran(ibu_hamil=1)
+    monthly = monthly_indicators(tables, fx.wilayah())
+    a = row(summarise(monthly, fx.wilayah(), INDICATORS["anc_k1"], date(2025, 3, 1), "desa"), DESA_A)
+    assert a["flagged"] and a["colour"] == Colour.FLAG and a["value"] == 200
+
+
+def test_trend_has_value_and_linear_target(monthly):
+    series = trend(monthly, fx.wilayah(), INDICATORS["anc_k1"], "desa", DESA_A)
+    assert series.height == 12
+    assert series.filter(pl.col("period") == date(2025, 3, 1))["expected"].item() == 25
+    assert series.filter(pl.col("period") == date(2025, 2, 1))["value"].item() == pytest.approx(100 * 2 / 12)
+
+
+def test_top_gaps_and_pareto():
+    units = pl.DataFrame({"kode": list("abcd"), "gap": [10, 50, 0, 40], "has_data": [True] * 4})
+    assert top_gaps(units, 2)["kode"].to_list() == ["b", "d"]
+    assert pareto_count(units) == 1  # 50 of 100
+    assert pareto_count(units, 0.9) == 2  # 90 of 100
+
+
+def test_period_helpers():
+    assert parse_period("2025-09") == date(2025, 9, 1)
+    assert previous_month(date(2025, 1, 1)) == date(2024, 12, 1)
+    with pytest.raises(ValueError):
+        parse_period("Sept 2025")

@@ -1,0 +1,51 @@
+"""The registry is complete, and every UI string exists in both languages."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.i18n import T
+from phdt.indicators import INDICATORS, REGISTRY, Colour, Direction
+from phdt.schema import SASARAN_GROUPS
+
+REQUIRED = {"anc_k1", "anc_k1_murni", "anc_k4", "anc_k6", "anc_usg_tm1", "imm_hb0", "imm_bcg", "imm_dpt1",
+            "imm_dpt3", "imm_polio4", "imm_mr1", "imm_idl", "imm_zero_dose", "imm_do_dpt1_dpt3", "imm_do_dpt1_mr1",
+            "imm_uci", "ptm_usia_produktif", "ptm_hipertensi", "ptm_dm"}
+
+
+def test_required_indicators_present():
+    assert REQUIRED <= set(INDICATORS)
+
+
+@pytest.mark.parametrize("ind", REGISTRY, ids=lambda i: i.slug)
+def test_every_indicator_is_fully_defined(ind):
+    assert ind.label_id and ind.label_en and ind.definition_id and ind.definition_en
+    assert ind.numerator_id and ind.numerator_en and ind.target_source
+    assert 0 <= ind.target <= 100
+    assert ind.colour_rule.yellow_ratio < 1 < ind.colour_rule.red_multiple
+    assert ind.denominator in (*SASARAN_GROUPS, "dpt1", "desa")
+    assert ind.ilp_cluster in (2, 3)
+
+
+def test_every_denominator_has_a_unit_label_in_both_languages():
+    for ind in REGISTRY:
+        assert f"unit_{ind.denominator}" in T["id"] and f"unit_{ind.denominator}" in T["en"]
+
+
+def test_translation_tables_have_the_same_keys():
+    assert set(T["id"]) == set(T["en"])
+    assert all(T["id"][k].strip() and T["en"][k].strip() for k in T["id"])
+
+
+def test_colour_rules():
+    k6, dropout = INDICATORS["anc_k6"], INDICATORS["imm_do_dpt1_dpt3"]
+    assert k6.expected(6) == 50
+    assert k6.colour(50, 6) is Colour.GREEN
+    assert k6.colour(40, 6) is Colour.YELLOW  # 0.8 x 50
+    assert k6.colour(39.9, 6) is Colour.RED
+    assert k6.colour(None, 6) is Colour.NO_DATA
+    assert k6.colour(120, 6, flagged=True) is Colour.FLAG
+    assert dropout.direction is Direction.LOWER and dropout.expected(3) == 5  # not scaled by month
+    assert dropout.colour(5, 3) is Colour.GREEN
+    assert dropout.colour(10, 3) is Colour.YELLOW
+    assert dropout.colour(10.1, 3) is Colour.RED
