@@ -1,24 +1,30 @@
 """The dataset the app shows: tables on disk, built from the demo generator when absent.
 
-A dataset folder holds one Parquet file per table plus ``manifest.json``; the manifest is written
-last, so a folder without one is incomplete and is rebuilt rather than half-read.
+A dataset folder holds one Parquet file per table plus ``manifest.json``. Every file is written to
+a temporary name and renamed, and the manifest is written last, so a folder without a manifest is
+incomplete and is rebuilt rather than half-read.
 """
 
 from __future__ import annotations
 
+import argparse
+import hashlib
 import json
 import os
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
+from phdt import demo
 from phdt.aggregate import monthly_indicators
 from phdt.config import Settings, settings as default_settings
 from phdt.wilayah import load_puskesmas, load_wilayah
 
-TABLES = ("fasilitas", "sasaran", "laporan", "indikator_bulanan")
 LINE_LISTS = ("anc_kunjungan", "imunisasi_dosis", "ptm_skrining")
+SHOWN = ("fasilitas", "sasaran", "laporan", "indikator_bulanan")  # what the app loads; line lists stay on disk
 
 
 @dataclass(frozen=True)
@@ -37,52 +43,73 @@ class Dataset:
     @property
     def version(self) -> str:
         """Changes whenever the data does; part of every cache key."""
-        return str(self.manifest.get("version"))
+        return str(self.manifest["version"])
 
     @property
     def periods(self) -> list:
         return self.monthly["period"].unique().sort().to_list()
 
 
-def write_parquet(df: pl.DataFrame, path: Path) -> None:
-    """Write then rename, so a reader never sees a half-written file."""
-    tmp = path.with_suffix(".parquet.tmp")
-    df.write_parquet(tmp)
-    os.replace(tmp, path)
+def write_atomic(path: Path, write: Callable[[Path], object]) -> Path:
+    """Write through a temporary file in the same folder, then rename over `path`."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
 
 
-def ensure_demo(data_dir: Path, cfg: Settings | None = None) -> Path:
-    """Build the demo line lists and the monthly aggregate unless a complete dataset exists."""
-    from phdt import demo  # the generator is only needed on first start
-
-    manifest_path = data_dir / "manifest.json"
-    if manifest_path.exists():
-        return manifest_path
-    data_dir.mkdir(parents=True, exist_ok=True)
+def build_demo(out_dir: Path, cfg: Settings | None = None) -> dict[str, Path]:
+    """Generate the demo line lists, aggregate them, and write everything plus the manifest (last)."""
     cfg = cfg or default_settings()
-    tables = demo.generate(load_wilayah(), load_puskesmas(), cfg)
-    tables["indikator_bulanan"] = monthly_indicators(tables, load_wilayah(), cfg)
-    for name, df in tables.items():
-        write_parquet(df, data_dir / f"{name}.parquet")
-    manifest = demo.manifest(tables, cfg)
-    tmp = manifest_path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
-    os.replace(tmp, manifest_path)
-    return manifest_path
+    wilayah = load_wilayah()
+    tables = demo.generate(wilayah, load_puskesmas(), cfg)
+    tables["indikator_bulanan"] = monthly_indicators(tables, wilayah, cfg)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "manifest.json").unlink(missing_ok=True)
+    paths = {name: write_atomic(out_dir / f"{name}.parquet", df.write_parquet) for name, df in tables.items()}
+    manifest = demo.manifest(tables, cfg) | {
+        "version": hashlib.sha256(paths["indikator_bulanan"].read_bytes()).hexdigest()[:12],
+        "rows": {name: df.height for name, df in tables.items()},
+    }
+    text = json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n"
+    paths["manifest"] = write_atomic(out_dir / "manifest.json", lambda p: p.write_text(text, encoding="utf-8"))
+    return paths
+
+
+def ensure(data_dir: Path | None = None) -> Path:
+    """The dataset folder, with the demo built first if it holds no complete dataset."""
+    data_dir = data_dir or default_settings().data_dir
+    if not (data_dir / "manifest.json").exists():
+        build_demo(data_dir)
+    return data_dir
 
 
 def load(data_dir: Path | None = None) -> Dataset:
-    data_dir = data_dir or default_settings().data_dir
-    manifest = json.loads(ensure_demo(data_dir).read_text(encoding="utf-8"))
-    frames = {name: pl.read_parquet(data_dir / f"{name}.parquet") for name in TABLES}
+    data_dir = ensure(data_dir)
+    manifest = json.loads((data_dir / "manifest.json").read_text(encoding="utf-8"))
+    frames = {name: pl.read_parquet(data_dir / f"{name}.parquet") for name in SHOWN}
     return Dataset(load_wilayah(), frames["fasilitas"], frames["sasaran"], frames["laporan"],
                    frames["indikator_bulanan"], manifest)
 
 
-if __name__ == "__main__":
-    import time
-
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m phdt.dataset", description="Build the demo dataset if absent.")
+    parser.add_argument("--out", type=Path, default=None, help="dataset folder (default: var/data or PHDT_DATA_DIR)")
+    parser.add_argument("--force", action="store_true", help="rebuild even if a complete dataset exists")
+    args = parser.parse_args(argv)
     started = time.perf_counter()
-    target = default_settings().data_dir
-    ensure_demo(target)
-    print(f"dataset ready in {target} ({time.perf_counter() - started:.1f} s)")
+    out = args.out or default_settings().data_dir
+    if args.force:
+        (out / "manifest.json").unlink(missing_ok=True)
+    ensure(out)
+    rows = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["rows"]
+    print("; ".join(f"{name} {n:,}" for name, n in rows.items()))
+    print(f"dataset ready in {out} ({time.perf_counter() - started:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()
