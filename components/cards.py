@@ -19,28 +19,44 @@ def kabupaten_row(indicator: Indicator, period: date) -> dict | None:
 
 
 def headline_card(indicator: Indicator, period: date) -> None:
-    """Capaian vs the target to date, change vs last month (vs last year in January), people behind."""
+    """Capaian vs the target to date, change vs the same month last year, this month's change,
+    and the people behind."""
     now = kabupaten_row(indicator, period)
-    compare_to = date(period.year - 1, 1, 1) if period.month == 1 else previous_month(period)
-    before = kabupaten_row(indicator, compare_to) if compare_to in data.dataset().periods else None
     with st.container(border=True, key=f"card_{indicator.slug}"):
         if now is None or now["value"] is None:
             st.metric(indicator.label(lang()), t("legend_no_data"))
             return
-        delta = None if before is None or before["value"] is None else now["value"] - before["value"]
-        delta_text = None
-        if delta is not None:
-            key = "card_delta_year" if period.month == 1 else "card_delta_month"
-            delta_text = t(key, delta=f"{'+' if delta >= 0 else ''}{number(delta, 1)}", period=period_label(compare_to))
+        last_year = _value_at(indicator, date(period.year - 1, period.month, 1))
         st.metric(
-            indicator.label(lang()), percent(now["value"]), delta_text,
+            indicator.label(lang()), percent(now["value"]),
+            None if last_year is None else t("card_delta_year", delta=_signed(now["value"] - last_year),
+                                              period=period_label(date(period.year - 1, period.month, 1))),
             delta_color="normal" if indicator.direction is Direction.HIGHER else "inverse",
             help=indicator.definition(lang()),
         )
-        st.caption(t("card_target", expected=percent(now["expected"])))
+        st.caption(f"{t('card_target', expected=percent(now['expected']))} · {_month_change(indicator, period, now)}")
         unit = t(f"unit_{indicator.denominator}")
         key = "card_behind" if indicator.direction is Direction.HIGHER else "card_lower_people"
         st.markdown(f"**{t(key, gap=number(now['gap']), unit=unit)}**")
+
+
+def _value_at(indicator: Indicator, period: date) -> float | None:
+    row = kabupaten_row(indicator, period) if period in data.dataset().periods else None
+    return None if row is None else row["value"]
+
+
+def _signed(delta: float) -> str:
+    return f"{'+' if delta >= 0 else '−'}{number(abs(delta), 1)}"
+
+
+def _month_change(indicator: Indicator, period: date, now: dict) -> str:
+    """Cumulative indicators: this month's increment against the monthly share of the target
+    (PWS); point-in-time ones: the change since last month."""
+    if indicator.cumulative:
+        before = 0.0 if period.month == 1 else _value_at(indicator, previous_month(period)) or 0.0
+        return t("card_month_increment", delta=_signed(now["value"] - before), needed=number(indicator.target / 12, 1))
+    before = _value_at(indicator, previous_month(period))
+    return t("card_delta_month", delta="–" if before is None else _signed(now["value"] - before))
 
 
 def indicator_details(indicator: Indicator, units: pl.DataFrame | None = None) -> None:

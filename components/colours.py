@@ -13,3 +13,4 @@ FILL = {
 }
 TARGET_LINE = "#444444"
 VALUE_LINE = "#1f5fa8"
+LAST_YEAR_LINE = "#9bb7d4"

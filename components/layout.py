@@ -9,23 +9,27 @@ import streamlit as st
 from components import data, state
 from components.i18n import LANGUAGES, lang, period_label, t
 from geo.boundaries import ATTRIBUTION
-from phdt.indicators import INDICATORS, Programme, by_programme
+from phdt.indicators import Programme, by_programme
 from phdt.metrics import parse_period
 
 
 def sidebar() -> None:
-    """Filters shared by all pages; their keys are the URL parameter names."""
-    periods = data.period_codes()
-    kecamatan = data.kecamatan_names()
+    """Filters shared by all pages; their keys are the URL parameter names.
+
+    Option labels are computed now, in the session's language: a format function that looked the
+    language up later would run outside the script (AppTest does) and mislabel the options.
+    """
+    periods = {p: period_label(parse_period(p)) for p in data.period_codes()[::-1]}
+    programmes = {p.value: t(f"programme_{p.value}") for p in Programme}
+    indicators = {ind.slug: ind.label(lang()) for ind in by_programme(Programme(st.session_state["program"]))}
+    kecamatan = {"": t("all_kecamatan"), **data.kecamatan_names()}
     with st.sidebar:
         st.radio(t("language"), list(LANGUAGES), format_func=LANGUAGES.__getitem__, key="bahasa", horizontal=True)
-        st.selectbox(t("period"), periods[::-1], format_func=lambda p: period_label(parse_period(p)), key="periode")
-        st.selectbox(t("programme"), [p.value for p in Programme], format_func=lambda p: t(f"programme_{p}"),
-                     key="program", on_change=state.on_programme_change)
-        options = [ind.slug for ind in by_programme(Programme(st.session_state["program"]))]
-        st.selectbox(t("indicator"), options, format_func=lambda s: INDICATORS[s].label(lang()), key="indikator")
-        st.selectbox(t("kecamatan"), ["", *kecamatan], key="kecamatan",
-                     format_func=lambda code: kecamatan.get(code, t("all_kecamatan")))
+        st.selectbox(t("period"), list(periods), format_func=periods.__getitem__, key="periode")
+        st.selectbox(t("programme"), list(programmes), format_func=programmes.__getitem__, key="program",
+                     on_change=state.on_programme_change)
+        st.selectbox(t("indicator"), list(indicators), format_func=indicators.__getitem__, key="indikator")
+        st.selectbox(t("kecamatan"), list(kecamatan), format_func=kecamatan.__getitem__, key="kecamatan")
 
 
 def synthetic_badge() -> None:

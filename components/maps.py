@@ -134,17 +134,23 @@ def _style(feature: dict) -> dict:
     return {"fillColor": colour, "fillOpacity": 0.8, "color": "#ffffff", "weight": 1}
 
 
-def choropleth_layer(layer: gpd.GeoDataFrame, summary: pl.DataFrame, name: str) -> folium.GeoJson:
+def choropleth_features(layer: gpd.GeoDataFrame, summary: pl.DataFrame) -> dict:
+    """GeoJSON FeatureCollection of `layer` carrying each unit's escaped tooltip properties."""
     props = feature_properties(summary)
     missing = {"colour": Colour.NO_DATA.value, "capaian": t("legend_no_data"), "pembilang": "–", "sasaran": "–",
                "kesenjangan": "–"}
-    features = []
-    for code, nama, geometry in zip(layer["kode"], layer["nama"], layer.geometry, strict=True):
-        properties = props.get(code, {"kode": html.escape(code), "nama": html.escape(str(nama)), **missing})
-        features.append({"type": "Feature", "properties": properties, "geometry": geometry.__geo_interface__})
+    features = [
+        {"type": "Feature", "geometry": geometry.__geo_interface__,
+         "properties": props.get(code, {"kode": html.escape(code), "nama": html.escape(str(nama)), **missing})}
+        for code, nama, geometry in zip(layer["kode"], layer["nama"], layer.geometry, strict=True)
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def choropleth_layer(features: dict, name: str) -> folium.GeoJson:
     return folium.GeoJson(
-        {"type": "FeatureCollection", "features": features}, name=name, style_function=_style,
-        highlight_function=lambda _: {"weight": 3, "color": "#222222"}, tooltip=_tooltip(),
+        features, name=name, style_function=_style, highlight_function=lambda _: {"weight": 3, "color": "#222222"},
+        tooltip=_tooltip(),
     )
 
 
@@ -164,11 +170,10 @@ def point_layer(points: gpd.GeoDataFrame, summary: pl.DataFrame, name: str) -> f
     return group
 
 
-def outline_layer(layer: gpd.GeoDataFrame, weight: float = 2.0, colour: str = "#333333") -> folium.GeoJson:
+def outline_layer(features: dict, weight: float = 2.0, colour: str = "#333333") -> folium.GeoJson:
     """Boundaries without fill, as context (kecamatan lines over desa) or as the selection."""
     return folium.GeoJson(
-        layer[["kode", "geometry"]].__geo_interface__,
-        style_function=lambda _: {"fill": False, "color": colour, "weight": weight}, interactive=False,
+        features, style_function=lambda _: {"fill": False, "color": colour, "weight": weight}, interactive=False,
     )
 
 

@@ -1,4 +1,8 @@
-"""The Peta map: choropleth (or point fallback) of one indicator, cached per view."""
+"""The Peta map: choropleth (or point fallback) of one indicator.
+
+st_folium mutates the folium objects it renders, so a Map is never shared between sessions:
+it is assembled on every run from cached, plain-data parts (GeoJSON dicts, legend HTML).
+"""
 
 from __future__ import annotations
 
@@ -25,28 +29,35 @@ def layer_for(level: str) -> tuple[gpd.GeoDataFrame, bool]:
     return points, False
 
 
+@st.cache_data(max_entries=128, show_spinner=False)
+def _choropleth_features(slug: str, period: date, level: str, lang: str, version: str) -> dict:
+    """Per-view GeoJSON (`lang` keys the cache: tooltips are translated)."""
+    layer, _ = layer_for(level)
+    return maps.choropleth_features(layer, data.units(slug, period, level, version))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _outline_features(level: str, code: str = "") -> dict:
+    layer, _ = layer_for(level)
+    return layer[layer["kode"] == code].__geo_interface__ if code else layer[["kode", "geometry"]].__geo_interface__
+
+
 def puskesmas_points() -> pl.DataFrame:
-    return data.dataset().fasilitas.filter(pl.col("tipe") == "puskesmas").select(
-        pl.col("nama"), "lat", "lon"
-    )
+    return data.dataset().fasilitas.filter(pl.col("tipe") == "puskesmas").select("nama", "lat", "lon")
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
-def district_map(slug: str, period: date, level: str, lang: str, version: str) -> folium.Map:
-    """The map for one indicator, period, level and language; `lang` and `version` key the cache."""
-    indicator = INDICATORS[slug]
-    summary = data.units(slug, period, level, version)
+def district_map(slug: str, period: date, level: str, lang: str) -> folium.Map:
+    """A fresh map for one indicator, period, level and language."""
+    indicator, version = INDICATORS[slug], data.dataset().version
     layer, polygons = layer_for(level)
-    m = maps.base_map()
     name = indicator.label(lang)
+    m = maps.base_map()
     if polygons:
-        maps.choropleth_layer(layer, summary, name).add_to(m)
-        if level == "desa":
-            kecamatan, has_kecamatan = layer_for("kecamatan")
-            if has_kecamatan:
-                maps.outline_layer(kecamatan, weight=1.5).add_to(m)
+        maps.choropleth_layer(_choropleth_features(slug, period, level, lang, version), name).add_to(m)
+        if level == "desa" and layer_for("kecamatan")[1]:
+            maps.outline_layer(_outline_features("kecamatan"), weight=1.5).add_to(m)
     else:
-        maps.point_layer(layer, summary, name).add_to(m)
+        maps.point_layer(layer, data.units(slug, period, level, version), name).add_to(m)
     maps.puskesmas_layer(puskesmas_points()).add_to(m)
     source = t("synthetic_badge") if data.dataset().synthetic else str(data.dataset().manifest.get("source", ""))
     title = t("legend_title", indicator=name, period=period_label(period))
@@ -55,12 +66,11 @@ def district_map(slug: str, period: date, level: str, lang: str, version: str) -
     return m
 
 
-def selection_outline(code: str) -> folium.FeatureGroup | None:
+def selection_outline(code: str) -> folium.FeatureGroup:
     """Thick outline of the selected kecamatan, added without re-mounting the map."""
-    layer, polygons = layer_for("kecamatan")
     group = folium.FeatureGroup(name="selection")
-    if code and polygons:
-        maps.outline_layer(layer[layer["kode"] == code], weight=4, colour="#000000").add_to(group)
+    if code and layer_for("kecamatan")[1]:
+        maps.outline_layer(_outline_features("kecamatan", code), weight=4, colour="#000000").add_to(group)
     return group
 
 

@@ -7,6 +7,7 @@ import streamlit as st
 
 from components import data
 from components.i18n import number, t
+from phdt.indicators import Colour
 
 
 def fmt_int(value: int | float) -> str:
@@ -24,8 +25,9 @@ def units_table(units: pl.DataFrame, level: str, key: str) -> None:
         "numerator": t("col_numerator"), "denominator": t("col_denominator"), "value": t("col_value"),
         "expected": t("col_expected"), "gap": t("col_gap"), "status": t("col_status"),
     }
+    status = {colour.value: t(f"colour_{colour.value}") for colour in Colour}
     shown = frame.with_columns(
-        pl.col("colour").map_elements(lambda c: t(f"colour_{c}"), return_dtype=pl.String).alias("status"),
+        pl.col("colour").replace_strict(status).alias("status"),
         pl.col("value").round(1), pl.col("expected").round(1),
     ).select(list(columns)).rename(columns)
     st.dataframe(shown, hide_index=True, key=key, column_config={

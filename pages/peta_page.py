@@ -18,7 +18,8 @@ kecamatan = st.session_state["kecamatan"]
 version = data.dataset().version
 
 st.title(t("peta_title", indicator=indicator.label(lang()), period=period_label(period)))
-st.segmented_control(t("map_level"), MAP_LEVELS, format_func=lambda level: t(f"level_{level}"), key="tingkat")
+level_labels = {level: t(f"level_{level}") for level in MAP_LEVELS}
+st.segmented_control(t("map_level"), MAP_LEVELS, format_func=level_labels.__getitem__, key="tingkat")
 level = st.session_state["tingkat"] or MAP_LEVELS[0]
 
 _, polygons = peta.layer_for(level)
@@ -26,7 +27,7 @@ if not polygons:
     st.info(t("no_boundaries"), icon="🗺️")
 
 st_folium(
-    peta.district_map(indicator.slug, period, level, lang(), version),
+    peta.district_map(indicator.slug, period, level, lang()),
     key="peta_map", height=560, use_container_width=True, returned_objects=["last_active_drawing"],
     on_change=peta.on_map_click, feature_group_to_add=peta.selection_outline(kecamatan),
 )

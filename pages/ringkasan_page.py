@@ -24,7 +24,7 @@ for column, programme in zip(st.columns(3), Programme, strict=True):
 
 area = t("area_kecamatan", name=data.kecamatan_names()[kecamatan]) if kecamatan else t("area_kabupaten")
 trend = data.trend(indicator.slug, "kecamatan" if kecamatan else "kabupaten", kecamatan or None, version)
-st.plotly_chart(charts.trend_figure(trend, t("trend_title", indicator=indicator.label(lang()), area=area)),
+st.plotly_chart(charts.trend_figure(trend, period, t("trend_title", indicator=indicator.label(lang()), area=area)),
                 key="trend_chart")
 
 desa = data.units(indicator.slug, period, "desa", version)

@@ -46,18 +46,25 @@ def summarise(
 ) -> pl.DataFrame:
     """One row per unit of `level`: numerator, denominator, value %, expected %, colour, gap, flags.
 
-    ``reported`` is the share of the unit's desa whose monthly report arrived; a unit where none
-    did has no data for the month.
+    The gap of a unit is the sum of its desa gaps: a desa above target does not hide the people
+    missed in its neighbour. ``reported`` is the share of the unit's desa whose monthly report
+    arrived; a unit where none did has no data for the month.
     """
     key, name = _KEYS[level]
-    rows = _with_wilayah(
-        monthly.filter((pl.col("indicator_code") == indicator.slug) & (pl.col("period") == period)), wilayah
-    ).join(_reported(monthly, period), on="kode_desa", how="left")
+    rows = (
+        _with_wilayah(
+            monthly.filter((pl.col("indicator_code") == indicator.slug) & (pl.col("period") == period)), wilayah
+        )
+        .join(_reported(monthly, period), on="kode_desa", how="left")
+        .rename({"numerator_cum": "numerator"})
+        .with_columns(gap=gap_people(indicator, period.month))
+    )
     grouped = rows.group_by(key).agg(
         pl.col(name).first().alias("nama"),
-        pl.col("numerator_cum").sum().alias("numerator"),
-        pl.col("denominator").sum().alias("denominator"),
-        pl.col("reported").mean().alias("reported"),
+        pl.col("numerator").sum(),
+        pl.col("denominator").sum(),
+        pl.col("gap").sum(),
+        pl.col("reported").mean(),
     ).rename({key: "kode"})
     return _score(grouped, indicator, period.month).sort("kode")
 
@@ -83,7 +90,7 @@ def _score(units: pl.DataFrame, indicator: Indicator, month: int) -> pl.DataFram
     scored = units.with_columns(
         value=value, expected=pl.lit(expected), flagged=flagged.fill_null(False),
         has_data=(pl.col("reported") > 0) & (pl.col("denominator") > 0),
-    ).with_columns(gap=gap_people(indicator, month))
+    )
     colours = [
         indicator.colour(v if ok else None, month, flag).value
         for v, ok, flag in zip(scored["value"], scored["has_data"], scored["flagged"], strict=True)
@@ -92,8 +99,8 @@ def _score(units: pl.DataFrame, indicator: Indicator, month: int) -> pl.DataFram
 
 
 def gap_people(indicator: Indicator, month: int) -> pl.Expr:
-    """People behind: short of the linear target to date (higher is better), or the people in the
-    bad state (lower is better, e.g. zero-dose children). Desa counts for UCI."""
+    """People behind in one desa: short of the linear target to date (higher is better), or the
+    people in the bad state (lower is better, e.g. zero-dose children). Desa counts for UCI."""
     if indicator.direction is Direction.LOWER:
         return pl.col("numerator").clip(lower_bound=0).cast(pl.Int64)
     target_people = pl.col("denominator") * indicator.expected(month) / 100
@@ -112,8 +119,15 @@ def trend(
     out = rows.group_by("period").agg(pl.col("numerator_cum").sum(), pl.col("denominator").sum()).sort("period")
     return out.with_columns(
         value=pl.when(pl.col("denominator") > 0).then(100 * pl.col("numerator_cum") / pl.col("denominator")),
-        expected=pl.col("period").dt.month().map_elements(indicator.expected, return_dtype=pl.Float64),
+        expected=_expected(indicator),
     )
+
+
+def _expected(indicator: Indicator) -> pl.Expr:
+    """Indicator.expected as an expression over the period column."""
+    if indicator.cumulative:
+        return indicator.target * pl.col("period").dt.month().cast(pl.Float64) / 12
+    return pl.lit(float(indicator.target))
 
 
 def top_gaps(units: pl.DataFrame, n: int = 10) -> pl.DataFrame:

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.request import urlopen
 
@@ -67,8 +68,12 @@ async def _run_once(ws_url: str, timeout: float) -> int:
 
 
 def warm_up(url: str, timeout: float = 120) -> None:
-    """Run app.py once in a scripted session (uses Streamlit's internal protocol; e2e-tested)."""
-    status = asyncio.run(_run_once(url.replace("http", "ws", 1), timeout))
+    """Run app.py once in a scripted session (uses Streamlit's internal protocol; e2e-tested).
+
+    Runs in its own thread: Playwright's sync API may already own this thread's event loop.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        status = pool.submit(asyncio.run, _run_once(url.replace("http", "ws", 1), timeout)).result()
     if status != 0:  # ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY
         raise RuntimeError(f"warm-up run ended with status {status}")
 

@@ -87,3 +87,15 @@ def test_period_helpers():
     assert previous_month(date(2025, 1, 1)) == date(2024, 12, 1)
     with pytest.raises(ValueError):
         parse_period("Sept 2025")
+
+
+def test_a_desa_above_target_does_not_hide_its_neighbours_gap():
+    june = date(2025, 6, 1)
+    monthly = pl.DataFrame({
+        "period": [june, june], "kode_desa": [DESA_A, DESA_B], "puskesmas": ["Kemangkon"] * 2,
+        "indicator_code": ["anc_k1"] * 2, "numerator_month": [1, 0], "numerator_cum": [10, 0],
+        "denominator": [10, 10], "source_system": ["demo"] * 2,
+    })
+    kecamatan = summarise(monthly, fx.wilayah(), INDICATORS["anc_k1"], june, "kecamatan").row(0, named=True)
+    # Desa A is at 100 % (gap 0), desa B at 0 % of a 50 % target to date (gap 5): 5 people, not 10 - 10 = 0.
+    assert (kecamatan["numerator"], kecamatan["denominator"], kecamatan["gap"]) == (10, 20, 5)

@@ -1,0 +1,112 @@
+"""`make bench`: measure the budgets of the walking skeleton and print one JSON object.
+
+A script, not a timed unit test: figures vary with the machine, budgets are checked by reading.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import polars as pl  # noqa: E402
+from playwright.sync_api import sync_playwright  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from phdt import demo  # noqa: E402
+from phdt.aggregate import monthly_indicators  # noqa: E402
+from phdt.config import settings  # noqa: E402
+from phdt.dataset import LINE_LISTS  # noqa: E402
+from phdt.indicators import REGISTRY  # noqa: E402
+from phdt.wilayah import load_puskesmas, load_wilayah  # noqa: E402
+from scripts import server  # noqa: E402
+from tests.e2e.conftest import CHROMIUM_ARGS  # noqa: E402
+
+POLYGONS_DRAWN = """() => { const f = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
+  if (!f || !f.contentWindow.L) return false;
+  const map = Object.values(f.contentWindow).find(v => v instanceof f.contentWindow.L.Map);
+  return !!map && Object.values(map._layers).some(l => l.feature && l.feature.properties.colour); }"""
+RENDERED = "[data-testid='stApp'][data-test-script-state='notRunning'] [data-testid='stMetric']"
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of the server and its children."""
+    out = subprocess.run(["ps", "-o", "rss=", "--ppid", str(pid), "-p", str(pid)], capture_output=True, text=True)
+    return sum(int(x) for x in out.stdout.split()) / 1024
+
+
+def browser_figures() -> dict:
+    import shutil
+
+    port = server.free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = Path(tempfile.mkdtemp()) / "bench-server.log"
+    started = time.perf_counter()
+    proc = server.start(port, log)
+    try:
+        server.wait_healthy(url, proc)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(url)
+            page.wait_for_selector(RENDERED, timeout=120_000)
+            cold = time.perf_counter() - started
+            t0 = time.perf_counter()
+            page.get_by_role("link", name="Peta").click()
+            page.wait_for_function(POLYGONS_DRAWN, timeout=60_000)
+            peta = time.perf_counter() - t0
+            browser.close()
+        return {"cold_start_s": round(cold, 2), "peta_ready_s": round(peta, 2), "rss_mb": round(rss_mb(proc.pid))}
+    finally:
+        server.stop(proc)
+
+
+def apptest_figures() -> dict:
+    """Server-side script time when the indicator changes on Peta, and the desa map payload."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("pages/peta_page.py")
+    at.run()
+    times = []
+    for ind in REGISTRY:
+        at.session_state["indikator"] = ind.slug
+        t0 = time.perf_counter()
+        at.run()
+        times.append((time.perf_counter() - t0) * 1000)
+    at.session_state["tingkat"] = "desa"
+    at.run()
+    payload = next(c for c in at.get("component_instance") if c.proto.component_name == "streamlit_folium.st_folium")
+    return {"rerun_ms_p50": round(statistics.median(times)), "rerun_ms_max": round(max(times)),
+            "map_html_kb_desa": round(len(payload.proto.json_args) / 1024)}
+
+
+def aggregation_figures() -> dict:
+    data_dir = settings().data_dir
+    tables = {name: pl.read_parquet(data_dir / f"{name}.parquet") for name in (*LINE_LISTS, "sasaran", "laporan")}
+    wilayah = load_wilayah()
+    t0 = time.perf_counter()
+    monthly_indicators(tables, wilayah)
+    one = time.perf_counter() - t0
+    province, puskesmas = demo.replicate(wilayah, load_puskesmas(), 35)
+    big = demo.generate(province, puskesmas)
+    rows = sum(big[name].height for name in LINE_LISTS)
+    t0 = time.perf_counter()
+    monthly_indicators(big, province)
+    return {"aggregate_s_1x": round(one, 2), "aggregate_s_35x": round(time.perf_counter() - t0, 2),
+            "line_list_rows_1x": sum(tables[n].height for n in LINE_LISTS), "line_list_rows_35x": rows}
+
+
+def main() -> None:
+    figures = {**browser_figures(), **apptest_figures(), **aggregation_figures()}
+    print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()

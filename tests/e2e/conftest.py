@@ -1,0 +1,82 @@
+"""Real-browser fixtures: Debian chromium driven by Playwright against `streamlit run` on a free port."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from scripts import server
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-dev-shm-usage", "--disable-component-update", "--no-first-run"]
+# The frontend probes these base paths; a 404 there is expected, not a failure.
+HARMLESS_404 = ("/_stcore/health", "/_stcore/host-config", "/host-config")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        raise RuntimeError("Debian chromium is required for the browser tests: apt-get install chromium")
+    return {**browser_type_launch_args, "executable_path": chromium, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": {"width": 1400, "height": 1000}}
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory) -> Iterator[str]:
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    try:
+        with server.running(log_path=log) as url:
+            yield url
+    except Exception:
+        print(log.read_text(errors="replace")[-5000:])
+        raise
+
+
+class RequestLog:
+    """Every request the page makes that leaves 127.0.0.1, and every failed local one."""
+
+    def __init__(self) -> None:
+        self.external: list[str] = []
+        self.failed: list[str] = []
+
+    def attach(self, page) -> None:
+        page.on("request", self._on_request)
+        page.on("requestfailed", lambda r: self.failed.append(r.url))
+        page.on("response", lambda r: r.status >= 400 and not r.url.endswith(HARMLESS_404) and self.failed.append(
+            f"{r.status} {r.url}"))
+
+    def _on_request(self, request) -> None:
+        host = urlparse(request.url).hostname
+        if request.url.startswith(("data:", "blob:", "about:")) or host in ("127.0.0.1", "localhost"):
+            return
+        self.external.append(request.url)
+
+
+@pytest.fixture
+def requests_seen(page) -> RequestLog:
+    log = RequestLog()
+    log.attach(page)
+    return log
+
+
+def wait_for_app(page, timeout: float = 30_000) -> None:
+    """The signal Streamlit's own e2e suite waits for: connected and no script running."""
+    page.locator("[data-testid='stApp'][data-test-connection-state='CONNECTED']").wait_for(
+        state="attached", timeout=timeout)
+    page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(
+        state="attached", timeout=timeout)
+
+
+def screenshot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{name}.png")

@@ -1,0 +1,116 @@
+"""Each page in a real browser: renders without exception, map polygons drawn, click selects,
+deep links open the right view, and no request leaves 127.0.0.1."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from geo import boundaries
+from phdt.config import settings
+from tests.e2e.conftest import screenshot, wait_for_app
+
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+# Runs inside the map iframe: the Leaflet map and the choropleth layer (features carry a colour class).
+FIND_LAYER = """
+() => {
+  const map = Object.values(window).find(v => v instanceof L.Map);
+  const layers = Object.values(map._layers).filter(l => l.feature && l.feature.properties.colour !== undefined);
+  return {map, layers};
+}
+"""
+
+
+def map_frame(page):
+    """The Frame inside the st_folium iframe, once Leaflet has mounted."""
+    frame = page.locator(MAP_FRAME).element_handle(timeout=30_000).content_frame()
+    frame.wait_for_selector(".leaflet-container", timeout=30_000)
+    return frame
+
+
+def drawn_features(page) -> list[dict]:
+    frame = map_frame(page)
+    frame.wait_for_function(f"({FIND_LAYER})().layers.length > 0", timeout=30_000)
+    return frame.evaluate(f"() => ({FIND_LAYER})().layers.map(l => l.feature.properties)")
+
+
+def assert_clean(page, requests_seen) -> None:
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    assert requests_seen.external == [], f"requests left the machine: {requests_seen.external}"
+    assert requests_seen.failed == [], f"failed requests: {requests_seen.failed}"
+
+
+@pytest.mark.parametrize(("lang", "title"), [("id", "Ringkasan"), ("en", "Summary")])
+def test_ringkasan_renders_both_languages(page, app_url, requests_seen, lang, title):
+    page.goto(f"{app_url}/?bahasa={lang}")
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name=re.compile(f"^{title} "))).to_be_visible()
+    expect(page.get_by_test_id("synthetic-badge")).to_be_visible()
+    expect(page.get_by_test_id("stMetric")).to_have_count(3)
+    expect(page.locator(".js-plotly-plot").first).to_be_visible()
+    screenshot(page, f"ringkasan-{lang}")
+    assert_clean(page, requests_seen)
+
+
+def test_peta_draws_18_kecamatan_with_legend(page, app_url, requests_seen):
+    page.goto(f"{app_url}/peta?indikator=anc_k6&periode=2025-12")
+    wait_for_app(page)
+    features = drawn_features(page)
+    assert len(features) == 18
+    assert {f["kode"] for f in features} == {f"33.03.{i:02d}" for i in range(1, 19)}
+    legend = page.frame_locator(MAP_FRAME).locator(".phdt-legend")
+    expect(legend).to_contain_text("K6")
+    expect(legend).to_contain_text("Tidak ada data")
+    screenshot(page, "peta-kecamatan")
+    assert_clean(page, requests_seen)
+    # A second session gets the same map too (regression: a shared, mutated folium object came back empty).
+    second = page.context.browser.new_page()
+    second.goto(f"{app_url}/peta?indikator=anc_k6&periode=2025-12")
+    wait_for_app(second)
+    assert len(drawn_features(second)) == 18
+    second.close()
+
+
+def test_peta_desa_level(page, app_url, requests_seen):
+    page.goto(f"{app_url}/peta?indikator=imm_idl&periode=2025-12&tingkat=desa")
+    wait_for_app(page)
+    features = drawn_features(page)
+    assert len(features) == 239
+    screenshot(page, "peta-desa")
+    assert_clean(page, requests_seen)
+
+
+def test_click_on_kecamatan_selects_it(page, app_url, requests_seen):
+    layer = boundaries.load_layer("kecamatan", None, settings())
+    target = layer.gdf[layer.gdf["kode"] == "33.03.10"].representative_point().iloc[0]  # Karangreja
+    page.goto(f"{app_url}/peta?indikator=anc_k6&periode=2025-12")
+    wait_for_app(page)
+    drawn_features(page)
+    frame = map_frame(page)
+    point = frame.evaluate(
+        f"([lat, lon]) => {{ const p = ({FIND_LAYER})().map.latLngToContainerPoint([lat, lon]); return [p.x, p.y]; }}",
+        [target.y, target.x],
+    )
+    page.frame_locator(MAP_FRAME).locator(".leaflet-container").click(position={"x": point[0], "y": point[1]})
+    expect(page.get_by_text("Kecamatan terpilih: Karangreja")).to_be_visible(timeout=15_000)
+    expect(page).to_have_url(re.compile(r"kecamatan=33\.03\.10"))
+    screenshot(page, "peta-selected")
+    assert_clean(page, requests_seen)
+
+
+def test_deep_link_opens_the_view(page, app_url, requests_seen):
+    page.goto(f"{app_url}/peta?indikator=imm_idl&kecamatan=33.03.17&periode=2025-06&bahasa=en")
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name="Map of Full basic immunization (IDL) — June 2025")).to_be_visible()
+    expect(page.get_by_text("Selected kecamatan: Karangjambu")).to_be_visible()
+    assert_clean(page, requests_seen)
+
+
+def test_invalid_link_falls_back_with_notice(page, app_url, requests_seen):
+    page.goto(f"{app_url}/?indikator=bogus&periode=1999-01")
+    wait_for_app(page)
+    expect(page.get_by_test_id("stAlert").filter(has_text="indikator=bogus")).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("^Ringkasan Desember 2025"))).to_be_visible()
+    assert_clean(page, requests_seen)

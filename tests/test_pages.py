@@ -1,0 +1,126 @@
+"""AppTest of every page, in both languages and from deep links; shown values are checked against
+the aggregates computed independently from the dataset."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from phdt import dataset as ds
+from phdt.config import ROOT
+from phdt import metrics
+from phdt.indicators import INDICATORS, Programme, headline
+
+LATEST = date(2025, 12, 1)
+
+
+@pytest.fixture(scope="module")
+def data() -> ds.Dataset:
+    return ds.load()
+
+
+def run(page: str | None = None, session: dict | None = None, **params: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for key, value in params.items():
+        at.query_params[key] = value
+    for key, value in (session or {}).items():
+        at.session_state[key] = value
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def kab_percent(data, slug: str, period: date, lang: str = "id") -> str:
+    value = metrics.summarise(data.monthly, data.wilayah, INDICATORS[slug], period, "kabupaten")["value"].item()
+    text = f"{value:,.1f}"
+    return (text.replace(",", "_").replace(".", ",").replace("_", ".") if lang == "id" else text) + " %"
+
+
+def test_ringkasan_default_shows_headlines_from_the_aggregates(data):
+    at = run()
+    assert at.title[0].value == "Ringkasan Desember 2025"
+    shown = {m.label: m.value for m in at.metric}
+    for programme in Programme:
+        ind = headline(programme)
+        assert shown[ind.label_id] == kab_percent(data, ind.slug, LATEST)
+    assert any("DATA SINTETIS" in md.value for md in at.markdown)
+
+
+def test_ringkasan_english(data):
+    at = run(bahasa="en")
+    assert at.title[0].value == "Summary December 2025"
+    labels = [m.label for m in at.metric]
+    assert labels == [headline(p).label_en for p in Programme]
+    assert at.metric[0].value == kab_percent(data, headline(Programme.ANC).slug, LATEST, "en")
+
+
+def test_top_gaps_table_matches_metrics(data):
+    at = run(indikator="anc_k6", periode="2025-09", kecamatan="33.03.10")
+    assert at.session_state["kecamatan"] == "33.03.10"
+    units = metrics.summarise(data.monthly, data.wilayah, INDICATORS["anc_k6"], date(2025, 9, 1), "desa")
+    expected = metrics.top_gaps(units.filter(pl.col("kode").str.starts_with("33.03.10")), 10)
+    table = at.dataframe[0].value
+    assert list(table["Desa/Kelurahan"]) == expected["nama"].to_list()
+    assert list(table["Kesenjangan (orang)"]) == expected["gap"].to_list()
+    assert all(k == "Karangreja" for k in table["Kecamatan"])
+
+
+def test_invalid_parameters_fall_back_with_notice():
+    at = run(indikator="bogus", periode="1999-01", kecamatan="99.99")
+    warnings = " ".join(w.value for w in at.warning)
+    assert "indikator=bogus" in warnings and "periode=1999-01" in warnings and "kecamatan=99.99" in warnings
+    assert at.session_state["indikator"] == "anc_k6"
+    assert at.session_state["periode"] == "2025-12"
+
+
+def test_programme_switch_moves_to_its_headline_indicator():
+    at = run()
+    at.selectbox(key="program").set_value("imunisasi").run()
+    assert at.session_state["indikator"] == "imm_idl"
+    assert at.query_params["indikator"] == ["imm_idl"] or at.query_params["indikator"] == "imm_idl"
+
+
+@pytest.mark.parametrize(("lang", "level", "rows", "title"), [
+    ("id", "kecamatan", 18, "Peta K6 — Desember 2025"),
+    ("en", "desa", 239, "Map of ANC 6 visits (K6) — December 2025"),
+])
+def test_peta_page(data, lang, level, rows, title):
+    at = run("pages/peta_page.py", bahasa=lang, tingkat=level)
+    assert at.title[0].value == title
+    table = at.dataframe[0].value
+    assert len(table) == rows
+    units = metrics.summarise(data.monthly, data.wilayah, INDICATORS["anc_k6"], LATEST, level)
+    gap_column = "Kesenjangan (orang)" if lang == "id" else "Gap (people)"
+    assert sorted(table[gap_column]) == sorted(units["gap"].to_list())
+    statuses = {"id": {"Hijau", "Kuning", "Merah", "Cek data", "Tidak ada data"},
+                "en": {"Green", "Yellow", "Red", "Check data", "No data"}}[lang]
+    assert set(table["Status"]) <= statuses
+    maps = [c for c in at.get("component_instance") if c.proto.component_name == "streamlit_folium.st_folium"]
+    assert len(maps) == 1
+
+
+def test_peta_selected_kecamatan_filters_desa_table(data):
+    at = run("pages/peta_page.py", kecamatan="33.03.17", tingkat="desa")
+    assert any("Kecamatan terpilih: Karangjambu" in md.value for md in at.markdown)
+    expected = data.wilayah.filter(pl.col("kode_kecamatan") == "33.03.17").height
+    assert len(at.dataframe[0].value) == expected
+
+
+def test_map_click_callback_selects_kecamatan():
+    def script():
+        import streamlit as st
+
+        from components.peta import on_map_click
+
+        st.session_state["peta_map"] = {"last_active_drawing": {"properties": {"kode": "33.03.10.2003"}}}
+        on_map_click()
+
+    at = AppTest.from_function(script)
+    at.run()
+    assert at.session_state["kecamatan"] == "33.03.10"
