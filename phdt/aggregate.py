@@ -21,22 +21,29 @@ ANTIGEN_INDICATORS = {
 EVENT = ["kode_desa", "indicator_code", "tgl"]
 
 
-def _first_true(cond: pl.Expr, over: str) -> pl.Expr:
-    """True only on the first row (in date order) at which a cumulative condition holds."""
-    return cond & (cond.cast(pl.Int32).cum_sum().over(over) == 1)
+def _running(flag: pl.Expr) -> pl.Expr:
+    """Running count of `flag` within each pregnancy, on rows sorted by pregnancy.
+
+    Offsetting one global cumulative sum at each pregnancy's first row avoids a hash-grouped
+    window per column, which dominated the cost at province scale.
+    """
+    total = flag.cast(pl.Int32).cum_sum()
+    return total - pl.when(pl.col("first_row")).then(total - flag.cast(pl.Int32)).forward_fill()
 
 
 def anc_events(visits: pl.LazyFrame) -> pl.LazyFrame:
     """K1, K1 murni, K4, K6 and USG TM1 events, one per pregnancy, from ANC visit rows."""
     ga = pl.col("usia_kehamilan_minggu")
     trimester = pl.when(ga <= TM1_MAX_WEEKS).then(1).when(ga <= TM2_MAX_WEEKS).then(2).otherwise(3)
-    so_far = lambda expr: expr.cast(pl.Int32).cum_sum().over("id_kehamilan")  # noqa: E731
     v = (
         visits.sort("id_kehamilan", "tgl_kunjungan", "kunjungan_ke")
-        .with_columns(tm=trimester, dokter=pl.col("pemeriksa") == "dokter")
         .with_columns(
-            n=pl.col("kunjungan_ke").cum_count().over("id_kehamilan"), tm1=so_far(pl.col("tm") == 1), tm2=so_far(pl.col("tm") == 2),
-            tm3=so_far(pl.col("tm") == 3), n_dokter=so_far(pl.col("dokter")),
+            tm=trimester, dokter=pl.col("pemeriksa") == "dokter",
+            first_row=pl.col("id_kehamilan").ne_missing(pl.col("id_kehamilan").shift(1)),
+        )
+        .with_columns(
+            n=_running(pl.col("id_kehamilan").is_not_null()), tm1=_running(pl.col("tm") == 1), tm2=_running(pl.col("tm") == 2),
+            tm3=_running(pl.col("tm") == 3), n_dokter=_running(pl.col("dokter")),
         )
     )
     first_visit = pl.col("kunjungan_ke") == 1
@@ -48,7 +55,8 @@ def anc_events(visits: pl.LazyFrame) -> pl.LazyFrame:
         & (pl.col("n_dokter") >= 2),
         "anc_usg_tm1": pl.col("dokter") & pl.col("usg") & (pl.col("tm") == 1),
     }
-    flagged = v.with_columns([_first_true(c, "id_kehamilan").alias(s) for s, c in conditions.items()])
+    # A condition counts once per pregnancy, at the first row where it holds.
+    flagged = v.with_columns([(c & (_running(c) == 1)).alias(s) for s, c in conditions.items()])
     return _long_events(flagged, list(conditions), "tgl_kunjungan")
 
 
@@ -111,7 +119,8 @@ def _period_grid(wilayah: pl.DataFrame, periods: pl.Series, slugs: list[str]) ->
 
 
 def monthly_indicators(
-    tables: dict[str, pl.DataFrame], wilayah: pl.DataFrame, settings: Settings | None = None
+    tables: dict[str, pl.DataFrame], wilayah: pl.DataFrame, settings: Settings | None = None,
+    source_system: str = "demo",
 ) -> pl.DataFrame:
     """All registry indicators per desa and month, in the INDIKATOR_BULANAN schema.
 
@@ -123,52 +132,53 @@ def monthly_indicators(
         anc_events(tables["anc_kunjungan"].lazy()),
         immunization_events(tables["imunisasi_dosis"].lazy(), cfg.idl_components),
         ptm_events(tables["ptm_skrining"].lazy()),
-    ]).with_columns(
-        pl.col("kode_desa").cast(pl.String), pl.col("tgl").dt.truncate("1mo").alias("period")
+    ]).with_columns(pl.col("tgl").dt.truncate("1mo").alias("period"))
+    counts = (  # the streaming engine runs the three line lists in bounded memory, and faster at scale
+        events.group_by("kode_desa", "indicator_code", "period").agg(pl.len().cast(pl.Int32).alias("n"))
+        .with_columns(pl.col("kode_desa").cast(pl.String))  # cast after grouping: far fewer rows
+        .collect(engine="streaming")
     )
-    counts = events.group_by("kode_desa", "indicator_code", "period").agg(pl.len().cast(pl.Int32).alias("n"))
     years = tables["sasaran"]["tahun"].unique().sort()
-    last = _last_period(events, tables.get("laporan"))
-    periods = pl.date_range(pl.date(years.min(), 1, 1), last, "1mo", eager=True)
+    periods = pl.date_range(pl.date(years.min(), 1, 1), _last_period(counts, tables.get("laporan")), "1mo", eager=True)
     event_slugs = [ind.slug for ind in REGISTRY if ind.kind is Kind.EVENT]
     w = wilayah.with_columns(pl.col("kode_desa", "puskesmas").cast(pl.String))
     base = (
         _period_grid(w, periods, event_slugs)
-        .join(counts, on=["kode_desa", "indicator_code", "period"], how="left")
-        .with_columns(_missing_report(tables.get("laporan")))
-        .with_columns(pl.col("period").dt.year().alias("tahun"), pl.col("period").dt.month().alias("bulan"))
-        .sort("period")
+        .join(counts.lazy(), on=["kode_desa", "indicator_code", "period"], how="left")
+        .join(_reports(tables.get("laporan"), w, periods), on=["kode_desa", "period"], how="left")
         .with_columns(
-            pl.col("numerator_month").fill_null(0).cum_sum().over("kode_desa", "indicator_code", "tahun")
-            .alias("numerator_cum")
+            numerator_month=pl.when(pl.col("n").is_null() & ~pl.col("reported")).then(None)
+            .otherwise(pl.col("n").fill_null(0)),
+            tahun=pl.col("period").dt.year(), bulan=pl.col("period").dt.month(),
+        )
+        .with_columns(
+            numerator_cum=pl.col("numerator_month").fill_null(0).cum_sum()
+            .over("kode_desa", "indicator_code", "tahun", order_by="period")
         )
         .join(_denominators(tables["sasaran"]), on=["tahun", "kode_desa", "indicator_code"], how="left")
         .collect()
     )
-    derived = _derived(base, cfg)
     return conform(
-        pl.concat([base, derived], how="diagonal_relaxed").with_columns(source_system=pl.lit("demo")),
+        pl.concat([base, _derived(base, cfg)], how="diagonal_relaxed").with_columns(source_system=pl.lit(source_system)),
         INDIKATOR_BULANAN,
     ).sort("indicator_code", "kode_desa", "period")
 
 
-def _last_period(events: pl.LazyFrame, laporan: pl.DataFrame | None):
+def _last_period(counts: pl.DataFrame, laporan: pl.DataFrame | None):
     """The latest month with any event or any report receipt."""
-    last = events.select(pl.col("period").max()).collect().item()
+    last = counts["period"].max()
     if laporan is not None and laporan.height:
         last = max(last, laporan["period"].max())
     return last
 
 
-def _missing_report(laporan: pl.DataFrame | None) -> pl.Expr:
+def _reports(laporan: pl.DataFrame | None, wilayah: pl.DataFrame, periods: pl.Series) -> pl.LazyFrame:
+    """Per desa-month: was a report received? Without a receipt table every month counts as reported."""
+    grid = wilayah.lazy().select("kode_desa").join(pl.LazyFrame({"period": periods}), how="cross")
     if laporan is None:
-        return pl.col("n").fill_null(0).alias("numerator_month")
-    reported = laporan.select(pl.col("kode_desa").cast(pl.String), "period")
-    keys = pl.struct("kode_desa", "period")
-    has_report = keys.is_in(reported.to_struct().implode())
-    return pl.when(pl.col("n").is_null() & ~has_report).then(None).otherwise(pl.col("n").fill_null(0)).alias(
-        "numerator_month"
-    )
+        return grid.with_columns(reported=pl.lit(True))
+    received = laporan.lazy().select(pl.col("kode_desa").cast(pl.String), "period", reported=pl.lit(True)).unique()
+    return grid.join(received, on=["kode_desa", "period"], how="left").with_columns(pl.col("reported").fill_null(False))
 
 
 def _denominators(sasaran: pl.DataFrame) -> pl.LazyFrame:
