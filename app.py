@@ -6,7 +6,7 @@ import streamlit as st
 
 from components import data, layout, state
 from components.i18n import t
-from components.maps import ensure_leaflet
+from components.assets import ensure_leaflet
 
 st.set_page_config(page_title="PHDT Purbalingga", page_icon="📊", layout="wide")
 ensure_leaflet()

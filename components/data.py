@@ -12,7 +12,6 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from geo import boundaries
 from phdt import dataset as ds
 from phdt import metrics
 from phdt.config import settings
@@ -54,8 +53,11 @@ def desa_index(version: str) -> pl.DataFrame:
 
 
 @st.cache_resource(show_spinner=False)
-def boundary_layer(level: str) -> boundaries.BoundaryLayer | str | None:
-    """The simplified boundary layer, None without boundary files, or the error message of a bad file."""
+def boundary_layer(level: str):
+    """The simplified boundary layer (geo.boundaries.BoundaryLayer), None without boundary files, or
+    the error message of a bad file. geopandas is imported here, not at start: only maps need it."""
+    from geo import boundaries
+
     w = dataset().wilayah
     column = "kode_kecamatan" if level == "kecamatan" else "kode_desa"
     expected = set(w[column].cast(pl.String).unique().to_list())

@@ -8,7 +8,7 @@ import streamlit as st
 
 from components import data, state
 from components.i18n import LANGUAGES, lang, period_label, t
-from geo.boundaries import ATTRIBUTION
+from geo import ATTRIBUTION
 from phdt.indicators import Programme, by_programme
 from phdt.metrics import parse_period
 
@@ -50,8 +50,7 @@ def footer() -> None:
     version = data.dataset().version
     st.divider()
     st.caption(
-        f"{t('footer_boundaries')}: {ATTRIBUTION} {t('footer_codes')} {t('footer_puskesmas')} "
-        f"{t('footer_data_version', version=version)}"
+        f"{ATTRIBUTION} {t('footer_puskesmas')} {t('footer_data_version', version=version)}"
     )
 
 

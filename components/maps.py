@@ -9,37 +9,21 @@ from a CDN). Every string that reaches HTML is escaped.
 from __future__ import annotations
 
 import html
-import shutil
-from pathlib import Path
+import json
 
 import folium
 import geopandas as gpd
 import polars as pl
+import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
+from components.assets import LEAFLET_URL
 from components.colours import FILL
 from components.i18n import number, percent, t
-from phdt.config import ROOT
 from phdt.indicators import Colour, Direction, Indicator
 
-LEAFLET_DIR = ROOT / "static" / "vendor" / "leaflet"
-LEAFLET_URL = "/app/static/vendor/leaflet"
 MAP_HEIGHT = 560
-
-
-def ensure_leaflet() -> Path:
-    """Copy Leaflet from the installed XStatic-Leaflet package into the static folder once."""
-    if not (LEAFLET_DIR / "leaflet.js").exists():
-        import xstatic.pkg.leaflet as xleaflet
-
-        LEAFLET_DIR.parent.mkdir(parents=True, exist_ok=True)
-        tmp = LEAFLET_DIR.with_name("leaflet.tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        shutil.copytree(xleaflet.BASE_DIR, tmp)
-        shutil.rmtree(LEAFLET_DIR, ignore_errors=True)
-        tmp.rename(LEAFLET_DIR)
-    return LEAFLET_DIR
 
 
 def base_map() -> folium.Map:
@@ -134,23 +118,40 @@ def _style(feature: dict) -> dict:
     return {"fillColor": colour, "fillOpacity": 0.8, "color": "#ffffff", "weight": 1}
 
 
-def choropleth_features(layer: gpd.GeoDataFrame, summary: pl.DataFrame) -> dict:
-    """GeoJSON FeatureCollection of `layer` carrying each unit's escaped tooltip properties."""
+class BoundedGeoJson(folium.GeoJson):
+    """GeoJson whose bounds are given, not recomputed: folium (and st_folium, on every run) walks
+    every coordinate in Python to find them, which dominated the desa map's rerun time."""
+
+    def __init__(self, data: dict, bounds: list[list[float]], **kwargs):
+        super().__init__(data, **kwargs)
+        self._bounds = bounds
+
+    def _get_self_bounds(self) -> list[list[float]]:
+        return self._bounds
+
+
+def geometries(layer: gpd.GeoDataFrame) -> list[dict]:
+    """GeoJSON geometry dicts of a layer, serialised by GEOS (fast) rather than shapely's Python path."""
+    return [json.loads(text) for text in shapely.to_geojson(layer.geometry.values)]
+
+
+def choropleth_features(codes: list[str], names: list[str], shapes: list[dict], summary: pl.DataFrame) -> dict:
+    """GeoJSON FeatureCollection carrying each unit's escaped tooltip properties."""
     props = feature_properties(summary)
     missing = {"colour": Colour.NO_DATA.value, "capaian": t("legend_no_data"), "pembilang": "–", "sasaran": "–",
                "kesenjangan": "–"}
     features = [
-        {"type": "Feature", "geometry": geometry.__geo_interface__,
+        {"type": "Feature", "geometry": shape,
          "properties": props.get(code, {"kode": html.escape(code), "nama": html.escape(str(nama)), **missing})}
-        for code, nama, geometry in zip(layer["kode"], layer["nama"], layer.geometry, strict=True)
+        for code, nama, shape in zip(codes, names, shapes, strict=True)
     ]
     return {"type": "FeatureCollection", "features": features}
 
 
-def choropleth_layer(features: dict, name: str) -> folium.GeoJson:
-    return folium.GeoJson(
-        features, name=name, style_function=_style, highlight_function=lambda _: {"weight": 3, "color": "#222222"},
-        tooltip=_tooltip(),
+def choropleth_layer(features: dict, bounds: list[list[float]], name: str) -> folium.GeoJson:
+    return BoundedGeoJson(
+        features, bounds, name=name, style_function=_style,
+        highlight_function=lambda _: {"weight": 3, "color": "#222222"}, tooltip=_tooltip(),
     )
 
 
@@ -170,23 +171,29 @@ def point_layer(points: gpd.GeoDataFrame, summary: pl.DataFrame, name: str) -> f
     return group
 
 
-def outline_layer(features: dict, weight: float = 2.0, colour: str = "#333333") -> folium.GeoJson:
+def outline_layer(features: dict, bounds: list[list[float]], weight: float = 2.0,
+                  colour: str = "#333333") -> folium.GeoJson:
     """Boundaries without fill, as context (kecamatan lines over desa) or as the selection."""
-    return folium.GeoJson(
-        features, style_function=lambda _: {"fill": False, "color": colour, "weight": weight}, interactive=False,
+    return BoundedGeoJson(
+        features, bounds, style_function=lambda _: {"fill": False, "color": colour, "weight": weight},
+        interactive=False,
     )
 
 
-def puskesmas_layer(puskesmas: pl.DataFrame) -> folium.FeatureGroup:
-    group = folium.FeatureGroup(name=t("legend_puskesmas"))
+def puskesmas_layer(puskesmas: pl.DataFrame, bounds: list[list[float]]) -> folium.GeoJson:
+    """All puskesmas as one GeoJSON layer (one template, not three folium elements per marker)."""
+    features = [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [row["lon"], row["lat"]]},
+         "properties": {"nama": html.escape(f"Puskesmas {row['nama']}")}}
+        for row in puskesmas.iter_rows(named=True)
+    ]
     icon_html = ('<div style="width:14px;height:14px;background:#0b3d91;color:#fff;border:1px solid #fff;'
                  'font:bold 12px/12px sans-serif;text-align:center">+</div>')
-    for row in puskesmas.iter_rows(named=True):
-        folium.Marker(
-            [row["lat"], row["lon"]], icon=folium.DivIcon(html=icon_html, icon_size=(14, 14), icon_anchor=(7, 7)),
-            tooltip=html.escape(f"Puskesmas {row['nama']}"),
-        ).add_to(group)
-    return group
+    return BoundedGeoJson(
+        {"type": "FeatureCollection", "features": features}, bounds, name=t("legend_puskesmas"),
+        marker=folium.Marker(icon=folium.DivIcon(html=icon_html, icon_size=(14, 14), icon_anchor=(7, 7))),
+        tooltip=folium.GeoJsonTooltip(fields=["nama"], labels=False),
+    )
 
 
 def bounds_of(gdf: gpd.GeoDataFrame) -> list[list[float]]:

@@ -29,17 +29,27 @@ def layer_for(level: str) -> tuple[gpd.GeoDataFrame, bool]:
     return points, False
 
 
+@st.cache_resource(show_spinner=False)
+def _shapes(level: str) -> tuple[list[str], list[str], list[dict], list[list[float]]]:
+    """Codes, names, GeoJSON geometries and bounds of a polygon layer, computed once per process.
+    Read-only: every map copies what it needs into fresh dicts."""
+    layer, _ = layer_for(level)
+    return layer["kode"].tolist(), layer["nama"].tolist(), maps.geometries(layer), maps.bounds_of(layer)
+
+
 @st.cache_data(max_entries=128, show_spinner=False)
 def _choropleth_features(slug: str, period: date, level: str, lang: str, version: str) -> dict:
     """Per-view GeoJSON (`lang` keys the cache: tooltips are translated)."""
-    layer, _ = layer_for(level)
-    return maps.choropleth_features(layer, data.units(slug, period, level, version))
+    codes, names, shapes, _ = _shapes(level)
+    return maps.choropleth_features(codes, names, shapes, data.units(slug, period, level, version))
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
 def _outline_features(level: str, code: str = "") -> dict:
-    layer, _ = layer_for(level)
-    return layer[layer["kode"] == code].__geo_interface__ if code else layer[["kode", "geometry"]].__geo_interface__
+    codes, _, shapes, _ = _shapes(level)
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"kode": c}, "geometry": g}
+        for c, g in zip(codes, shapes, strict=True) if not code or c == code
+    ]}
 
 
 def puskesmas_points() -> pl.DataFrame:
@@ -50,19 +60,20 @@ def district_map(slug: str, period: date, level: str, lang: str) -> folium.Map:
     """A fresh map for one indicator, period, level and language."""
     indicator, version = INDICATORS[slug], data.dataset().version
     layer, polygons = layer_for(level)
+    bounds = _shapes(level)[3] if polygons else maps.bounds_of(layer)
     name = indicator.label(lang)
     m = maps.base_map()
     if polygons:
-        maps.choropleth_layer(_choropleth_features(slug, period, level, lang, version), name).add_to(m)
+        maps.choropleth_layer(_choropleth_features(slug, period, level, lang, version), bounds, name).add_to(m)
         if level == "desa" and layer_for("kecamatan")[1]:
-            maps.outline_layer(_outline_features("kecamatan"), weight=1.5).add_to(m)
+            maps.outline_layer(_outline_features("kecamatan"), bounds, weight=1.5).add_to(m)
     else:
         maps.point_layer(layer, data.units(slug, period, level, version), name).add_to(m)
-    maps.puskesmas_layer(puskesmas_points()).add_to(m)
+    maps.puskesmas_layer(puskesmas_points(), bounds).add_to(m)
     source = t("synthetic_badge") if data.dataset().synthetic else str(data.dataset().manifest.get("source", ""))
     title = t("legend_title", indicator=name, period=period_label(period))
     maps.Legend(maps.legend_html(title, maps.legend_entries(indicator, period.month), source, True)).add_to(m)
-    m.fit_bounds(maps.bounds_of(layer))
+    m.fit_bounds(bounds)
     return m
 
 
@@ -70,7 +81,8 @@ def selection_outline(code: str) -> folium.FeatureGroup:
     """Thick outline of the selected kecamatan, added without re-mounting the map."""
     group = folium.FeatureGroup(name="selection")
     if code and layer_for("kecamatan")[1]:
-        maps.outline_layer(_outline_features("kecamatan", code), weight=4, colour="#000000").add_to(group)
+        maps.outline_layer(_outline_features("kecamatan", code), _shapes("kecamatan")[3], weight=4,
+                           colour="#000000").add_to(group)
     return group
 
 

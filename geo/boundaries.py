@@ -40,11 +40,6 @@ from pyproj import CRS
 from phdt import config
 from phdt.config import ROOT, Settings
 
-ATTRIBUTION = (
-    "Batas wilayah: Badan Informasi Geospasial (BIG), via cahyadsn/wilayah_boundaries (MIT). "
-    "Kode wilayah: Kepmendagri 300.2.2-2138/2025; titik desa: geografis (MIT) © OpenStreetMap contributors."
-)
-
 LEVELS = ("kecamatan", "desa")
 KECAMATAN_TOLERANCE_M = 50.0
 DESA_TOLERANCE_M = 30.0

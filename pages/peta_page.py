@@ -6,7 +6,7 @@ import polars as pl
 import streamlit as st
 from streamlit_folium import st_folium
 
-from components import data, peta, tables
+from components import data, maps, peta, tables
 from components.i18n import lang, period_label, t
 from components.state import MAP_LEVELS
 from phdt.indicators import INDICATORS
@@ -28,7 +28,7 @@ if not polygons:
 
 st_folium(
     peta.district_map(indicator.slug, period, level, lang()),
-    key="peta_map", height=560, use_container_width=True, returned_objects=["last_active_drawing"],
+    key="peta_map", height=maps.MAP_HEIGHT, use_container_width=True, returned_objects=["last_active_drawing"],
     on_change=peta.on_map_click, feature_group_to_add=peta.selection_outline(kecamatan),
 )
 

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import polars as pl
 
-from phdt import demo
 from phdt.aggregate import monthly_indicators
 from phdt.config import Settings, settings as default_settings
 from phdt.wilayah import load_puskesmas, load_wilayah
@@ -64,6 +63,8 @@ def write_atomic(path: Path, write: Callable[[Path], object]) -> Path:
 
 def build_demo(out_dir: Path, cfg: Settings | None = None) -> dict[str, Path]:
     """Generate the demo line lists, aggregate them, and write everything plus the manifest (last)."""
+    from phdt import demo  # only needed to build: keeps the app's first run light
+
     cfg = cfg or default_settings()
     wilayah = load_wilayah()
     tables = demo.generate(wilayah, load_puskesmas(), cfg)

@@ -50,7 +50,10 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
     raise TimeoutError(f"{url} not healthy after {timeout} s")
 
 
-async def _run_once(ws_url: str, timeout: float) -> int:
+WARM_PAGES = ("", "peta")  # url paths: Ringkasan (default page), then Peta, so both first visits are warm
+
+
+async def _run_page(ws_url: str, page_name: str, timeout: float) -> int:
     import websockets
     from streamlit.proto.BackMsg_pb2 import BackMsg
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -59,6 +62,7 @@ async def _run_once(ws_url: str, timeout: float) -> int:
         msg = BackMsg()
         msg.rerun_script.query_string = ""
         msg.rerun_script.page_script_hash = ""
+        msg.rerun_script.page_name = page_name
         await ws.send(msg.SerializeToString())
         while True:
             fwd = ForwardMsg()
@@ -67,15 +71,19 @@ async def _run_once(ws_url: str, timeout: float) -> int:
                 return fwd.script_finished
 
 
+async def _run_pages(ws_url: str, timeout: float) -> list[int]:
+    return [await _run_page(ws_url, page, timeout) for page in WARM_PAGES]
+
+
 def warm_up(url: str, timeout: float = 120) -> None:
-    """Run app.py once in a scripted session (uses Streamlit's internal protocol; e2e-tested).
+    """Run each page once in a scripted session (Streamlit's internal protocol; e2e-tested).
 
     Runs in its own thread: Playwright's sync API may already own this thread's event loop.
     """
     with ThreadPoolExecutor(max_workers=1) as pool:
-        status = pool.submit(asyncio.run, _run_once(url.replace("http", "ws", 1), timeout)).result()
-    if status != 0:  # ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY
-        raise RuntimeError(f"warm-up run ended with status {status}")
+        statuses = pool.submit(asyncio.run, _run_pages(url.replace("http", "ws", 1), timeout)).result()
+    if any(statuses):  # 0 is ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY
+        raise RuntimeError(f"warm-up runs ended with statuses {statuses}")
 
 
 def stop(proc: subprocess.Popen) -> None:
