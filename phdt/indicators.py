@@ -199,7 +199,8 @@ REGISTRY: tuple[Indicator, ...] = (
         "Perkiraan bayi yang belum mendapat DPT-HB-Hib1: sasaran bayi s.d. bulan ini dikurangi penerima DPT-HB-Hib1.",
         "Estimated infants without DTP-HepB-Hib1: infant target to date minus DTP-HepB-Hib1 recipients.",
         "Sasaran bayi s.d. bulan ini − penerima DPT-HB-Hib1", "Infant target to date − DTP-HepB-Hib1 recipients",
-        "bayi", 5, _UNVERIFIED, kind=Kind.SHORTFALL, direction=Direction.LOWER, base=("imm_dpt1",),
+        "bayi", 5, _UNVERIFIED, kind=Kind.SHORTFALL, direction=Direction.LOWER, cumulative=False,
+        base=("imm_dpt1",),
     ),
     Indicator(
         "imm_do_dpt1_dpt3", Programme.IMUNISASI, 2, "Drop-out DPT1–DPT3", "Drop-out DTP1–DTP3",

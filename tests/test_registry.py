@@ -49,3 +49,10 @@ def test_colour_rules():
     assert dropout.colour(5, 3) is Colour.GREEN
     assert dropout.colour(10, 3) is Colour.YELLOW
     assert dropout.colour(10.1, 3) is Colour.RED
+
+
+def test_rates_that_are_not_cumulative_keep_their_target_all_year():
+    """Zero-dose and drop-out are shares of children so far, not counts that grow to the target."""
+    for slug in ("imm_zero_dose", "imm_do_dpt1_dpt3", "imm_do_dpt1_mr1", "imm_uci"):
+        assert INDICATORS[slug].expected(3) == INDICATORS[slug].target
+    assert INDICATORS["imm_zero_dose"].colour(4, 6) is Colour.GREEN  # 4 % of infants so far <= 5 %
