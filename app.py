@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from components import data, layout, state
-from components.i18n import t
 from components.assets import ensure_leaflet
+from components.i18n import t
 
 st.set_page_config(page_title="PHDT Purbalingga", page_icon="📊", layout="wide")
 ensure_leaflet()

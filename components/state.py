@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from components.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
-from phdt.indicators import DEFAULT_INDICATOR, INDICATORS, Programme
+from phdt.indicators import DEFAULT_INDICATOR, INDICATORS, Programme, headline
 
 NOTICES = "_notices"
 MAP_LEVELS = ("kecamatan", "desa")
@@ -51,8 +51,16 @@ def init(periods: list[str], kecamatan_codes: set[str]) -> None:
             continue
         st.session_state[param.name] = param.default()
         if raw is not None:
-            notices.append(t("invalid_param", name=param.name, value=raw, fallback=param.default() or "—"))
+            fallback = param.default() or "—"
+            notices.append(t("invalid_param", name=param.name, value=shown_value(raw), fallback=fallback))
     st.session_state.setdefault("program", INDICATORS[st.session_state["indikator"]].programme.value)
+
+
+def shown_value(raw: str, limit: int = 40) -> str:
+    """A URL value made safe to quote inside a Markdown code span: no backticks or line breaks
+    (which could end the span and let Markdown, e.g. a remote image, through), and short."""
+    cleaned = "".join(ch for ch in raw if ch not in "`\r\n")
+    return cleaned if len(cleaned) <= limit else cleaned[:limit] + "…"
 
 
 def sync_url(periods: list[str], kecamatan_codes: set[str]) -> None:
@@ -67,8 +75,6 @@ def sync_url(periods: list[str], kecamatan_codes: set[str]) -> None:
 
 def on_programme_change() -> None:
     """Keep the indicator inside the chosen programme (its headline indicator)."""
-    from phdt.indicators import headline
-
     st.session_state["indikator"] = headline(Programme(st.session_state["program"])).slug
 
 

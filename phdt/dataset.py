@@ -22,6 +22,7 @@ from phdt.aggregate import monthly_indicators
 from phdt.config import Settings, settings as default_settings
 from phdt.wilayah import load_puskesmas, load_wilayah
 
+FORMAT = 1  # bump when tables or aggregation rules change: an older demo dataset is then rebuilt
 LINE_LISTS = ("anc_kunjungan", "imunisasi_dosis", "ptm_skrining")
 SHOWN = ("fasilitas", "sasaran", "laporan", "indikator_bulanan")  # what the app loads; line lists stay on disk
 
@@ -73,6 +74,7 @@ def build_demo(out_dir: Path, cfg: Settings | None = None) -> dict[str, Path]:
     (out_dir / "manifest.json").unlink(missing_ok=True)
     paths = {name: write_atomic(out_dir / f"{name}.parquet", df.write_parquet) for name, df in tables.items()}
     manifest = demo.manifest(tables, cfg) | {
+        "format": FORMAT,
         "version": hashlib.sha256(paths["indikator_bulanan"].read_bytes()).hexdigest()[:12],
         "rows": {name: df.height for name, df in tables.items()},
     }
@@ -82,11 +84,17 @@ def build_demo(out_dir: Path, cfg: Settings | None = None) -> dict[str, Path]:
 
 
 def ensure(data_dir: Path | None = None) -> Path:
-    """The dataset folder, with the demo built first if it holds no complete dataset."""
+    """The dataset folder, with the demo (re)built if the folder holds no complete dataset or an
+    outdated demo. Data that did not come from the generator is never rebuilt."""
     data_dir = data_dir or default_settings().data_dir
-    if not (data_dir / "manifest.json").exists():
+    manifest_path = data_dir / "manifest.json"
+    if not manifest_path.exists() or _outdated_demo(json.loads(manifest_path.read_text(encoding="utf-8"))):
         build_demo(data_dir)
     return data_dir
+
+
+def _outdated_demo(manifest: dict) -> bool:
+    return manifest.get("generated_by") == "phdt.demo" and manifest.get("format") != FORMAT
 
 
 def load(data_dir: Path | None = None) -> Dataset:

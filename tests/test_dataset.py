@@ -35,7 +35,7 @@ def test_build_demo_is_atomic_deterministic_and_complete(tmp_path, monkeypatch):
     assert first["manifest"].stat().st_mtime_ns >= max(first[n].stat().st_mtime_ns for n in SCHEMAS)
 
 
-def test_a_folder_without_manifest_is_rebuilt(tmp_path, monkeypatch):
+def test_a_folder_without_manifest_or_with_an_outdated_demo_is_rebuilt(tmp_path, monkeypatch):
     calls = []
     monkeypatch.setattr(dataset, "build_demo", lambda out, cfg=None: calls.append(out))
     (tmp_path / "indikator_bulanan.parquet").write_bytes(b"half written")
@@ -44,6 +44,12 @@ def test_a_folder_without_manifest_is_rebuilt(tmp_path, monkeypatch):
     (tmp_path / "manifest.json").write_text("{}")
     dataset.ensure(tmp_path)
     assert calls == [tmp_path]  # complete now: not rebuilt
+    (tmp_path / "manifest.json").write_text('{"generated_by": "phdt.demo", "format": 0}')
+    dataset.ensure(tmp_path)
+    assert calls == [tmp_path, tmp_path]  # an outdated demo is rebuilt
+    (tmp_path / "manifest.json").write_text(f'{{"generated_by": "phdt.demo", "format": {dataset.FORMAT}}}')
+    dataset.ensure(tmp_path)
+    assert len(calls) == 2
 
 
 def test_failed_write_leaves_the_previous_file(tmp_path):

@@ -79,6 +79,13 @@ def test_invalid_parameters_fall_back_with_notice():
     assert at.session_state["periode"] == "2025-12"
 
 
+def test_hostile_parameter_is_quoted_not_rendered():
+    at = run(indikator="x` ![img](http://198.51.100.7/p.png) `" + "y" * 60)
+    warning = at.warning[0].value
+    assert warning.count("`") == 2  # the value cannot close its code span early
+    assert "![img](http://198.51.100.7/p.png)" in warning.split("`")[1] and "…" in warning
+
+
 def test_programme_switch_moves_to_its_headline_indicator():
     at = run()
     at.selectbox(key="program").set_value("imunisasi").run()
