@@ -10,8 +10,8 @@ from components.i18n import t
 
 st.set_page_config(page_title="PHDT Purbalingga", page_icon="📊", layout="wide")
 ensure_leaflet()
-periods, kecamatan = data.period_codes(), set(data.kecamatan_names())
-state.init(periods, kecamatan)
+codes = data.period_codes(), set(data.kecamatan_names()), set(data.desa_names())
+state.init(*codes)
 layout.style()
 layout.sidebar()
 
@@ -25,5 +25,5 @@ navigation = st.navigation(pages)
 layout.synthetic_badge()
 layout.notices()
 navigation.run()
-state.sync_url(periods, kecamatan)
+state.sync_url(*codes)
 layout.footer()

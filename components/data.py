@@ -12,6 +12,7 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
+from components.i18n import t
 from phdt import dataset as ds
 from phdt import metrics
 from phdt.config import settings
@@ -30,6 +31,22 @@ def period_codes() -> list[str]:
 def kecamatan_names() -> dict[str, str]:
     w = dataset().wilayah.select(pl.col("kode_kecamatan").cast(pl.String), "nama_kecamatan").unique().sort("kode_kecamatan")
     return dict(w.iter_rows())
+
+
+def desa_names(kecamatan: str = "") -> dict[str, str]:
+    """Desa code -> name, for one kecamatan or all."""
+    w = dataset().wilayah.select(pl.col("kode_desa").cast(pl.String), "nama_desa")
+    return dict(w.filter(pl.col("kode_desa").str.starts_with(kecamatan)).iter_rows())
+
+
+def selected_area() -> tuple[str, str | None, str]:
+    """The wilayah chosen in the sidebar: (level, code, label)."""
+    kecamatan, desa = st.session_state["kecamatan"], st.session_state["desa"]
+    if desa:
+        return "desa", desa, t("area_desa", name=desa_names(kecamatan)[desa], kecamatan=kecamatan_names()[kecamatan])
+    if kecamatan:
+        return "kecamatan", kecamatan, t("area_kecamatan", name=kecamatan_names()[kecamatan])
+    return "kabupaten", None, t("area_kabupaten")
 
 
 @st.cache_data(max_entries=512, show_spinner=False)

@@ -29,7 +29,11 @@ def sidebar() -> None:
         st.selectbox(t("programme"), list(programmes), format_func=programmes.__getitem__, key="program",
                      on_change=state.on_programme_change)
         st.selectbox(t("indicator"), list(indicators), format_func=indicators.__getitem__, key="indikator")
-        st.selectbox(t("kecamatan"), list(kecamatan), format_func=kecamatan.__getitem__, key="kecamatan")
+        st.selectbox(t("kecamatan"), list(kecamatan), format_func=kecamatan.__getitem__, key="kecamatan",
+                     on_change=state.on_kecamatan_change)
+        if st.session_state["kecamatan"]:
+            desa = {"": t("all_desa"), **data.desa_names(st.session_state["kecamatan"])}
+            st.selectbox(t("desa"), list(desa), format_func=desa.__getitem__, key="desa")
 
 
 def synthetic_badge() -> None:

@@ -13,7 +13,7 @@ import geopandas as gpd
 import polars as pl
 import streamlit as st
 
-from components import data, maps
+from components import data, maps, state
 from components.i18n import period_label, t
 from geo import boundaries
 from phdt.indicators import INDICATORS
@@ -77,12 +77,12 @@ def district_map(slug: str, period: date, level: str, lang: str) -> folium.Map:
     return m
 
 
-def selection_outline(code: str) -> folium.FeatureGroup:
-    """Thick outline of the selected kecamatan, added without re-mounting the map."""
+def selection_outline(kecamatan: str, desa: str) -> folium.FeatureGroup:
+    """Thick outlines of the selected kecamatan and desa, added without re-mounting the map."""
     group = folium.FeatureGroup(name="selection")
-    if code and layer_for("kecamatan")[1]:
-        maps.outline_layer(_outline_features("kecamatan", code), _shapes("kecamatan")[3], weight=4,
-                           colour="#000000").add_to(group)
+    for level, code, colour in (("kecamatan", kecamatan, "#000000"), ("desa", desa, "#00bfff")):
+        if code and layer_for(level)[1]:
+            maps.outline_layer(_outline_features(level, code), _shapes(level)[3], weight=4, colour=colour).add_to(group)
     return group
 
 
@@ -90,4 +90,4 @@ def on_map_click() -> None:
     """Map click -> kecamatan filter (runs before the script, so it may set the sidebar widget)."""
     feature = (st.session_state.get("peta_map") or {}).get("last_active_drawing")
     if feature and "kode" in feature.get("properties", {}):
-        st.session_state["kecamatan"] = feature["properties"]["kode"][:8]
+        state.select_kecamatan(feature["properties"]["kode"][:8])

@@ -28,21 +28,23 @@ class Param:
     always_in_url: bool = False  # the data changes monthly: a shared link must pin what it showed
 
 
-def params(periods: list[str], kecamatan_codes: set[str]) -> tuple[Param, ...]:
+def params(periods: list[str], kecamatan_codes: set[str], desa_codes: set[str]) -> tuple[Param, ...]:
     """The query parameters, in the order they are read (language first, for the notices)."""
     return (
         Param("bahasa", lambda: DEFAULT_LANGUAGE, lambda v: v in LANGUAGES),
         Param("indikator", lambda: DEFAULT_INDICATOR, lambda v: v in INDICATORS, always_in_url=True),
         Param("periode", lambda: periods[-1], lambda v: v in periods, always_in_url=True),
         Param("kecamatan", lambda: "", lambda v: v == "" or v in kecamatan_codes),
+        Param("desa", lambda: "", lambda v: v == "" or v in desa_codes),
         Param("tingkat", lambda: MAP_LEVELS[0], lambda v: v in MAP_LEVELS),
     )
 
 
-def init(periods: list[str], kecamatan_codes: set[str]) -> None:
-    """On a session's first run, take each value from the URL, or fall back with a notice."""
+def init(periods: list[str], kecamatan_codes: set[str], desa_codes: set[str]) -> None:
+    """On a session's first run, take each value from the URL, or fall back with a notice.
+    A desa implies its kecamatan (the first eight characters of its code)."""
     notices = st.session_state.setdefault(NOTICES, [])
-    for param in params(periods, kecamatan_codes):
+    for param in params(periods, kecamatan_codes, desa_codes):
         if param.name in st.session_state:
             continue
         raw = st.query_params.get(param.name)
@@ -54,6 +56,8 @@ def init(periods: list[str], kecamatan_codes: set[str]) -> None:
             fallback = param.default() or "—"
             notices.append(t("invalid_param", name=param.name, value=shown_value(raw), fallback=fallback))
     st.session_state.setdefault("program", INDICATORS[st.session_state["indikator"]].programme.value)
+    if st.session_state["desa"]:
+        st.session_state["kecamatan"] = st.session_state["desa"][:8]
 
 
 def shown_value(raw: str, limit: int = 40) -> str:
@@ -63,9 +67,9 @@ def shown_value(raw: str, limit: int = 40) -> str:
     return cleaned if len(cleaned) <= limit else cleaned[:limit] + "…"
 
 
-def sync_url(periods: list[str], kecamatan_codes: set[str]) -> None:
+def sync_url(periods: list[str], kecamatan_codes: set[str], desa_codes: set[str]) -> None:
     """Write the current values to the URL, leaving out empty ones and optional defaults."""
-    for param in params(periods, kecamatan_codes):
+    for param in params(periods, kecamatan_codes, desa_codes):
         value = st.session_state.get(param.name, "")
         if value and (param.always_in_url or value != param.default()):
             st.query_params[param.name] = value
@@ -76,6 +80,17 @@ def sync_url(periods: list[str], kecamatan_codes: set[str]) -> None:
 def on_programme_change() -> None:
     """Keep the indicator inside the chosen programme (its headline indicator)."""
     st.session_state["indikator"] = headline(Programme(st.session_state["program"])).slug
+
+
+def select_kecamatan(code: str) -> None:
+    """Change the kecamatan; a desa of another kecamatan no longer applies."""
+    st.session_state["kecamatan"] = code
+    if not st.session_state.get("desa", "").startswith(code or "-"):
+        st.session_state["desa"] = ""
+
+
+def on_kecamatan_change() -> None:
+    select_kecamatan(st.session_state["kecamatan"])
 
 
 def pop_notices() -> list[str]:

@@ -6,9 +6,8 @@ import polars as pl
 import streamlit as st
 from streamlit_folium import st_folium
 
-from components import data, maps, peta, tables
+from components import data, maps, peta, state, tables
 from components.i18n import lang, period_label, t
-from components.state import MAP_LEVELS
 from phdt.indicators import INDICATORS
 from phdt.metrics import parse_period
 
@@ -18,9 +17,9 @@ kecamatan = st.session_state["kecamatan"]
 version = data.dataset().version
 
 st.title(t("peta_title", indicator=indicator.label(lang()), period=period_label(period)))
-level_labels = {level: t(f"level_{level}") for level in MAP_LEVELS}
-st.segmented_control(t("map_level"), MAP_LEVELS, format_func=level_labels.__getitem__, key="tingkat")
-level = st.session_state["tingkat"] or MAP_LEVELS[0]
+level_labels = {level: t(f"level_{level}") for level in state.MAP_LEVELS}
+st.segmented_control(t("map_level"), state.MAP_LEVELS, format_func=level_labels.__getitem__, key="tingkat")
+level = st.session_state["tingkat"] or state.MAP_LEVELS[0]
 
 _, polygons = peta.layer_for(level)
 if not polygons:
@@ -29,7 +28,8 @@ if not polygons:
 st_folium(
     peta.district_map(indicator.slug, period, level, lang()),
     key="peta_map", height=maps.MAP_HEIGHT, use_container_width=True, returned_objects=["last_active_drawing"],
-    on_change=peta.on_map_click, feature_group_to_add=peta.selection_outline(kecamatan),
+    on_change=peta.on_map_click,
+    feature_group_to_add=peta.selection_outline(kecamatan, st.session_state["desa"]),
 )
 
 units = data.units(indicator.slug, period, level, version)
@@ -38,7 +38,7 @@ if missing and level == "desa":
     st.caption(t("data_missing_notice", n=missing))
 if kecamatan:
     st.markdown(f"**{t('selected_kecamatan', name=data.kecamatan_names()[kecamatan])}**")
-    st.button(t("clear_selection"), on_click=lambda: st.session_state.update(kecamatan=""))
+    st.button(t("clear_selection"), on_click=state.select_kecamatan, args=("",))
     units = units.filter(pl.col("kode").str.starts_with(kecamatan)) if level == "desa" else units
 else:
     st.caption(t("map_click_hint"))

@@ -22,8 +22,8 @@ for column, programme in zip(st.columns(3), Programme, strict=True):
     with column:
         cards.headline_card(headline(programme), period)
 
-area = t("area_kecamatan", name=data.kecamatan_names()[kecamatan]) if kecamatan else t("area_kabupaten")
-trend = data.trend(indicator.slug, "kecamatan" if kecamatan else "kabupaten", kecamatan or None, version)
+level, code, area = data.selected_area()
+trend = data.trend(indicator.slug, level, code, version)
 st.plotly_chart(charts.trend_figure(trend, period, t("trend_title", indicator=indicator.label(lang()), area=area)),
                 key="trend_chart")
 

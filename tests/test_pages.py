@@ -71,6 +71,20 @@ def test_top_gaps_table_matches_metrics(data):
     assert all(k == "Karangreja" for k in table["Kecamatan"])
 
 
+def test_desa_deep_link_sets_its_kecamatan_and_trend(data):
+    at = run(indikator="imm_idl", desa="33.03.17.2003", periode="2025-06")  # Karangjambu, Kec. Karangjambu
+    assert at.session_state["kecamatan"] == "33.03.17"
+    assert at.selectbox(key="desa").value == "33.03.17.2003"
+    assert at.query_params["desa"] in ("33.03.17.2003", ["33.03.17.2003"])
+
+
+def test_changing_kecamatan_clears_a_desa_elsewhere():
+    at = run(desa="33.03.17.2003")
+    at.selectbox(key="kecamatan").set_value("33.03.10").run()
+    assert at.session_state["desa"] == ""
+    assert "desa" not in at.query_params
+
+
 def test_invalid_parameters_fall_back_with_notice():
     at = run(indikator="bogus", periode="1999-01", kecamatan="99.99")
     warnings = " ".join(w.value for w in at.warning)
