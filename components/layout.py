@@ -47,7 +47,7 @@ def synthetic_badge() -> None:
 
 def notices() -> None:
     for notice in state.pop_notices():
-        st.warning(notice, icon="⚠️")
+        st.warning(notice, icon=":material/warning:")
 
 
 def footer() -> None:

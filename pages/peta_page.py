@@ -23,7 +23,7 @@ level = st.session_state["tingkat"] or state.MAP_LEVELS[0]
 
 _, polygons = peta.layer_for(level)
 if not polygons:
-    st.info(t("no_boundaries"), icon="🗺️")
+    st.info(t("no_boundaries"), icon=":material/map:")
 
 st_folium(
     peta.district_map(indicator.slug, period, level, lang()),
@@ -40,7 +40,7 @@ if kecamatan:
     st.markdown(f"**{t('selected_kecamatan', name=data.kecamatan_names()[kecamatan])}**")
     st.button(t("clear_selection"), on_click=state.select_kecamatan, args=("",))
     units = units.filter(pl.col("kode").str.starts_with(kecamatan)) if level == "desa" else units
-else:
+elif polygons:
     st.caption(t("map_click_hint"))
 st.subheader(t("units_table", level=t(f"level_{level}")))
 tables.units_table(units, level, key="peta_table")

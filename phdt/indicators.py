@@ -258,3 +258,31 @@ def by_programme(programme: Programme) -> list[Indicator]:
 def headline(programme: Programme) -> Indicator:
     """The indicator a programme is summarised by on the Ringkasan page."""
     return INDICATORS[{Programme.ANC: "anc_k6", Programme.IMUNISASI: "imm_idl", Programme.PTM: "ptm_hipertensi"}[programme]]
+
+
+def registry_markdown() -> str:
+    """docs/indicators.md, generated from the registry (`python -m phdt.indicators`); a test keeps
+    the committed file in step."""
+    lines = [
+        "# Indicators",
+        "",
+        "Generated from `phdt/indicators.py` by `python -m phdt.indicators > docs/indicators.md`; do not edit.",
+        "Targets are defaults a Dinkes confirms or overrides in `PHDT_CONFIG` (`[targets]`).",
+        "",
+        "| slug | label (id / en) | programme · ILP cluster | numerator | denominator | target | direction | "
+        "linear PWS target | source of the target |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for ind in REGISTRY:
+        lines.append(
+            f"| `{ind.slug}` | {ind.label_id} / {ind.label_en} | {ind.programme.value} · {ind.ilp_cluster} | "
+            f"{ind.numerator_id} | {ind.denominator} | {ind.default_target:g} % | {ind.direction.value} is better | "
+            f"{'yes' if ind.cumulative else 'no'} | {ind.target_source} |"
+        )
+    lines += ["", "## Definitions", ""]
+    lines += [f"- **{ind.label_id}** (`{ind.slug}`): {ind.definition_id} — *{ind.definition_en}*" for ind in REGISTRY]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(registry_markdown(), end="")

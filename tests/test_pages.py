@@ -145,3 +145,32 @@ def test_map_click_callback_selects_kecamatan():
     at = AppTest.from_function(script)
     at.run()
     assert at.session_state["kecamatan"] == "33.03.10"
+
+
+@pytest.fixture
+def without_boundaries(monkeypatch):
+    """The app as on a machine with no boundary files: no PHDT_GEO_DIR."""
+    import streamlit as st
+
+    from phdt import config
+
+    def reset():
+        config.settings.cache_clear()
+        st.cache_resource.clear()
+        st.cache_data.clear()
+
+    monkeypatch.delenv("PHDT_GEO_DIR", raising=False)
+    reset()
+    yield
+    monkeypatch.undo()
+    reset()
+
+
+def test_peta_without_boundaries_falls_back_to_points(without_boundaries):
+    at = run("pages/peta_page.py", tingkat="desa")
+    assert any("Batas wilayah belum tersedia" in info.value for info in at.info)
+    maps = [c for c in at.get("component_instance") if c.proto.component_name == "streamlit_folium.st_folium"]
+    assert len(maps) == 1
+    payload = maps[0].proto.json_args
+    assert payload.count("circle_marker_") >= 239  # one point per desa
+    assert len(at.dataframe[0].value) == 239

@@ -56,3 +56,11 @@ def test_rates_that_are_not_cumulative_keep_their_target_all_year():
     for slug in ("imm_zero_dose", "imm_do_dpt1_dpt3", "imm_do_dpt1_mr1", "imm_uci"):
         assert INDICATORS[slug].expected(3) == INDICATORS[slug].target
     assert INDICATORS["imm_zero_dose"].colour(4, 6) is Colour.GREEN  # 4 % of infants so far <= 5 %
+
+
+def test_indicator_docs_are_generated_from_the_registry():
+    from phdt.config import ROOT
+    from phdt.indicators import registry_markdown
+
+    committed = (ROOT / "docs" / "indicators.md").read_text(encoding="utf-8")
+    assert committed == registry_markdown(), "run: python -m phdt.indicators > docs/indicators.md"
