@@ -59,7 +59,7 @@ def _month_change(indicator: Indicator, period: date, now: dict) -> str:
     return t("card_delta_month", delta="–" if before is None else _signed(now["value"] - before))
 
 
-def indicator_details(indicator: Indicator, units: pl.DataFrame | None = None) -> None:
+def indicator_details(indicator: Indicator) -> None:
     """Definition, numerator, denominator, target and its source: every number is traceable."""
     with st.expander(f"{t('definition')}: {indicator.label(lang())}"):
         st.markdown(

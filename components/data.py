@@ -29,8 +29,8 @@ def period_codes() -> list[str]:
 
 
 def kecamatan_names() -> dict[str, str]:
-    w = dataset().wilayah.select(pl.col("kode_kecamatan").cast(pl.String), "nama_kecamatan").unique().sort("kode_kecamatan")
-    return dict(w.iter_rows())
+    w = dataset().wilayah.select(pl.col("kode_kecamatan").cast(pl.String), "nama_kecamatan").unique()
+    return dict(w.sort("kode_kecamatan").iter_rows())
 
 
 def desa_names(kecamatan: str = "") -> dict[str, str]:
