@@ -21,6 +21,7 @@ from jinja2 import Template
 from components.assets import LEAFLET_URL
 from components.colours import FILL
 from components.i18n import number, percent, t
+from phdt.classify import Scheme, assign, colours, edges
 from phdt.indicators import Colour, Direction, Indicator
 
 MAP_HEIGHT = 560
@@ -38,7 +39,7 @@ class Legend(MacroElement):
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        var legend_{{ this.get_name() }} = L.control({position: "bottomright"});
+        var legend_{{ this.get_name() }} = L.control({position: "topright"});
         legend_{{ this.get_name() }}.onAdd = function () {
             var div = L.DomUtil.create("div", "phdt-legend");
             div.innerHTML = {{ this.html|tojson }};
@@ -54,8 +55,11 @@ class Legend(MacroElement):
         self.html = legend_html
 
 
-def legend_entries(indicator: Indicator, month: int) -> list[tuple[Colour, str]]:
-    """Colour classes with their labels, thresholds taken from the registry rule."""
+LegendEntry = tuple[str, str, str]  # fill, label, class key (read by the browser test)
+
+
+def target_legend(indicator: Indicator, month: int) -> list[LegendEntry]:
+    """Colour classes of the registry rule, thresholds for this month."""
     expected = indicator.expected(month)
     if indicator.direction is Direction.HIGHER:
         low = indicator.colour_rule.yellow_ratio * expected
@@ -67,14 +71,39 @@ def legend_entries(indicator: Indicator, month: int) -> list[tuple[Colour, str]]
         bands = [(Colour.GREEN, t("legend_green_lower", expected=percent(expected))),
                  (Colour.YELLOW, t("legend_yellow_lower", expected=percent(expected), high=percent(high))),
                  (Colour.RED, t("legend_red_lower", high=percent(high)))]
-    return [*bands, (Colour.FLAG, t("legend_flag")), (Colour.NO_DATA, t("legend_no_data"))]
+    return [(FILL[colour], label, colour.value) for colour, label in bands] + _special_classes()
 
 
-def legend_html(title: str, entries: list[tuple[Colour, str]], source: str, with_puskesmas: bool) -> str:
+def _special_classes() -> list[LegendEntry]:
+    """Data-quality flag and no-data: the same classes in every scheme."""
+    return [(FILL[Colour.FLAG], t("legend_flag"), Colour.FLAG.value),
+            (FILL[Colour.NO_DATA], t("legend_no_data"), Colour.NO_DATA.value)]
+
+
+def classify(summary: pl.DataFrame, indicator: Indicator, month: int,
+             scheme: Scheme) -> tuple[pl.DataFrame, list[LegendEntry]]:
+    """Add a `fill` column to `summary` for `scheme`, with the legend that explains it."""
+    if scheme is Scheme.TARGET:
+        fills = [FILL[Colour(c)] for c in summary["colour"]]
+        return summary.with_columns(fill=pl.Series(fills, dtype=pl.String)), target_legend(indicator, month)
+    regular = pl.col("has_data") & ~pl.col("flagged")
+    class_edges = edges(summary.filter(regular)["value"].to_list(), scheme)
+    palette = colours(len(class_edges) - 1, indicator.direction)
+    fills = [
+        palette[assign(value, class_edges)] if ok and not flag else FILL[Colour(colour)]
+        for value, ok, flag, colour in zip(summary["value"], summary["has_data"], summary["flagged"],
+                                           summary["colour"], strict=True)
+    ]
+    ranges = [(palette[i], f"{percent(lo)} – {percent(hi)}", f"class-{i}")
+              for i, (lo, hi) in enumerate(zip(class_edges, class_edges[1:]))]
+    return summary.with_columns(fill=pl.Series(fills, dtype=pl.String)), ranges + _special_classes()
+
+
+def legend_html(title: str, entries: list[LegendEntry], source: str, with_puskesmas: bool) -> str:
     rows = "".join(
-        f'<div class="phdt-legend-row" data-colour="{colour.value}"><span style="background:{FILL[colour]}"></span>'
+        f'<div class="phdt-legend-row" data-colour="{key}" data-fill="{fill}"><span style="background:{fill}"></span>'
         f"{html.escape(label)}</div>"
-        for colour, label in entries
+        for fill, label, key in entries
     )
     if with_puskesmas:
         rows += f'<div class="phdt-legend-row"><span class="phdt-pkm-swatch">+</span>{html.escape(t("legend_puskesmas"))}</div>'
@@ -90,12 +119,13 @@ def legend_html(title: str, entries: list[tuple[Colour, str]], source: str, with
 
 
 def feature_properties(summary: pl.DataFrame) -> dict[str, dict[str, str]]:
-    """Tooltip-ready, escaped properties per unit code."""
+    """Tooltip-ready, escaped properties per unit code (`summary` has a `fill` from classify)."""
     return {
         row["kode"]: {
             "kode": html.escape(row["kode"]),
             "nama": html.escape(str(row["nama"])),
             "colour": row["colour"],
+            "fill": row["fill"],
             "capaian": percent(row["value"]) if row["has_data"] else t("legend_no_data"),
             "pembilang": number(row["numerator"] or 0),
             "sasaran": number(row["denominator"] or 0),
@@ -114,8 +144,7 @@ def _tooltip() -> folium.GeoJsonTooltip:
 
 
 def _style(feature: dict) -> dict:
-    colour = FILL[Colour(feature["properties"].get("colour", Colour.NO_DATA.value))]
-    return {"fillColor": colour, "fillOpacity": 0.8, "color": "#ffffff", "weight": 1}
+    return {"fillColor": feature["properties"]["fill"], "fillOpacity": 0.8, "color": "#ffffff", "weight": 1}
 
 
 class BoundedGeoJson(folium.GeoJson):
@@ -138,8 +167,8 @@ def geometries(layer: gpd.GeoDataFrame) -> list[dict]:
 def choropleth_features(codes: list[str], names: list[str], shapes: list[dict], summary: pl.DataFrame) -> dict:
     """GeoJSON FeatureCollection carrying each unit's escaped tooltip properties."""
     props = feature_properties(summary)
-    missing = {"colour": Colour.NO_DATA.value, "capaian": t("legend_no_data"), "pembilang": "–", "sasaran": "–",
-               "kesenjangan": "–"}
+    missing = {"colour": Colour.NO_DATA.value, "fill": FILL[Colour.NO_DATA], "capaian": t("legend_no_data"),
+               "pembilang": "–", "sasaran": "–", "kesenjangan": "–"}
     features = [
         {"type": "Feature", "geometry": shape,
          "properties": props.get(code, {"kode": html.escape(code), "nama": html.escape(str(nama)), **missing})}
@@ -166,7 +195,7 @@ def point_layer(points: gpd.GeoDataFrame, summary: pl.DataFrame, name: str) -> f
         tooltip = f"<b>{p['nama']}</b><br>{html.escape(t('tooltip_value'))}: {p['capaian']}"
         folium.CircleMarker(
             [geometry.y, geometry.x], radius=7, color="#333333", weight=1, fill=True,
-            fill_color=FILL[Colour(p["colour"])], fill_opacity=0.9, tooltip=tooltip,
+            fill_color=p["fill"], fill_opacity=0.9, tooltip=tooltip,
         ).add_to(group)
     return group
 

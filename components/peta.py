@@ -16,6 +16,7 @@ import streamlit as st
 from components import data, maps, state
 from components.i18n import period_label, t
 from geo import boundaries
+from phdt.classify import Scheme
 from phdt.indicators import INDICATORS
 
 
@@ -38,10 +39,17 @@ def _shapes(level: str) -> tuple[list[str], list[str], list[dict], list[list[flo
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def _choropleth_features(slug: str, period: date, level: str, lang: str, version: str) -> dict:
-    """Per-view GeoJSON (`lang` keys the cache: tooltips are translated)."""
+def classified(slug: str, period: date, level: str, scheme: str, lang: str, version: str):
+    """Units with their map fill, and the legend entries (`lang` keys the cache: labels are translated)."""
+    summary = data.units(slug, period, level, version)
+    return maps.classify(summary, INDICATORS[slug], period.month, Scheme(scheme))
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def _choropleth_features(slug: str, period: date, level: str, scheme: str, lang: str, version: str) -> dict:
     codes, names, shapes, _ = _shapes(level)
-    return maps.choropleth_features(codes, names, shapes, data.units(slug, period, level, version))
+    summary, _ = classified(slug, period, level, scheme, lang, version)
+    return maps.choropleth_features(codes, names, shapes, summary)
 
 
 def _outline_features(level: str, code: str = "") -> dict:
@@ -56,23 +64,24 @@ def puskesmas_points() -> pl.DataFrame:
     return data.dataset().fasilitas.filter(pl.col("tipe") == "puskesmas").select("nama", "lat", "lon")
 
 
-def district_map(slug: str, period: date, level: str, lang: str) -> folium.Map:
-    """A fresh map for one indicator, period, level and language."""
+def district_map(slug: str, period: date, level: str, scheme: str, lang: str) -> folium.Map:
+    """A fresh map for one indicator, period, level, classification and language."""
     indicator, version = INDICATORS[slug], data.dataset().version
     layer, polygons = layer_for(level)
     bounds = _shapes(level)[3] if polygons else maps.bounds_of(layer)
+    summary, legend = classified(slug, period, level, scheme, lang, version)
     name = indicator.label(lang)
     m = maps.base_map()
     if polygons:
-        maps.choropleth_layer(_choropleth_features(slug, period, level, lang, version), bounds, name).add_to(m)
+        maps.choropleth_layer(_choropleth_features(slug, period, level, scheme, lang, version), bounds, name).add_to(m)
         if level == "desa" and layer_for("kecamatan")[1]:
             maps.outline_layer(_outline_features("kecamatan"), bounds, weight=1.5).add_to(m)
     else:
-        maps.point_layer(layer, data.units(slug, period, level, version), name).add_to(m)
+        maps.point_layer(layer, summary, name).add_to(m)
     maps.puskesmas_layer(puskesmas_points(), bounds).add_to(m)
     source = t("synthetic_badge") if data.dataset().synthetic else str(data.dataset().manifest.get("source", ""))
     title = t("legend_title", indicator=name, period=period_label(period))
-    maps.Legend(maps.legend_html(title, maps.legend_entries(indicator, period.month), source, True)).add_to(m)
+    maps.Legend(maps.legend_html(title, legend, source, True)).add_to(m)
     m.fit_bounds(bounds)
     return m
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from components.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from phdt.classify import Scheme
 from phdt.indicators import DEFAULT_INDICATOR, INDICATORS, Programme, headline
 
 NOTICES = "_notices"
@@ -37,6 +38,7 @@ def params(periods: list[str], kecamatan_codes: set[str], desa_codes: set[str]) 
         Param("kecamatan", lambda: "", lambda v: v == "" or v in kecamatan_codes),
         Param("desa", lambda: "", lambda v: v == "" or v in desa_codes),
         Param("tingkat", lambda: MAP_LEVELS[0], lambda v: v in MAP_LEVELS),
+        Param("klasifikasi", lambda: Scheme.TARGET.value, lambda v: v in set(Scheme)),
     )
 
 

@@ -8,6 +8,7 @@ from streamlit_folium import st_folium
 
 from components import data, maps, peta, state, tables
 from components.i18n import lang, period_label, t
+from phdt.classify import Scheme
 from phdt.indicators import INDICATORS
 from phdt.metrics import parse_period
 
@@ -17,16 +18,23 @@ kecamatan = st.session_state["kecamatan"]
 version = data.dataset().version
 
 st.title(t("peta_title", indicator=indicator.label(lang()), period=period_label(period)))
-level_labels = {level: t(f"level_{level}") for level in state.MAP_LEVELS}
-st.segmented_control(t("map_level"), state.MAP_LEVELS, format_func=level_labels.__getitem__, key="tingkat")
+level_column, scheme_column = st.columns(2)
+with level_column:
+    level_labels = {level: t(f"level_{level}") for level in state.MAP_LEVELS}
+    st.segmented_control(t("map_level"), state.MAP_LEVELS, format_func=level_labels.__getitem__, key="tingkat")
+with scheme_column:
+    scheme_labels = {scheme.value: t(f"scheme_{scheme.value}") for scheme in Scheme}
+    st.segmented_control(t("map_scheme"), list(scheme_labels), format_func=scheme_labels.__getitem__,
+                         key="klasifikasi", help=t("map_scheme_help"))
 level = st.session_state["tingkat"] or state.MAP_LEVELS[0]
+scheme = st.session_state["klasifikasi"] or Scheme.TARGET.value
 
 _, polygons = peta.layer_for(level)
 if not polygons:
     st.info(t("no_boundaries"), icon=":material/map:")
 
 st_folium(
-    peta.district_map(indicator.slug, period, level, lang()),
+    peta.district_map(indicator.slug, period, level, scheme, lang()),
     key="peta_map", height=maps.MAP_HEIGHT, use_container_width=True, returned_objects=["last_active_drawing"],
     on_change=peta.on_map_click,
     feature_group_to_add=peta.selection_outline(kecamatan, st.session_state["desa"]),

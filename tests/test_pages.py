@@ -174,3 +174,11 @@ def test_peta_without_boundaries_falls_back_to_points(without_boundaries):
     payload = maps[0].proto.json_args
     assert payload.count("circle_marker_") >= 239  # one point per desa
     assert len(at.dataframe[0].value) == 239
+
+
+def test_peta_classification_from_the_url():
+    at = run("pages/peta_page.py", klasifikasi="kuantil", indikator="ptm_hipertensi")
+    assert at.session_state["klasifikasi"] == "kuantil"
+    payload = next(c for c in at.get("component_instance")
+                   if c.proto.component_name == "streamlit_folium.st_folium").proto.json_args
+    assert "class-4" in payload and "Cek data" in payload  # five quantile classes plus the special ones

@@ -123,3 +123,17 @@ def test_desa_deep_link_shows_its_trend(page, app_url, requests_seen):
         "Full basic immunization (IDL) trend — Karangjambu, Kec. Karangjambu")).to_be_visible()
     screenshot(page, "ringkasan-desa")
     assert_clean(page, requests_seen)
+
+
+@pytest.mark.parametrize("scheme", ["target", "kuantil", "interval"])
+def test_legend_matches_the_colours_drawn(page, app_url, requests_seen, scheme):
+    page.goto(f"{app_url}/peta?indikator=ptm_hipertensi&periode=2025-12&tingkat=desa&klasifikasi={scheme}")
+    wait_for_app(page)
+    drawn = {f["fill"] for f in drawn_features(page)}
+    legend = page.frame_locator(MAP_FRAME).locator(".phdt-legend-row[data-fill]")
+    legend_fills = {legend.nth(i).get_attribute("data-fill") for i in range(legend.count())}
+    assert drawn <= legend_fills, drawn - legend_fills
+    if scheme != "target":
+        assert len(drawn) >= 4  # quantiles/intervals spread the desa over several classes
+    screenshot(page, f"peta-{scheme}")
+    assert_clean(page, requests_seen)
