@@ -109,8 +109,22 @@ def aggregation_figures() -> dict:
             "line_list_rows_1x": sum(tables[n].height for n in LINE_LISTS), "line_list_rows_35x": rows}
 
 
+def coverage_figures() -> dict:
+    """Facility distance analysis (desa_points + nearest_facilities + access), files already read."""
+    from geo import boundaries, coverage
+    from phdt.dataset import load
+
+    data = load()
+    layer = boundaries.load_layer("desa", boundaries.expected_codes(data.wilayah, "desa"))
+    penduduk = coverage.penduduk_from_sasaran(data.sasaran)
+    t0 = time.perf_counter()
+    coverage.analyse(layer.gdf if layer else None, data.wilayah, data.fasilitas, penduduk)
+    return {"coverage_analysis_s": round(time.perf_counter() - t0, 3),
+            "coverage_analysis_s_province": round(coverage.province_benchmark(settings().geo_dir), 3)}
+
+
 def main() -> None:
-    figures = {**browser_figures(), **apptest_figures(), **aggregation_figures()}
+    figures = {**browser_figures(), **apptest_figures(), **aggregation_figures(), **coverage_figures()}
     print(json.dumps(figures, indent=2))
 
 
