@@ -19,6 +19,7 @@ pages = {
     t("nav_section_overview"): [
         st.Page("pages/ringkasan_page.py", title=t("page_ringkasan"), url_path="ringkasan", default=True),
         st.Page("pages/peta_page.py", title=t("page_peta"), url_path="peta"),
+        st.Page("pages/kesenjangan_page.py", title=t("page_kesenjangan"), url_path="kesenjangan"),
     ],
 }
 navigation = st.navigation(pages)

@@ -7,7 +7,7 @@ from datetime import date
 import plotly.graph_objects as go
 import polars as pl
 
-from components.colours import LAST_YEAR_LINE, TARGET_LINE, VALUE_LINE
+from components.colours import DROPOUT_CATEGORY_COLOURS, GAP_BAR, LAST_YEAR_LINE, TARGET_LINE, VALUE_LINE
 from components.i18n import lang, month_name, t
 
 
@@ -30,7 +30,55 @@ def trend_figure(trend: pl.DataFrame, period: date, title: str) -> go.Figure:
                     hovertemplate="%{x} " + str(period.year) + ": %{y:.1f} %<extra></extra>")
     fig.update_layout(
         title=title, height=360, margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        xaxis_title=t("month_axis"), yaxis_title=t("percent_axis"), separators=",." if lang() == "id" else ".,",
+        xaxis_title=t("month_axis"), yaxis_title=t("percent_axis"), separators=_separators(),
         legend={"orientation": "h", "y": -0.25}, hovermode="x unified",
     )
     return fig
+
+
+def pareto_figure(ranked: pl.DataFrame, unit: str, top: int = 30) -> go.Figure:
+    """Gap in people per unit, largest first, with the running share of the total gap."""
+    shown = ranked.head(top)
+    fig = go.Figure()
+    fig.add_bar(x=shown["nama"], y=shown["gap"], name=t("gap_people_axis", unit=unit), marker_color=GAP_BAR,
+                hovertemplate="%{x}: %{y:,} " + unit + "<extra></extra>")
+    fig.add_scatter(x=shown["nama"], y=100 * shown["cum_share"], name=t("cum_share_axis"), yaxis="y2",
+                    mode="lines+markers", line={"color": TARGET_LINE}, hovertemplate="%{y:.0f} %<extra></extra>")
+    fig.update_layout(
+        height=380, margin={"l": 10, "r": 10, "t": 30, "b": 10}, separators=_separators(),
+        yaxis={"title": t("gap_people_axis", unit=unit)},
+        yaxis2={"title": t("cum_share_axis"), "overlaying": "y", "side": "right", "range": [0, 100], "dtick": 25},
+        legend={"orientation": "h", "y": -0.35}, xaxis={"tickangle": -45},
+    )
+    return fig
+
+
+def cascade_figure(steps: pl.DataFrame, labels: list[str], unit: str) -> go.Figure:
+    """K1 -> K4 -> K6: people reached at each step, with those lost since the step before."""
+    fig = go.Figure()
+    fig.add_bar(x=labels, y=steps["numerator"], marker_color=VALUE_LINE, name=t("reached"),
+                text=[f"{v:.1f} %" for v in steps["value"]], textposition="outside")
+    fig.add_bar(x=labels, y=steps["lost"].fill_null(0), marker_color=GAP_BAR, name=t("lost", unit=unit))
+    fig.update_layout(barmode="stack", height=340, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+                      separators=_separators(), legend={"orientation": "h", "y": -0.2})
+    return fig
+
+
+def dropout_figure(categories: pl.DataFrame) -> go.Figure:
+    """WHO RED 2x2: DPT1 coverage (access) against DPT1-DPT3 drop-out (utilisation), one point per unit."""
+    fig = go.Figure()
+    for category, colour in DROPOUT_CATEGORY_COLOURS.items():
+        part = categories.filter(pl.col("category") == category)
+        fig.add_scatter(x=part["dpt1"], y=part["dropout"], mode="markers", name=t(f"dropout_category_{category}"),
+                        marker={"color": colour, "size": 8}, text=part["nama"],
+                        hovertemplate="%{text}: DPT1 %{x:.1f} %, DO %{y:.1f} %<extra></extra>")
+    if categories.height:
+        fig.add_vline(x=categories["access_pace"][0], line_dash="dash", line_color=TARGET_LINE)
+    fig.add_hline(y=10, line_dash="dash", line_color=TARGET_LINE)
+    fig.update_layout(height=380, margin={"l": 10, "r": 10, "t": 30, "b": 10}, separators=_separators(),
+                      xaxis_title=t("dpt1_axis"), yaxis_title=t("dropout_axis"), legend={"orientation": "h", "y": -0.3})
+    return fig
+
+
+def _separators() -> str:
+    return ",." if lang() == "id" else ".,"

@@ -8,7 +8,8 @@ import streamlit as st
 from components import cards, charts, data, tables
 from components.i18n import lang, month_name, period_label, t
 from phdt.indicators import INDICATORS, Programme, headline
-from phdt.metrics import pareto_count, parse_period, top_gaps
+from phdt.gaps import holders, pareto
+from phdt.metrics import parse_period
 
 period = parse_period(st.session_state["periode"])
 indicator = INDICATORS[st.session_state["indikator"]]
@@ -31,12 +32,11 @@ desa = data.units(indicator.slug, period, "desa", version)
 if kecamatan:
     desa = desa.filter(pl.col("kode").str.starts_with(kecamatan))
 st.subheader(t("gaps_title", indicator=indicator.label(lang()), period=period_label(period)))
-gaps = top_gaps(desa, n=10)
-if gaps.is_empty():
+ranked = pareto(desa)
+if ranked.is_empty():
     st.info(t("gaps_none"))
 else:
-    behind = desa.filter(pl.col("has_data") & (pl.col("gap") > 0))
-    st.markdown(t("gaps_sentence", gap_total=tables.fmt_int(behind["gap"].sum()), unit=t(f"unit_{indicator.denominator}"),
-                  n_units=behind.height, pareto=pareto_count(behind)))
-    tables.units_table(gaps, "desa", key="gaps_table")
+    st.markdown(t("gaps_sentence", gap_total=tables.fmt_int(ranked["gap"].sum()), unit=t(f"unit_{indicator.denominator}"),
+                  n_units=ranked.height, pareto=holders(ranked)))
+    tables.units_table(ranked.head(10), "desa", key="gaps_table")
 cards.indicator_details(indicator)

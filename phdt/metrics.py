@@ -128,18 +128,3 @@ def _expected(indicator: Indicator) -> pl.Expr:
     if indicator.cumulative:
         return indicator.target * pl.col("period").dt.month().cast(pl.Float64) / 12
     return pl.lit(float(indicator.target))
-
-
-def top_gaps(units: pl.DataFrame, n: int = 10) -> pl.DataFrame:
-    """Units with the most people behind, largest first (ties broken by code for stable output)."""
-    return units.filter(pl.col("has_data") & (pl.col("gap") > 0)).sort(["gap", "kode"], descending=[True, False]).head(n)
-
-
-def pareto_count(units: pl.DataFrame, share: float = 0.5) -> int:
-    """How many units (largest gap first) hold `share` of the total gap."""
-    gaps = units.filter(pl.col("gap") > 0).sort("gap", descending=True)["gap"]
-    if gaps.is_empty():
-        return 0
-    reached = (gaps.cum_sum() >= share * gaps.sum()).arg_true()
-    return int(reached[0]) + 1
-

@@ -9,7 +9,7 @@ import pytest
 
 from phdt.aggregate import monthly_indicators
 from phdt.indicators import INDICATORS, Colour
-from phdt.metrics import pareto_count, parse_period, previous_month, summarise, top_gaps, trend
+from phdt.metrics import parse_period, previous_month, summarise, trend
 from tests import fixtures as fx
 from tests.fixtures import DESA_A, DESA_B
 
@@ -73,13 +73,6 @@ def test_trend_has_value_and_linear_target(monthly):
     assert series.height == 12
     assert series.filter(pl.col("period") == date(2025, 3, 1))["expected"].item() == 25
     assert series.filter(pl.col("period") == date(2025, 2, 1))["value"].item() == pytest.approx(100 * 2 / 12)
-
-
-def test_top_gaps_and_pareto():
-    units = pl.DataFrame({"kode": list("abcd"), "gap": [10, 50, 0, 40], "has_data": [True] * 4})
-    assert top_gaps(units, 2)["kode"].to_list() == ["b", "d"]
-    assert pareto_count(units) == 1  # 50 of 100
-    assert pareto_count(units, 0.9) == 2  # 90 of 100
 
 
 def test_period_helpers():

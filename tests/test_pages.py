@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from phdt import dataset as ds
 from phdt.config import ROOT
 from phdt import metrics
+from phdt.gaps import pareto
 from phdt.indicators import INDICATORS, Programme, headline
 
 LATEST = date(2025, 12, 1)
@@ -64,7 +65,7 @@ def test_top_gaps_table_matches_metrics(data):
     at = run(indikator="anc_k6", periode="2025-09", kecamatan="33.03.10")
     assert at.session_state["kecamatan"] == "33.03.10"
     units = metrics.summarise(data.monthly, data.wilayah, INDICATORS["anc_k6"], date(2025, 9, 1), "desa")
-    expected = metrics.top_gaps(units.filter(pl.col("kode").str.starts_with("33.03.10")), 10)
+    expected = pareto(units.filter(pl.col("kode").str.starts_with("33.03.10"))).head(10)
     table = at.dataframe[0].value
     assert list(table["Desa/Kelurahan"]) == expected["nama"].to_list()
     assert list(table["Kesenjangan (orang)"]) == expected["gap"].to_list()
@@ -182,3 +183,27 @@ def test_peta_classification_from_the_url():
     payload = next(c for c in at.get("component_instance")
                    if c.proto.component_name == "streamlit_folium.st_folium").proto.json_args
     assert "class-4" in payload and "Cek data" in payload  # five quantile classes plus the special ones
+
+
+@pytest.mark.parametrize(("lang", "level"), [("id", "desa"), ("en", "puskesmas")])
+def test_kesenjangan_ranks_gaps_from_the_aggregates(data, lang, level):
+    at = run("pages/kesenjangan_page.py", bahasa=lang, indikator="anc_k6", periode="2025-09",
+             session={"gap_level": level})
+    units = metrics.summarise(data.monthly, data.wilayah, INDICATORS["anc_k6"], date(2025, 9, 1), level)
+    ranked = pareto(units)
+    table = at.dataframe[0].value
+    gap_column = "Kesenjangan (orang)" if lang == "id" else "Gap (people)"
+    assert list(table[gap_column]) == ranked["gap"].to_list()
+    total = f"{ranked['gap'].sum():,}".replace(",", "." if lang == "id" else ",")
+    assert any(total in md.value for md in at.markdown)
+    assert at.title[0].value.endswith("September 2025")
+
+
+def test_kesenjangan_programme_views(data):
+    at = run("pages/kesenjangan_page.py", indikator="ptm_dm")
+    ptm = at.dataframe[1].value
+    kab = metrics.summarise(data.monthly, data.wilayah, INDICATORS["ptm_dm"], LATEST, "kabupaten").row(0, named=True)
+    assert list(ptm["Kesenjangan (orang)"])[2] == kab["gap"]
+    at = run("pages/kesenjangan_page.py", indikator="anc_k1")
+    k1 = metrics.summarise(data.monthly, data.wilayah, INDICATORS["anc_k1"], LATEST, "kabupaten")["numerator"].item()
+    assert any(f"{k1:,}".replace(",", ".") in c.value for c in at.caption)

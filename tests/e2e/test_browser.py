@@ -137,3 +137,13 @@ def test_legend_matches_the_colours_drawn(page, app_url, requests_seen, scheme):
         assert len(drawn) >= 4  # quantiles/intervals spread the desa over several classes
     screenshot(page, f"peta-{scheme}")
     assert_clean(page, requests_seen)
+
+
+@pytest.mark.parametrize("indicator", ["anc_k6", "imm_dpt3", "ptm_hipertensi"])
+def test_kesenjangan_renders_each_programme_view(page, app_url, requests_seen, indicator):
+    page.goto(f"{app_url}/kesenjangan?indikator={indicator}&periode=2025-12")
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name=re.compile("^Kesenjangan "))).to_be_visible()
+    expect(page.locator(".js-plotly-plot").first).to_be_visible()
+    screenshot(page, f"kesenjangan-{indicator}")
+    assert_clean(page, requests_seen)

@@ -1,0 +1,55 @@
+"""Kesenjangan: where the people we are missing are, ranked, with the programme's own view
+(ANC cascade, WHO drop-out categories, PTM people not served)."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from components import cards, charts, data, tables
+from components.i18n import lang, number, period_label, t
+from phdt import gaps
+from phdt.indicators import INDICATORS, Programme, by_programme
+from phdt.metrics import parse_period
+
+GAP_LEVELS = ("desa", "puskesmas", "kecamatan")
+
+period = parse_period(st.session_state["periode"])
+indicator = INDICATORS[st.session_state["indikator"]]
+version = data.dataset().version
+unit = t(f"unit_{indicator.denominator}")
+
+st.title(t("gap_title", indicator=indicator.label(lang()), period=period_label(period)))
+level_labels = {level: t(f"level_{level}") for level in GAP_LEVELS}
+level = st.segmented_control(t("gap_level"), GAP_LEVELS, format_func=level_labels.__getitem__, key="gap_level",
+                             default=GAP_LEVELS[0]) or GAP_LEVELS[0]
+
+ranked = gaps.pareto(data.units(indicator.slug, period, level, version))
+if ranked.is_empty():
+    st.info(t("gaps_none"))
+else:
+    st.markdown(t("gap_sentence", total=number(ranked["gap"].sum()), unit=unit, n=ranked.height,
+                  level=level_labels[level].lower(), half=gaps.holders(ranked)))
+    st.plotly_chart(charts.pareto_figure(ranked, unit), key="pareto_chart")
+    tables.units_table(ranked, level, key="gap_table")
+
+st.subheader(t(f"programme_view_{indicator.programme.value}"))
+if indicator.programme is Programme.ANC:
+    steps = gaps.cascade(data.dataset().monthly, data.dataset().wilayah, period)
+    st.plotly_chart(charts.cascade_figure(steps, [INDICATORS[s].label(lang()) for s in gaps.CASCADE],
+                                          t("unit_ibu_hamil")), key="cascade_chart")
+    st.caption(t("cascade_caption", k1=number(steps["numerator"][0]), k6=number(steps["numerator"][-1]),
+                 lost=number(steps["numerator"][0] - steps["numerator"][-1])))
+elif indicator.programme is Programme.IMUNISASI:
+    categories = gaps.dropout_categories(data.dataset().monthly, data.dataset().wilayah, period, "desa")
+    st.plotly_chart(charts.dropout_figure(categories), key="dropout_chart")
+    counts = categories.group_by("category").len().sort("category")
+    st.caption(" · ".join(f"{t(f'dropout_category_{c}')}: {n}" for c, n in counts.iter_rows()))
+else:
+    rows = []
+    for ptm in by_programme(Programme.PTM):
+        kab = data.units(ptm.slug, period, "kabupaten", version).row(0, named=True)
+        rows.append({t("indicator"): ptm.label(lang()), t("col_value"): round(kab["value"] or 0, 1),
+                     t("col_gap"): kab["gap"], t("col_denominator"): kab["denominator"]})
+    st.dataframe(pl.DataFrame(rows), hide_index=True, key="ptm_table")
+cards.indicator_details(indicator)
