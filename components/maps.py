@@ -99,14 +99,16 @@ def classify(summary: pl.DataFrame, indicator: Indicator, month: int,
     return summary.with_columns(fill=pl.Series(fills, dtype=pl.String)), ranges + _special_classes()
 
 
-def legend_html(title: str, entries: list[LegendEntry], source: str, with_puskesmas: bool) -> str:
+def legend_html(title: str, entries: list[LegendEntry], source: str, facility_types: tuple[str, ...]) -> str:
     rows = "".join(
         f'<div class="phdt-legend-row" data-colour="{key}" data-fill="{fill}"><span style="background:{fill}"></span>'
         f"{html.escape(label)}</div>"
         for fill, label, key in entries
     )
-    if with_puskesmas:
-        rows += f'<div class="phdt-legend-row"><span class="phdt-pkm-swatch">+</span>{html.escape(t("legend_puskesmas"))}</div>'
+    rows += "".join(
+        f'<div class="phdt-legend-row phdt-legend-facility">{_icon_html(tipe)}{html.escape(t(f"facility_{tipe}"))}</div>'
+        for tipe in facility_types
+    )
     return (
         '<div style="background:rgba(255,255,255,.93);padding:8px 10px;border-radius:6px;font:12px/1.4 sans-serif;'
         'box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:260px">'
@@ -114,7 +116,7 @@ def legend_html(title: str, entries: list[LegendEntry], source: str, with_puskes
         f'<div style="margin-top:4px;color:#555">{html.escape(t("legend_source", source=source))}</div></div>'
         "<style>.phdt-legend-row{display:flex;align-items:center;gap:6px;margin-top:3px}"
         ".phdt-legend-row span{display:inline-block;width:14px;height:14px;border:1px solid #666;flex:none}"
-        ".phdt-pkm-swatch{background:#0b3d91;color:#fff;text-align:center;line-height:12px;font-weight:bold}</style>"
+        ".phdt-legend-facility div{flex:none;margin:0 2px}</style>"
     )
 
 
@@ -209,19 +211,38 @@ def outline_layer(features: dict, bounds: list[list[float]], weight: float = 2.0
     )
 
 
-def puskesmas_layer(puskesmas: pl.DataFrame, bounds: list[list[float]]) -> folium.GeoJson:
-    """All puskesmas as one GeoJSON layer (one template, not three folium elements per marker)."""
+# Marker per facility type: one DivIcon each, so type is readable without colour alone.
+FACILITY_ICONS = {
+    "puskesmas": ("#0b3d91", 14, "+"),
+    "pustu": ("#3f7fd4", 11, "p"),
+    "posyandu": ("#c2185b", 8, ""),
+    "posbindu": ("#2e7d32", 8, ""),
+}
+
+
+def _icon_html(tipe: str) -> str:
+    colour, size, letter = FACILITY_ICONS[tipe]
+    radius = "2px" if letter else "50%"
+    return (f'<div style="width:{size}px;height:{size}px;background:{colour};color:#fff;border:1px solid #fff;'
+            f'border-radius:{radius};font:bold {size - 2}px/{size - 2}px sans-serif;text-align:center">{letter}</div>')
+
+
+def facility_layer(facilities: pl.DataFrame, tipe: str, bounds: list[list[float]]) -> folium.GeoJson:
+    """All facilities of one type as one GeoJSON layer (one template, not three elements per marker).
+    `facilities` carries escaped-ready text columns nama, puskesmas and `area` (its desa's value)."""
     features = [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [row["lon"], row["lat"]]},
-         "properties": {"nama": html.escape(f"Puskesmas {row['nama']}")}}
-        for row in puskesmas.iter_rows(named=True)
+         "properties": {"nama": html.escape(row["nama"]), "tipe": html.escape(t(f"facility_{tipe}")),
+                        "puskesmas": html.escape(row["puskesmas"]), "area": html.escape(row["area"])}}
+        for row in facilities.iter_rows(named=True)
     ]
-    icon_html = ('<div style="width:14px;height:14px;background:#0b3d91;color:#fff;border:1px solid #fff;'
-                 'font:bold 12px/12px sans-serif;text-align:center">+</div>')
+    size = FACILITY_ICONS[tipe][1]
     return BoundedGeoJson(
-        {"type": "FeatureCollection", "features": features}, bounds, name=t("legend_puskesmas"),
-        marker=folium.Marker(icon=folium.DivIcon(html=icon_html, icon_size=(14, 14), icon_anchor=(7, 7))),
-        tooltip=folium.GeoJsonTooltip(fields=["nama"], labels=False),
+        {"type": "FeatureCollection", "features": features}, bounds, name=t(f"facility_{tipe}"),
+        marker=folium.Marker(icon=folium.DivIcon(html=_icon_html(tipe), icon_size=(size, size),
+                                                 icon_anchor=(size // 2, size // 2))),
+        tooltip=folium.GeoJsonTooltip(fields=["nama", "tipe", "puskesmas", "area"],
+                                      aliases=["", t("facility_type"), t("col_puskesmas"), t("facility_area")]),
     )
 
 

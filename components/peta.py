@@ -60,12 +60,22 @@ def _outline_features(level: str, code: str = "") -> dict:
     ]}
 
 
-def puskesmas_points() -> pl.DataFrame:
-    return data.dataset().fasilitas.filter(pl.col("tipe") == "puskesmas").select("nama", "lat", "lon")
+@st.cache_data(max_entries=64, show_spinner=False)
+def facilities(tipe: str, slug: str, period: date, lang: str, version: str) -> pl.DataFrame:
+    """Facilities of one type with the indicator value of the desa they stand in, for tooltips."""
+    desa = data.units(slug, period, "desa", version).select(
+        pl.col("kode").alias("kode_desa"), "nama",
+        area=pl.format("{}: {}", pl.col("nama"), pl.col("value").round(1).cast(pl.String).fill_null("–")) + " %",
+    )
+    rows = data.dataset().fasilitas.filter(pl.col("tipe") == tipe).with_columns(
+        pl.col("kode_desa", "puskesmas").cast(pl.String)
+    )
+    return rows.join(desa.drop("nama"), on="kode_desa", how="left").with_columns(pl.col("area").fill_null("–"))
 
 
-def district_map(slug: str, period: date, level: str, scheme: str, lang: str) -> folium.Map:
-    """A fresh map for one indicator, period, level, classification and language."""
+def district_map(slug: str, period: date, level: str, scheme: str, lang: str,
+                 facility_types: tuple[str, ...]) -> folium.Map:
+    """A fresh map for one indicator, period, level, classification, language and facility layers."""
     indicator, version = INDICATORS[slug], data.dataset().version
     layer, polygons = layer_for(level)
     bounds = _shapes(level)[3] if polygons else maps.bounds_of(layer)
@@ -78,12 +88,25 @@ def district_map(slug: str, period: date, level: str, scheme: str, lang: str) ->
             maps.outline_layer(_outline_features("kecamatan"), bounds, weight=1.5).add_to(m)
     else:
         maps.point_layer(layer, summary, name).add_to(m)
-    maps.puskesmas_layer(puskesmas_points(), bounds).add_to(m)
+    for tipe in facility_types:
+        maps.facility_layer(facilities(tipe, slug, period, lang, version), tipe, bounds).add_to(m)
     source = t("synthetic_badge") if data.dataset().synthetic else str(data.dataset().manifest.get("source", ""))
     title = t("legend_title", indicator=name, period=period_label(period))
-    maps.Legend(maps.legend_html(title, legend, source, True)).add_to(m)
+    maps.Legend(maps.legend_html(title, legend, source, facility_types)).add_to(m)
     m.fit_bounds(bounds)
     return m
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def access_beyond(version: str) -> pl.DataFrame:
+    """Desa beyond the distance standards (5 km puskesmas/pustu, 2 km posyandu), most people first."""
+    from geo import coverage
+
+    layer = data.boundary_layer("desa")
+    polygons = layer.gdf if hasattr(layer, "gdf") else None
+    dataset = data.dataset()
+    penduduk = coverage.penduduk_from_sasaran(dataset.sasaran)
+    return coverage.beyond(coverage.analyse(polygons, dataset.wilayah, dataset.fasilitas, penduduk))
 
 
 def selection_outline(kecamatan: str, desa: str) -> folium.FeatureGroup:

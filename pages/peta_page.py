@@ -7,9 +7,11 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from components import data, maps, peta, state, tables
-from components.i18n import lang, period_label, t
+from components.i18n import lang, number, period_label, t
+from geo.coverage import DEFAULT_MAX_KM
 from phdt.classify import Scheme
 from phdt.indicators import INDICATORS
+from phdt.schema import FACILITY_TYPES
 from phdt.metrics import parse_period
 
 period = parse_period(st.session_state["periode"])
@@ -26,6 +28,9 @@ with scheme_column:
     scheme_labels = {scheme.value: t(f"scheme_{scheme.value}") for scheme in Scheme}
     st.segmented_control(t("map_scheme"), list(scheme_labels), format_func=scheme_labels.__getitem__,
                          key="klasifikasi", help=t("map_scheme_help"))
+facility_labels = {tipe: t(f"facility_{tipe}") for tipe in FACILITY_TYPES}
+facility_types = tuple(st.multiselect(t("facility_layers"), FACILITY_TYPES, default=["puskesmas"],
+                                      format_func=facility_labels.__getitem__, key="facility_layers"))
 level = st.session_state["tingkat"] or state.MAP_LEVELS[0]
 scheme = st.session_state["klasifikasi"] or Scheme.TARGET.value
 
@@ -34,7 +39,7 @@ if not polygons:
     st.info(t("no_boundaries"), icon=":material/map:")
 
 st_folium(
-    peta.district_map(indicator.slug, period, level, scheme, lang()),
+    peta.district_map(indicator.slug, period, level, scheme, lang(), facility_types),
     key="peta_map", height=maps.MAP_HEIGHT, use_container_width=True, returned_objects=["last_active_drawing"],
     on_change=peta.on_map_click,
     feature_group_to_add=peta.selection_outline(kecamatan, st.session_state["desa"]),
@@ -52,3 +57,25 @@ elif polygons:
     st.caption(t("map_click_hint"))
 st.subheader(t("units_table", level=t(f"level_{level}")))
 tables.units_table(units, level, key="peta_table")
+
+far = peta.access_beyond(version)
+limits = {"pustu": number(DEFAULT_MAX_KM["pustu"]), "posyandu": number(DEFAULT_MAX_KM["posyandu"])}
+with st.expander(t("access_title", **limits)):
+    if far.is_empty():
+        st.info(t("access_none"))
+    else:
+        st.markdown(t("access_summary", n=far.height, people=number(far["penduduk"].sum())))
+        names = data.desa_index(version).rename({"kode": "kode_desa"})
+        st.dataframe(
+            far.join(names, on="kode_desa", how="left").join(
+                data.dataset().wilayah.select(pl.col("kode_desa").cast(pl.String), "nama_desa"), on="kode_desa")
+            .select(
+                pl.col("nama_desa").alias(t("col_desa")), pl.col("nama_kecamatan").alias(t("col_kecamatan")),
+                pl.col("penduduk").alias(t("col_people")),
+                pl.col("jarak_puskesmas_pustu_km").round(1).alias(t("col_distance_pustu")),
+                pl.col("puskesmas_pustu_terdekat").alias(t("col_nearest_pustu")),
+                pl.col("jarak_posyandu_km").round(1).alias(t("col_distance_posyandu")),
+            ),
+            hide_index=True, key="access_table",
+        )
+    st.caption(t("access_caption"))

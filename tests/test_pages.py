@@ -207,3 +207,21 @@ def test_kesenjangan_programme_views(data):
     at = run("pages/kesenjangan_page.py", indikator="anc_k1")
     k1 = metrics.summarise(data.monthly, data.wilayah, INDICATORS["anc_k1"], LATEST, "kabupaten")["numerator"].item()
     assert any(f"{k1:,}".replace(",", ".") in c.value for c in at.caption)
+
+
+def test_peta_facility_layers_and_access_table(data):
+    at = run("pages/peta_page.py", session={"facility_layers": ["puskesmas", "posyandu"]})
+    payload = next(c for c in at.get("component_instance")
+                   if c.proto.component_name == "streamlit_folium.st_folium").proto.json_args
+    posyandu = data.fasilitas.filter(pl.col("tipe") == "posyandu").height
+    assert payload.count("Posyandu (demo)") == posyandu + 1  # one tooltip per posyandu, one legend row
+    assert "Pustu (demo)" not in payload
+    from geo import boundaries, coverage
+    from phdt.config import settings
+
+    desa = boundaries.load_layer("desa", None, settings())
+    far = coverage.beyond(coverage.analyse(desa.gdf, data.wilayah, data.fasilitas,
+                                           coverage.penduduk_from_sasaran(data.sasaran)))
+    assert far.height > 0
+    access = next(df.value for df in at.dataframe if "Penduduk" in df.value.columns)
+    assert list(access["Penduduk"]) == far["penduduk"].to_list()

@@ -147,3 +147,19 @@ def test_kesenjangan_renders_each_programme_view(page, app_url, requests_seen, i
     expect(page.locator(".js-plotly-plot").first).to_be_visible()
     screenshot(page, f"kesenjangan-{indicator}")
     assert_clean(page, requests_seen)
+
+
+def test_toggle_facility_layer(page, app_url, requests_seen):
+    page.goto(f"{app_url}/peta?indikator=anc_k6&periode=2025-12&tingkat=desa")
+    wait_for_app(page)
+    drawn_features(page)
+    legend = page.frame_locator(MAP_FRAME).locator(".phdt-legend")
+    expect(legend).not_to_contain_text("Pustu (demo)")
+    page.get_by_test_id("stMultiSelect").click()
+    page.get_by_role("option", name="Pustu (demo)").click()
+    page.keyboard.press("Escape")
+    wait_for_app(page)
+    expect(page.locator(MAP_FRAME)).to_have_count(1, timeout=15_000)  # the re-mounted map replaced the old one
+    expect(page.frame_locator(MAP_FRAME).locator(".phdt-legend")).to_contain_text("Pustu (demo)", timeout=15_000)
+    screenshot(page, "peta-pustu")
+    assert_clean(page, requests_seen)
