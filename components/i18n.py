@@ -88,6 +88,9 @@ T: dict[str, dict[str, str]] = {
         "peta_title": "Peta {indicator} — {period}",
         "map_level": "Tingkat peta",
         "map_scheme": "Klasifikasi warna",
+        "map_view": "Tampilan",
+        "view_choropleth": "Warna wilayah",
+        "view_bubbles": "Gelembung kesenjangan (orang)",
         "map_scheme_help": "Target: warna menurut aturan program (target s.d. bulan ini). Kuantil: lima kelompok "
         "berisi jumlah wilayah yang sama. Interval sama: lima rentang nilai yang sama lebar.",
         "scheme_target": "Target",
@@ -225,6 +228,9 @@ T: dict[str, dict[str, str]] = {
         "peta_title": "Map of {indicator} — {period}",
         "map_level": "Map level",
         "map_scheme": "Colour classes",
+        "map_view": "View",
+        "view_choropleth": "Coloured areas",
+        "view_bubbles": "Gap bubbles (people)",
         "map_scheme_help": "Target: colours by the programme rule (target to date). Quantiles: five groups with the "
         "same number of areas. Equal intervals: five value ranges of equal width.",
         "scheme_target": "Target",

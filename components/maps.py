@@ -99,14 +99,21 @@ def classify(summary: pl.DataFrame, indicator: Indicator, month: int,
     return summary.with_columns(fill=pl.Series(fills, dtype=pl.String)), ranges + _special_classes()
 
 
-def legend_html(title: str, entries: list[LegendEntry], source: str, facility_types: tuple[str, ...]) -> str:
+def legend_html(title: str, entries: list[LegendEntry], source: str, facility_types: tuple[str, ...],
+                bubbles: list[tuple[float, str]] = ()) -> str:
     rows = "".join(
+        f'<div class="phdt-legend-row phdt-legend-bubble"><i style="width:{2 * r}px;height:{2 * r}px;'
+        f'border:1px solid #333;border-radius:50%;display:inline-block"></i>{html.escape(label)}</div>'
+        for r, label in bubbles
+    )
+    rows += "".join(
         f'<div class="phdt-legend-row" data-colour="{key}" data-fill="{fill}"><span style="background:{fill}"></span>'
         f"{html.escape(label)}</div>"
         for fill, label, key in entries
     )
     rows += "".join(
-        f'<div class="phdt-legend-row phdt-legend-facility">{_icon_html(tipe)}{html.escape(t(f"facility_{tipe}"))}</div>'
+        f'<div class="phdt-legend-row phdt-legend-facility">{_icon_html(tipe)}'
+        f'{html.escape(t(f"facility_{tipe}"))}</div>'
         for tipe in facility_types
     )
     return (
@@ -132,6 +139,7 @@ def feature_properties(summary: pl.DataFrame) -> dict[str, dict[str, str]]:
             "pembilang": number(row["numerator"] or 0),
             "sasaran": number(row["denominator"] or 0),
             "kesenjangan": number(row["gap"] or 0),
+            "gap": int(row["gap"] or 0),
         }
         for row in summary.iter_rows(named=True)
     }
@@ -170,7 +178,7 @@ def choropleth_features(codes: list[str], names: list[str], shapes: list[dict], 
     """GeoJSON FeatureCollection carrying each unit's escaped tooltip properties."""
     props = feature_properties(summary)
     missing = {"colour": Colour.NO_DATA.value, "fill": FILL[Colour.NO_DATA], "capaian": t("legend_no_data"),
-               "pembilang": "–", "sasaran": "–", "kesenjangan": "–"}
+               "pembilang": "–", "sasaran": "–", "kesenjangan": "–", "gap": 0}
     features = [
         {"type": "Feature", "geometry": shape,
          "properties": props.get(code, {"kode": html.escape(code), "nama": html.escape(str(nama)), **missing})}
@@ -184,6 +192,27 @@ def choropleth_layer(features: dict, bounds: list[list[float]], name: str) -> fo
         features, bounds, name=name, style_function=_style,
         highlight_function=lambda _: {"weight": 3, "color": "#222222"}, tooltip=_tooltip(),
     )
+
+
+def bubble_layer(features: dict, bounds: list[list[float]], name: str, max_gap: int) -> folium.GeoJson:
+    """Circles at each unit's point with area proportional to its gap in people (radius ~ sqrt)."""
+    def style(feature: dict) -> dict:
+        radius = bubble_radius(feature["properties"]["gap"], max_gap)
+        return {"radius": radius, "fill": True, "fillColor": feature["properties"]["fill"], "fillOpacity": 0.75,
+                "color": "#333333", "weight": 1 if radius else 0}
+
+    return BoundedGeoJson(features, bounds, name=name, marker=folium.CircleMarker(), style_function=style,
+                          tooltip=_tooltip())
+
+
+def bubble_radius(gap: int, max_gap: int, largest_px: float = 28.0) -> float:
+    """Pixel radius so that circle *area* is proportional to the gap; 0 people -> no circle."""
+    return 0.0 if gap <= 0 or max_gap <= 0 else round(largest_px * (gap / max_gap) ** 0.5, 2)
+
+
+def bubble_legend(max_gap: int, unit: str) -> list[tuple[float, str]]:
+    """Reference circles (radius px, label) for the largest gap and a quarter of it."""
+    return [(bubble_radius(g, max_gap), f"{number(g)} {unit}") for g in (max_gap, max(1, max_gap // 4)) if max_gap > 0]
 
 
 def point_layer(points: gpd.GeoDataFrame, summary: pl.DataFrame, name: str) -> folium.FeatureGroup:

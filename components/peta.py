@@ -38,6 +38,14 @@ def _shapes(level: str) -> tuple[list[str], list[str], list[dict], list[list[flo
     return layer["kode"].tolist(), layer["nama"].tolist(), maps.geometries(layer), maps.bounds_of(layer)
 
 
+@st.cache_resource(show_spinner=False)
+def _points(level: str) -> list[dict]:
+    """A point inside each unit (polygons) or the unit's centre point, as GeoJSON, for bubbles."""
+    layer, polygons = layer_for(level)
+    points = layer.geometry.representative_point() if polygons else layer.geometry
+    return [{"type": "Point", "coordinates": [round(p.x, 5), round(p.y, 5)]} for p in points]
+
+
 @st.cache_data(max_entries=128, show_spinner=False)
 def classified(slug: str, period: date, level: str, scheme: str, lang: str, version: str):
     """Units with their map fill, and the legend entries (`lang` keys the cache: labels are translated)."""
@@ -46,10 +54,12 @@ def classified(slug: str, period: date, level: str, scheme: str, lang: str, vers
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def _choropleth_features(slug: str, period: date, level: str, scheme: str, lang: str, version: str) -> dict:
+def _choropleth_features(slug: str, period: date, level: str, scheme: str, lang: str, version: str,
+                         bubbles: bool = False) -> dict:
+    """Unit polygons (or, for bubbles, unit points) carrying fill, gap and tooltip properties."""
     codes, names, shapes, _ = _shapes(level)
     summary, _ = classified(slug, period, level, scheme, lang, version)
-    return maps.choropleth_features(codes, names, shapes, summary)
+    return maps.choropleth_features(codes, names, _points(level) if bubbles else shapes, summary)
 
 
 def _outline_features(level: str, code: str = "") -> dict:
@@ -74,15 +84,23 @@ def facilities(tipe: str, slug: str, period: date, lang: str, version: str) -> p
 
 
 def district_map(slug: str, period: date, level: str, scheme: str, lang: str,
-                 facility_types: tuple[str, ...]) -> folium.Map:
-    """A fresh map for one indicator, period, level, classification, language and facility layers."""
+                 facility_types: tuple[str, ...], bubbles: bool = False) -> folium.Map:
+    """A fresh map for one indicator, period, level, classification, language and facility layers;
+    `bubbles` shows circles sized by the gap in people over plain outlines instead of a choropleth."""
     indicator, version = INDICATORS[slug], data.dataset().version
     layer, polygons = layer_for(level)
     bounds = _shapes(level)[3] if polygons else maps.bounds_of(layer)
     summary, legend = classified(slug, period, level, scheme, lang, version)
     name = indicator.label(lang)
     m = maps.base_map()
-    if polygons:
+    bubble_sizes = []
+    if bubbles and polygons:
+        max_gap = int(summary["gap"].max() or 0)
+        maps.outline_layer(_outline_features(level), bounds, weight=0.8, colour="#888888").add_to(m)
+        features = _choropleth_features(slug, period, level, scheme, lang, version, bubbles=True)
+        maps.bubble_layer(features, bounds, name, max_gap).add_to(m)
+        bubble_sizes = maps.bubble_legend(max_gap, t(f"unit_{indicator.denominator}"))
+    elif polygons:
         maps.choropleth_layer(_choropleth_features(slug, period, level, scheme, lang, version), bounds, name).add_to(m)
         if level == "desa" and layer_for("kecamatan")[1]:
             maps.outline_layer(_outline_features("kecamatan"), bounds, weight=1.5).add_to(m)
@@ -92,7 +110,7 @@ def district_map(slug: str, period: date, level: str, scheme: str, lang: str,
         maps.facility_layer(facilities(tipe, slug, period, lang, version), tipe, bounds).add_to(m)
     source = t("synthetic_badge") if data.dataset().synthetic else str(data.dataset().manifest.get("source", ""))
     title = t("legend_title", indicator=name, period=period_label(period))
-    maps.Legend(maps.legend_html(title, legend, source, facility_types)).add_to(m)
+    maps.Legend(maps.legend_html(title, legend, source, facility_types, bubble_sizes)).add_to(m)
     m.fit_bounds(bounds)
     return m
 

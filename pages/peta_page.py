@@ -28,6 +28,9 @@ with scheme_column:
     scheme_labels = {scheme.value: t(f"scheme_{scheme.value}") for scheme in Scheme}
     st.segmented_control(t("map_scheme"), list(scheme_labels), format_func=scheme_labels.__getitem__,
                          key="klasifikasi", help=t("map_scheme_help"))
+view_labels = {"warna": t("view_choropleth"), "gelembung": t("view_bubbles")}
+view = st.segmented_control(t("map_view"), list(view_labels), format_func=view_labels.__getitem__, key="tampilan",
+                            default="warna")
 facility_labels = {tipe: t(f"facility_{tipe}") for tipe in FACILITY_TYPES}
 facility_types = tuple(st.multiselect(t("facility_layers"), FACILITY_TYPES, default=["puskesmas"],
                                       format_func=facility_labels.__getitem__, key="facility_layers"))
@@ -39,7 +42,8 @@ if not polygons:
     st.info(t("no_boundaries"), icon=":material/map:")
 
 st_folium(
-    peta.district_map(indicator.slug, period, level, scheme, lang(), facility_types),
+    peta.district_map(indicator.slug, period, level, scheme, lang(), facility_types,
+                      bubbles=view == "gelembung"),
     key="peta_map", height=maps.MAP_HEIGHT, use_container_width=True, returned_objects=["last_active_drawing"],
     on_change=peta.on_map_click,
     feature_group_to_add=peta.selection_outline(kecamatan, st.session_state["desa"]),

@@ -57,3 +57,11 @@ def test_map_classes_keep_no_data_and_flag(monkeypatch):
     assert [key for _, _, key in legend] == [f"class-{i}" for i in range(5)] + ["flag", "no_data"]
     target, target_legend = maps.classify(summary, INDICATORS["anc_k6"], 12, Scheme.TARGET)
     assert target["fill"].to_list()[2] == "#1a9850" and len(target_legend) == 5
+
+
+def test_bubble_area_is_proportional_to_the_gap():
+    from components.maps import bubble_radius
+
+    assert bubble_radius(100, 100) == 28.0
+    assert bubble_radius(25, 100) == 14.0  # a quarter of the people, a quarter of the area
+    assert bubble_radius(0, 100) == 0.0 and bubble_radius(5, 0) == 0.0

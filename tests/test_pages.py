@@ -225,3 +225,12 @@ def test_peta_facility_layers_and_access_table(data):
     assert far.height > 0
     access = next(df.value for df in at.dataframe if "Penduduk" in df.value.columns)
     assert list(access["Penduduk"]) == far["penduduk"].to_list()
+
+
+def test_peta_gap_bubbles(data):
+    at = run("pages/peta_page.py", indikator="imm_zero_dose", tingkat="desa", session={"tampilan": "gelembung"})
+    payload = next(c for c in at.get("component_instance")
+                   if c.proto.component_name == "streamlit_folium.st_folium").proto.json_args
+    units = metrics.summarise(data.monthly, data.wilayah, INDICATORS["imm_zero_dose"], LATEST, "desa")
+    assert "L.CircleMarker" in payload and 'radius\\": 28.0' in payload  # the largest gap, the largest circle
+    assert f"{units['gap'].max()} bayi" in payload  # legend reference circle (unit of the sasaran bayi)

@@ -163,3 +163,20 @@ def test_toggle_facility_layer(page, app_url, requests_seen):
     expect(page.frame_locator(MAP_FRAME).locator(".phdt-legend")).to_contain_text("Pustu (demo)", timeout=15_000)
     screenshot(page, "peta-pustu")
     assert_clean(page, requests_seen)
+
+
+def test_gap_bubbles_are_drawn_by_size(page, app_url, requests_seen):
+    page.goto(f"{app_url}/peta?indikator=imm_zero_dose&periode=2025-12&tingkat=desa")
+    wait_for_app(page)
+    drawn_features(page)
+    page.get_by_text("Gelembung kesenjangan (orang)").click()
+    wait_for_app(page)
+    expect(page.locator(MAP_FRAME)).to_have_count(1, timeout=15_000)
+    frame = map_frame(page)
+    frame.wait_for_function(f"({FIND_LAYER})().layers.some(l => l instanceof L.CircleMarker)", timeout=30_000)
+    radii = frame.evaluate(f"() => ({FIND_LAYER})().layers.filter(l => l instanceof L.CircleMarker)"
+                           ".map(l => l.getRadius())")
+    assert len(radii) == 239 and max(radii) == 28
+    expect(page.frame_locator(MAP_FRAME).locator(".phdt-legend-bubble").first).to_be_visible()
+    screenshot(page, "peta-bubbles")
+    assert_clean(page, requests_seen)
