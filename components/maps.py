@@ -261,7 +261,8 @@ def facility_layer(facilities: pl.DataFrame, tipe: str, bounds: list[list[float]
     `facilities` carries escaped-ready text columns nama, puskesmas and `area` (its desa's value)."""
     features = [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [row["lon"], row["lat"]]},
-         "properties": {"nama": html.escape(row["nama"]), "tipe": html.escape(t(f"facility_{tipe}")),
+         "properties": {"kode": html.escape(row["kode_desa"]),  # a click selects the facility's kecamatan
+                        "nama": html.escape(row["nama"]), "tipe": html.escape(t(f"facility_{tipe}")),
                         "puskesmas": html.escape(row["puskesmas"]), "area": html.escape(row["area"])}}
         for row in facilities.iter_rows(named=True)
     ]

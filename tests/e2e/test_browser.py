@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import shapely
 from playwright.sync_api import expect
 
 from geo import boundaries
@@ -84,10 +85,15 @@ def test_peta_desa_level(page, app_url, requests_seen):
 
 def test_click_on_kecamatan_selects_it(page, app_url, requests_seen):
     layer = boundaries.load_layer("kecamatan", None, settings())
-    target = layer.gdf[layer.gdf["kode"] == "33.03.10"].representative_point().iloc[0]  # Karangreja
+    karangreja = layer.gdf[layer.gdf["kode"] == "33.03.10"].geometry.iloc[0]
+    # The centre of the largest inscribed circle: far from any border, so a pixel off still lands inside.
+    target = shapely.Point(shapely.maximum_inscribed_circle(karangreja).coords[0])
     page.goto(f"{app_url}/peta?indikator=anc_k6&periode=2025-12")
     wait_for_app(page)
     drawn_features(page)
+    # Bring the whole map into view first: Streamlit scrolls an inner container, and a click that
+    # scrolls it mid-way lands on stale coordinates in a map that was partly off-screen.
+    page.locator(MAP_FRAME).scroll_into_view_if_needed()
     frame = map_frame(page)
     point = frame.evaluate(
         f"([lat, lon]) => {{ const p = ({FIND_LAYER})().map.latLngToContainerPoint([lat, lon]); return [p.x, p.y]; }}",
