@@ -71,16 +71,18 @@ def _outline_features(level: str, code: str = "") -> dict:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def facilities(tipe: str, slug: str, period: date, lang: str, version: str) -> pl.DataFrame:
-    """Facilities of one type with the indicator value of the desa they stand in, for tooltips."""
-    desa = data.units(slug, period, "desa", version).select(
-        pl.col("kode").alias("kode_desa"), "nama",
+def facilities(tipe: str, slug: str, period: date, level: str, lang: str, version: str) -> pl.DataFrame:
+    """Facilities of one type with the indicator value of the map unit (desa or kecamatan) they stand
+    in, for tooltips; reuses the summary the map already computed."""
+    units = data.units(slug, period, level, version).select(
+        pl.col("kode").alias("unit"),
         area=pl.format("{}: {}", pl.col("nama"), pl.col("value").round(1).cast(pl.String).fill_null("–")) + " %",
     )
+    width = 8 if level == "kecamatan" else 13  # length of a kecamatan / desa code
     rows = data.dataset().fasilitas.filter(pl.col("tipe") == tipe).with_columns(
         pl.col("kode_desa", "puskesmas").cast(pl.String)
-    )
-    return rows.join(desa.drop("nama"), on="kode_desa", how="left").with_columns(pl.col("area").fill_null("–"))
+    ).with_columns(unit=pl.col("kode_desa").str.slice(0, width))
+    return rows.join(units, on="unit", how="left").with_columns(pl.col("area").fill_null("–"))
 
 
 def district_map(slug: str, period: date, level: str, scheme: str, lang: str,
@@ -107,7 +109,7 @@ def district_map(slug: str, period: date, level: str, scheme: str, lang: str,
     else:
         maps.point_layer(layer, summary, name).add_to(m)
     for tipe in facility_types:
-        maps.facility_layer(facilities(tipe, slug, period, lang, version), tipe, bounds).add_to(m)
+        maps.facility_layer(facilities(tipe, slug, period, level, lang, version), tipe, bounds).add_to(m)
     source = t("synthetic_badge") if data.dataset().synthetic else str(data.dataset().manifest.get("source", ""))
     title = t("legend_title", indicator=name, period=period_label(period))
     maps.Legend(maps.legend_html(title, legend, source, facility_types, bubble_sizes)).add_to(m)

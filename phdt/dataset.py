@@ -14,6 +14,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import polars as pl
@@ -45,8 +46,9 @@ class Dataset:
         """Changes whenever the data does; part of every cache key."""
         return str(self.manifest["version"])
 
-    @property
+    @cached_property
     def periods(self) -> list:
+        """Months with data, oldest first (read on every rerun: computed once)."""
         return self.monthly["period"].unique().sort().to_list()
 
 
