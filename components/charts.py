@@ -40,15 +40,17 @@ def pareto_figure(ranked: pl.DataFrame, unit: str, top: int = 30) -> go.Figure:
     """Gap in people per unit, largest first, with the running share of the total gap."""
     shown = ranked.head(top)
     fig = go.Figure()
-    fig.add_bar(x=shown["nama"], y=shown["gap"], name=t("gap_people_axis", unit=unit), marker_color=GAP_BAR,
-                hovertemplate="%{x}: %{y:,} " + unit + "<extra></extra>")
-    fig.add_scatter(x=shown["nama"], y=100 * shown["cum_share"], name=t("cum_share_axis"), yaxis="y2",
+    # Codes on the axis, names as tick labels: eight desa names occur twice, and plotly would merge their bars.
+    fig.add_bar(x=shown["kode"], y=shown["gap"], name=t("gap_people_axis", unit=unit), marker_color=GAP_BAR,
+                customdata=shown["nama"], hovertemplate="%{customdata}: %{y:,} " + unit + "<extra></extra>")
+    fig.add_scatter(x=shown["kode"], y=100 * shown["cum_share"], name=t("cum_share_axis"), yaxis="y2",
                     mode="lines+markers", line={"color": TARGET_LINE}, hovertemplate="%{y:.0f} %<extra></extra>")
     fig.update_layout(
         height=380, margin={"l": 10, "r": 10, "t": 30, "b": 10}, separators=_separators(),
         yaxis={"title": t("gap_people_axis", unit=unit)},
         yaxis2={"title": t("cum_share_axis"), "overlaying": "y", "side": "right", "range": [0, 100], "dtick": 25},
-        legend={"orientation": "h", "y": -0.35}, xaxis={"tickangle": -45},
+        legend={"orientation": "h", "y": -0.35},
+        xaxis={"tickangle": -45, "tickvals": shown["kode"].to_list(), "ticktext": shown["nama"].to_list()},
     )
     return fig
 

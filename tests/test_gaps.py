@@ -63,3 +63,12 @@ def test_dropout_category_boundaries():
     # A: DPT1 50 %, DO 0 % -> 3 (access problem); B: DPT1 79 %, DO 30 % -> 4.
     monthly = _immunization_month({DESA_A: (5, 10), DESA_B: (79, 100)}, {DESA_A: (0, 5), DESA_B: (24, 79)})
     assert dropout_categories(monthly, fx.wilayah(), date(2025, 12, 1), "desa").sort("kode")["category"].to_list() == [3, 4]
+
+
+def test_pareto_chart_keeps_desa_with_the_same_name_apart():
+    from components.charts import pareto_figure
+
+    ranked = pareto(pl.DataFrame({"kode": ["33.03.02.2010", "33.03.11.2006"], "nama": ["Karanggedang"] * 2,
+                                  "gap": [30, 20], "has_data": [True, True]}))
+    bars = pareto_figure(ranked, "ibu hamil").data[0]
+    assert list(bars.x) == ["33.03.02.2010", "33.03.11.2006"] and list(bars.y) == [30, 20]
