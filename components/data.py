@@ -65,7 +65,8 @@ def trend(slug: str, level: str, code: str | None, version: str) -> pl.DataFrame
 def desa_index(version: str) -> pl.DataFrame:
     """Desa code -> name, kecamatan and puskesmas, for tables."""
     return dataset().wilayah.select(
-        pl.col("kode_desa").cast(pl.String).alias("kode"), "nama_kecamatan", pl.col("puskesmas").cast(pl.String)
+        pl.col("kode_desa").cast(pl.String).alias("kode"), "nama_desa", "nama_kecamatan",
+        pl.col("puskesmas").cast(pl.String),
     )
 
 

@@ -117,16 +117,24 @@ def district_map(slug: str, period: date, level: str, scheme: str, lang: str,
     return m
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
-def access_beyond(version: str) -> pl.DataFrame:
-    """Desa beyond the distance standards (5 km puskesmas/pustu, 2 km posyandu), most people first."""
+@st.cache_data(max_entries=8, show_spinner=False)
+def access_beyond(lang: str, version: str) -> pl.DataFrame:
+    """Desa beyond the distance standards (5 km puskesmas/pustu, 2 km posyandu), most people first,
+    ready to show (`lang` keys the cache: the headers are translated)."""
     from geo import coverage
 
     layer = data.boundary_layer("desa")
     polygons = layer.gdf if hasattr(layer, "gdf") else None
     dataset = data.dataset()
     penduduk = coverage.penduduk_from_sasaran(dataset.sasaran)
-    return coverage.beyond(coverage.analyse(polygons, dataset.wilayah, dataset.fasilitas, penduduk))
+    far = coverage.beyond(coverage.analyse(polygons, dataset.wilayah, dataset.fasilitas, penduduk))
+    return far.join(data.desa_index(version).rename({"kode": "kode_desa"}), on="kode_desa", how="left").select(
+        pl.col("nama_desa").alias(t("col_desa")), pl.col("nama_kecamatan").alias(t("col_kecamatan")),
+        pl.col("penduduk").alias(t("col_people")),
+        pl.col("jarak_puskesmas_pustu_km").round(1).alias(t("col_distance_pustu")),
+        pl.col("puskesmas_pustu_terdekat").alias(t("col_nearest_pustu")),
+        pl.col("jarak_posyandu_km").round(1).alias(t("col_distance_posyandu")),
+    )
 
 
 def selection_outline(kecamatan: str, desa: str) -> folium.FeatureGroup:

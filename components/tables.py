@@ -19,7 +19,7 @@ def units_table(units: pl.DataFrame, level: str, key: str) -> None:
     frame = units
     columns = {"nama": t("col_desa") if level == "desa" else t("col_unit")}
     if level == "desa":
-        frame = frame.join(data.desa_index(data.dataset().version), on="kode", how="left")
+        frame = frame.join(data.desa_index(data.dataset().version).drop("nama_desa"), on="kode", how="left")
         columns |= {"nama_kecamatan": t("col_kecamatan"), "puskesmas": t("col_puskesmas")}
     columns |= {
         "numerator": t("col_numerator"), "denominator": t("col_denominator"), "value": t("col_value"),

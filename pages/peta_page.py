@@ -11,8 +11,8 @@ from components.i18n import lang, number, period_label, t
 from geo.coverage import DEFAULT_MAX_KM
 from phdt.classify import Scheme
 from phdt.indicators import INDICATORS
-from phdt.schema import FACILITY_TYPES
 from phdt.metrics import parse_period
+from phdt.schema import FACILITY_TYPES
 
 period = parse_period(st.session_state["periode"])
 indicator = INDICATORS[st.session_state["indikator"]]
@@ -62,24 +62,12 @@ elif polygons:
 st.subheader(t("units_table", level=t(f"level_{level}")))
 tables.units_table(units, level, key="peta_table")
 
-far = peta.access_beyond(version)
+far = peta.access_beyond(lang(), version)
 limits = {"pustu": number(DEFAULT_MAX_KM["pustu"]), "posyandu": number(DEFAULT_MAX_KM["posyandu"])}
 with st.expander(t("access_title", **limits)):
     if far.is_empty():
         st.info(t("access_none"))
     else:
-        st.markdown(t("access_summary", n=far.height, people=number(far["penduduk"].sum())))
-        names = data.desa_index(version).rename({"kode": "kode_desa"})
-        st.dataframe(
-            far.join(names, on="kode_desa", how="left").join(
-                data.dataset().wilayah.select(pl.col("kode_desa").cast(pl.String), "nama_desa"), on="kode_desa")
-            .select(
-                pl.col("nama_desa").alias(t("col_desa")), pl.col("nama_kecamatan").alias(t("col_kecamatan")),
-                pl.col("penduduk").alias(t("col_people")),
-                pl.col("jarak_puskesmas_pustu_km").round(1).alias(t("col_distance_pustu")),
-                pl.col("puskesmas_pustu_terdekat").alias(t("col_nearest_pustu")),
-                pl.col("jarak_posyandu_km").round(1).alias(t("col_distance_posyandu")),
-            ),
-            hide_index=True, key="access_table",
-        )
+        st.markdown(t("access_summary", n=far.height, people=number(far[t("col_people")].sum())))
+        st.dataframe(far, hide_index=True, key="access_table")
     st.caption(t("access_caption"))
