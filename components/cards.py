@@ -8,7 +8,7 @@ import polars as pl
 import streamlit as st
 
 from components import data
-from components.i18n import lang, number, percent, period_label, t
+from components.i18n import lang, number, percent, period_label, signed, t
 from phdt.indicators import Direction, Indicator
 from phdt.metrics import previous_month
 
@@ -29,7 +29,7 @@ def headline_card(indicator: Indicator, period: date) -> None:
         last_year = _value_at(indicator, date(period.year - 1, period.month, 1))
         st.metric(
             indicator.label(lang()), percent(now["value"]),
-            None if last_year is None else t("card_delta_year", delta=_signed(now["value"] - last_year),
+            None if last_year is None else t("card_delta_year", delta=signed(now["value"] - last_year),
                                               period=period_label(date(period.year - 1, period.month, 1))),
             delta_color="normal" if indicator.direction is Direction.HIGHER else "inverse",
             help=indicator.definition(lang()),
@@ -45,18 +45,14 @@ def _value_at(indicator: Indicator, period: date) -> float | None:
     return None if row is None else row["value"]
 
 
-def _signed(delta: float) -> str:
-    return f"{'+' if delta >= 0 else '−'}{number(abs(delta), 1)}"
-
-
 def _month_change(indicator: Indicator, period: date, now: dict) -> str:
     """Cumulative indicators: this month's increment against the monthly share of the target
     (PWS); point-in-time ones: the change since last month."""
     if indicator.cumulative:
         before = 0.0 if period.month == 1 else _value_at(indicator, previous_month(period)) or 0.0
-        return t("card_month_increment", delta=_signed(now["value"] - before), needed=number(indicator.target / 12, 1))
+        return t("card_month_increment", delta=signed(now["value"] - before), needed=number(indicator.target / 12, 1))
     before = _value_at(indicator, previous_month(period))
-    return t("card_delta_month", delta="–" if before is None else _signed(now["value"] - before))
+    return t("card_delta_month", delta="–" if before is None else signed(now["value"] - before))
 
 
 def indicator_details(indicator: Indicator) -> None:

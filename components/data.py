@@ -83,3 +83,14 @@ def boundary_layer(level: str):
         return boundaries.load_layer(level, expected, settings())
     except boundaries.BoundaryError as exc:
         return str(exc)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def unit_indicators(level: str, code: str, period: date, version: str) -> pl.DataFrame:
+    """Every registry indicator for one unit (a desa card, a puskesmas profile): one row per
+    indicator with slug and the unit's summary columns."""
+    rows = [
+        units(slug, period, level, version).filter(pl.col("kode") == code).with_columns(slug=pl.lit(slug))
+        for slug in INDICATORS
+    ]
+    return pl.concat(rows, how="diagonal_relaxed")

@@ -36,6 +36,23 @@ def sidebar() -> None:
             st.selectbox(t("desa"), list(desa), format_func=desa.__getitem__, key="desa")
 
 
+def breadcrumb() -> None:
+    """Kabupaten › kecamatan › desa: the map's drill-down path; every crumb but the last goes back up.
+    Button labels are plain text (Streamlit does not render them as HTML)."""
+    kecamatan, desa = st.session_state["kecamatan"], st.session_state["desa"]
+    crumbs = [(t("area_kabupaten"), {})]
+    if kecamatan:
+        crumbs.append((t("area_kecamatan", name=data.kecamatan_names()[kecamatan]), {"kecamatan": kecamatan}))
+    if desa:
+        crumbs.append((data.desa_names(kecamatan)[desa], {"desa": desa}))
+    with st.container(horizontal=True, key="breadcrumb", vertical_alignment="center"):
+        for depth, (label, area) in enumerate(crumbs):
+            if depth:
+                st.caption("›", width="content")
+            st.button(label, key=f"crumb_{depth}", type="tertiary", on_click=state.open_area, kwargs=area,
+                      disabled=depth == len(crumbs) - 1)
+
+
 def synthetic_badge() -> None:
     if data.dataset().synthetic:
         st.markdown(

@@ -21,7 +21,7 @@ from jinja2 import Template
 from components.assets import LEAFLET_URL
 from components.colours import FILL
 from components.i18n import number, percent, t
-from phdt.classify import Scheme, assign, colours, edges
+from phdt.classify import Scheme, assign, change_class, change_colours, colours, edges
 from phdt.indicators import Colour, Direction, Indicator
 
 MAP_HEIGHT = 560
@@ -99,8 +99,22 @@ def classify(summary: pl.DataFrame, indicator: Indicator, month: int,
     return summary.with_columns(fill=pl.Series(fills, dtype=pl.String)), ranges + _special_classes()
 
 
+def classify_change(changes: pl.DataFrame, indicator: Indicator) -> tuple[pl.DataFrame, list[LegendEntry]]:
+    """Add a `fill` column to metrics.change output: diverging classes of the point change, red
+    for a change in the wrong direction; no change computable -> the flag or no-data class."""
+    palette = change_colours(indicator.direction)
+    fills = [
+        palette[change_class(delta)] if delta is not None else FILL[Colour.FLAG if flag else Colour.NO_DATA]
+        for delta, flag in zip(changes["delta"], changes["flagged"], strict=True)
+    ]
+    entries = [(palette[k], t(f"change_class_{k}"), f"change-{k}") for k in range(len(palette))]
+    return changes.with_columns(fill=pl.Series(fills, dtype=pl.String)), entries + _special_classes()
+
+
 def legend_html(title: str, entries: list[LegendEntry], source: str, facility_types: tuple[str, ...],
-                bubbles: list[tuple[float, str]] = ()) -> str:
+                bubbles: list[tuple[float, str]] = (), lines: list[tuple[str, str]] = ()) -> str:
+    """The map legend: bubble sizes, colour classes, facility icons and outline styles
+    (`lines`: colour, label), then the data source."""
     rows = "".join(
         f'<div class="phdt-legend-row phdt-legend-bubble"><i style="width:{2 * r}px;height:{2 * r}px;'
         f'border:1px solid #333;border-radius:50%;display:inline-block"></i>{html.escape(label)}</div>'
@@ -116,6 +130,11 @@ def legend_html(title: str, entries: list[LegendEntry], source: str, facility_ty
         f'{html.escape(t(f"facility_{tipe}"))}</div>'
         for tipe in facility_types
     )
+    rows += "".join(
+        f'<div class="phdt-legend-row phdt-legend-line"><i style="width:18px;border-top:2px dashed {colour};'
+        f'display:inline-block"></i>{html.escape(label)}</div>'
+        for colour, label in lines
+    )
     return (
         '<div style="background:rgba(255,255,255,.93);padding:8px 10px;border-radius:6px;font:12px/1.4 sans-serif;'
         'box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:260px">'
@@ -123,7 +142,9 @@ def legend_html(title: str, entries: list[LegendEntry], source: str, facility_ty
         f'<div style="margin-top:4px;color:#555">{html.escape(t("legend_source", source=source))}</div></div>'
         "<style>.phdt-legend-row{display:flex;align-items:center;gap:6px;margin-top:3px}"
         ".phdt-legend-row span{display:inline-block;width:14px;height:14px;border:1px solid #666;flex:none}"
-        ".phdt-legend-facility div{flex:none;margin:0 2px}</style>"
+        ".phdt-legend-facility div{flex:none;margin:0 2px}"
+        ".phdt-map-label{background:none;border:0;box-shadow:none;padding:0;font:600 11px sans-serif;color:#222;"
+        "text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff}.phdt-map-label:before{display:none}</style>"
     )
 
 
@@ -237,6 +258,40 @@ def outline_layer(features: dict, bounds: list[list[float]], weight: float = 2.0
     return BoundedGeoJson(
         features, bounds, style_function=lambda _: {"fill": False, "color": colour, "weight": weight},
         interactive=False,
+    )
+
+
+class Labels(MacroElement):
+    """Names written on the map, one permanent tooltip per point: context when there are no tiles.
+    (folium's GeoJsonTooltip binds one tooltip to the whole layer, so it cannot label each unit.)
+    `points` carries already-escaped `nama` properties: tooltip text is HTML."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        L.geoJson({{ this.points|tojson }}, {
+            pointToLayer: function (feature, latlng) {
+                return L.circleMarker(latlng, {radius: 0, stroke: false, interactive: false}).bindTooltip(
+                    feature.properties.nama, {permanent: true, direction: "center", className: "phdt-map-label"});
+            }
+        }).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, points: dict):
+        super().__init__()
+        self._name = "Labels"
+        self.points = points
+
+
+CATCHMENT_LINE = "#0b3d91"
+
+
+def catchment_layer(features: dict, bounds: list[list[float]], name: str) -> folium.GeoJson:
+    """Puskesmas wilayah kerja as dashed outlines; hovering names the puskesmas."""
+    return BoundedGeoJson(
+        features, bounds, name=name,
+        style_function=lambda _: {"fill": False, "color": CATCHMENT_LINE, "weight": 2.5, "dashArray": "6 4"},
+        tooltip=folium.GeoJsonTooltip(fields=["puskesmas"], labels=False),
     )
 
 

@@ -6,18 +6,23 @@ it is assembled on every run from cached, plain-data parts (GeoJSON dicts, legen
 
 from __future__ import annotations
 
+import html
 from datetime import date
 
 import folium
 import geopandas as gpd
+import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from components import data, maps, state
-from components.i18n import period_label, t
+from components import data, maps, plotmaps, state
+from components.i18n import percent, period_label, signed, t
 from geo import boundaries
+from phdt import metrics
 from phdt.classify import Scheme
 from phdt.indicators import INDICATORS
+
+KECAMATAN_CODE_LENGTH, DESA_CODE_LENGTH = 8, 13  # 33.03.08, 33.03.08.2013
 
 
 def layer_for(level: str) -> tuple[gpd.GeoDataFrame, bool]:
@@ -36,6 +41,13 @@ def _shapes(level: str) -> tuple[list[str], list[str], list[dict], list[list[flo
     Read-only: every map copies what it needs into fresh dicts."""
     layer, _ = layer_for(level)
     return layer["kode"].tolist(), layer["nama"].tolist(), maps.geometries(layer), maps.bounds_of(layer)
+
+
+@st.cache_resource(show_spinner=False)
+def unit_bounds(level: str) -> dict[str, list[list[float]]]:
+    """Leaflet bounds of every polygon, to zoom to a kecamatan (or desa) on drill-down."""
+    layer, _ = layer_for(level)
+    return {code: [[b[1], b[0]], [b[3], b[2]]] for code, b in zip(layer["kode"], layer.geometry.bounds.to_numpy())}
 
 
 @st.cache_resource(show_spinner=False)
@@ -62,6 +74,28 @@ def _choropleth_features(slug: str, period: date, level: str, scheme: str, lang:
     return maps.choropleth_features(codes, names, _points(level) if bubbles else shapes, summary)
 
 
+@st.cache_resource(show_spinner=False)
+def _labels(level: str) -> dict:
+    """Unit names at a point inside each unit, for the label layer."""
+    codes, names, _, _ = _shapes(level)
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"kode": code, "nama": html.escape(str(name))}, "geometry": point}
+        for code, name, point in zip(codes, names, _points(level), strict=True)
+    ]}
+
+
+@st.cache_resource(show_spinner=False)
+def _catchments() -> dict:
+    """Puskesmas wilayah kerja outlines (union of their desa), as GeoJSON."""
+    from geo import coverage
+
+    outlines = coverage.catchments(layer_for("desa")[0], data.dataset().wilayah)
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"puskesmas": html.escape(name)}, "geometry": geometry}
+        for name, geometry in zip(outlines["puskesmas"], maps.geometries(outlines), strict=True)
+    ]}
+
+
 def _outline_features(level: str, code: str = "") -> dict:
     codes, _, shapes, _ = _shapes(level)
     return {"type": "FeatureCollection", "features": [
@@ -78,43 +112,113 @@ def facilities(tipe: str, slug: str, period: date, level: str, lang: str, versio
         pl.col("kode").alias("unit"),
         area=pl.format("{}: {}", pl.col("nama"), pl.col("value").round(1).cast(pl.String).fill_null("–")) + " %",
     )
-    width = 8 if level == "kecamatan" else 13  # length of a kecamatan / desa code
+    width = KECAMATAN_CODE_LENGTH if level == "kecamatan" else DESA_CODE_LENGTH
     rows = data.dataset().fasilitas.filter(pl.col("tipe") == tipe).with_columns(
         pl.col("kode_desa", "puskesmas").cast(pl.String)
     ).with_columns(unit=pl.col("kode_desa").str.slice(0, width))
     return rows.join(units, on="unit", how="left").with_columns(pl.col("area").fill_null("–"))
 
 
-def district_map(slug: str, period: date, level: str, scheme: str, lang: str,
-                 facility_types: tuple[str, ...], bubbles: bool = False) -> folium.Map:
+def _within(features: dict, prefix: str) -> dict:
+    """The features whose code starts with `prefix` (the desa of one kecamatan); all for ''."""
+    if not prefix:
+        return features
+    return {"type": "FeatureCollection",
+            "features": [f for f in features["features"] if f["properties"]["kode"].startswith(prefix)]}
+
+
+def district_map(slug: str, period: date, level: str, scheme: str, lang: str, facility_types: tuple[str, ...],
+                 bubbles: bool = False, kecamatan: str = "", catchments: bool = False) -> folium.Map:
     """A fresh map for one indicator, period, level, classification, language and facility layers;
-    `bubbles` shows circles sized by the gap in people over plain outlines instead of a choropleth."""
+    `bubbles` shows circles sized by the gap in people over plain outlines instead of a choropleth.
+    With a `kecamatan` the map is drilled down: its desa only, zoomed to it, the other kecamatan as
+    outlines for context (classes stay those of the whole district, so colours compare)."""
     indicator, version = INDICATORS[slug], data.dataset().version
     layer, polygons = layer_for(level)
     bounds = _shapes(level)[3] if polygons else maps.bounds_of(layer)
     summary, legend = classified(slug, period, level, scheme, lang, version)
     name = indicator.label(lang)
+    drilled = kecamatan if polygons and level == "desa" else ""
     m = maps.base_map()
     bubble_sizes = []
     if bubbles and polygons:
         max_gap = int(summary["gap"].max() or 0)
-        maps.outline_layer(_outline_features(level), bounds, weight=0.8, colour="#888888").add_to(m)
+        maps.outline_layer(_within(_outline_features(level), drilled), bounds, weight=0.8, colour="#888888").add_to(m)
         features = _choropleth_features(slug, period, level, scheme, lang, version, bubbles=True)
-        maps.bubble_layer(features, bounds, name, max_gap).add_to(m)
+        maps.bubble_layer(_within(features, drilled), bounds, name, max_gap).add_to(m)
         bubble_sizes = maps.bubble_legend(max_gap, t(f"unit_{indicator.denominator}"))
     elif polygons:
-        maps.choropleth_layer(_choropleth_features(slug, period, level, scheme, lang, version), bounds, name).add_to(m)
-        if level == "desa" and layer_for("kecamatan")[1]:
-            maps.outline_layer(_outline_features("kecamatan"), bounds, weight=1.5).add_to(m)
-    else:
+        features = _within(_choropleth_features(slug, period, level, scheme, lang, version), drilled)
+        maps.choropleth_layer(features, bounds, name).add_to(m)
+    if polygons and level == "desa" and layer_for("kecamatan")[1]:
+        maps.outline_layer(_outline_features("kecamatan"), bounds, weight=1.5).add_to(m)
+    elif not polygons:
         maps.point_layer(layer, summary, name).add_to(m)
+    lines = []
+    if catchments and polygons and layer_for("desa")[1]:
+        maps.catchment_layer(_catchments(), bounds, t("catchment_layer")).add_to(m)
+        lines.append((maps.CATCHMENT_LINE, t("catchment_layer")))
+    if polygons:  # names as context: kecamatan names, or the desa names of a drilled kecamatan
+        maps.Labels(_within(_labels("desa"), drilled) if drilled else _labels("kecamatan")).add_to(m)
     for tipe in facility_types:
         maps.facility_layer(facilities(tipe, slug, period, level, lang, version), tipe, bounds).add_to(m)
     source = t("synthetic_badge") if data.dataset().synthetic else str(data.dataset().manifest.get("source", ""))
     title = t("legend_title", indicator=name, period=period_label(period))
-    maps.Legend(maps.legend_html(title, legend, source, facility_types, bubble_sizes)).add_to(m)
-    m.fit_bounds(bounds)
+    maps.Legend(maps.legend_html(title, legend, source, facility_types, bubble_sizes, lines)).add_to(m)
+    if drilled:  # keep the kecamatan clear of the legend (top right)
+        m.fit_bounds(unit_bounds("kecamatan")[drilled], padding_bottom_right=(270, 10))
+    else:
+        m.fit_bounds(bounds)
     return m
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def twin_figure(slug: str, period: date, level: str, scheme: str, lang: str, version: str,
+                kecamatan: str = "") -> go.Figure:
+    """The plotly twin of the folium choropleth: same classes, fills and legend."""
+    summary, legend = classified(slug, period, level, scheme, lang, version)
+    hover = [f"{html.escape(str(n))}: {percent(v) if ok else t('legend_no_data')}"
+             for n, v, ok in summary.select("nama", "value", "has_data").iter_rows()]
+    return _twin(summary.with_columns(hover=pl.Series(hover, dtype=pl.String)), legend, level, kecamatan,
+                 period_label(period))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def change_figure(slug: str, period: date, earlier: date, level: str, lang: str, version: str,
+                  kecamatan: str = "") -> go.Figure:
+    """Change map: percentage points between `earlier` and `period`, diverging classes."""
+    indicator = INDICATORS[slug]
+    changes = metrics.change(data.units(slug, period, level, version), data.units(slug, earlier, level, version))
+    filled, legend = maps.classify_change(changes, indicator)
+    hover = [
+        f"{html.escape(str(n))}: {percent(before)} → {percent(now)}"
+        + ("" if delta is None else f" ({t('change_points', delta=signed(delta))})")
+        for n, before, now, delta in filled.select("nama", "earlier_value", "value", "delta").iter_rows()
+    ]
+    title = t("change_title", earlier=period_label(earlier), period=period_label(period))
+    return _twin(filled.with_columns(hover=pl.Series(hover, dtype=pl.String)), legend, level, kecamatan, title)
+
+
+def _twin(units: pl.DataFrame, legend: list, level: str, kecamatan: str, title: str) -> go.Figure:
+    layer, polygons = layer_for(level)
+    drilled = kecamatan if polygons and level == "desa" else ""
+    outlines = _within(_outline_features(level), drilled) if polygons else {"type": "FeatureCollection", "features": []}
+    shown = units.filter(pl.col("kode").str.starts_with(drilled))
+    bounds = unit_bounds("kecamatan").get(drilled) or (_shapes(level)[3] if polygons else maps.bounds_of(layer))
+    return plotmaps.choropleth_figure(outlines, shown["kode"].to_list(), shown["fill"].to_list(),
+                                      shown["hover"].to_list(), legend, title, bounds)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def nearest_facilities(version: str) -> pl.DataFrame:
+    """Nearest facility of each type for every desa (geo.coverage: from the desa's population point
+    when boundaries are loaded, else its registry centre), distances in km."""
+    from geo import coverage
+
+    layer = data.boundary_layer("desa")
+    polygons = layer.gdf if hasattr(layer, "gdf") else None
+    dataset = data.dataset()
+    return coverage.nearest_facilities(coverage.desa_points(polygons, dataset.wilayah), dataset.fasilitas)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -123,11 +227,8 @@ def access_beyond(lang: str, version: str) -> pl.DataFrame:
     ready to show (`lang` keys the cache: the headers are translated)."""
     from geo import coverage
 
-    layer = data.boundary_layer("desa")
-    polygons = layer.gdf if hasattr(layer, "gdf") else None
-    dataset = data.dataset()
-    penduduk = coverage.penduduk_from_sasaran(dataset.sasaran)
-    far = coverage.beyond(coverage.analyse(polygons, dataset.wilayah, dataset.fasilitas, penduduk))
+    penduduk = coverage.penduduk_from_sasaran(data.dataset().sasaran)
+    far = coverage.beyond(coverage.access(nearest_facilities(version), penduduk))
     return far.join(data.desa_index(version).rename({"kode": "kode_desa"}), on="kode_desa", how="left").select(
         pl.col("nama_desa").alias(t("col_desa")), pl.col("nama_kecamatan").alias(t("col_kecamatan")),
         pl.col("penduduk").alias(t("col_people")),
@@ -147,7 +248,11 @@ def selection_outline(kecamatan: str, desa: str) -> folium.FeatureGroup:
 
 
 def on_map_click() -> None:
-    """Map click -> kecamatan filter (runs before the script, so it may set the sidebar widget)."""
+    """Map click -> drill down: a kecamatan opens its desa, a desa (or a facility in it) its card.
+    Runs before the script, so it may set the sidebar widgets."""
     feature = (st.session_state.get("peta_map") or {}).get("last_active_drawing")
-    if feature and "kode" in feature.get("properties", {}):
-        state.select_kecamatan(feature["properties"]["kode"][:8])
+    code = (feature or {}).get("properties", {}).get("kode", "")
+    if len(code) == DESA_CODE_LENGTH:
+        state.open_area(desa=code)
+    elif code:
+        state.open_area(code[:KECAMATAN_CODE_LENGTH])

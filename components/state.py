@@ -19,6 +19,7 @@ from phdt.indicators import DEFAULT_INDICATOR, INDICATORS, Programme, headline
 
 NOTICES = "_notices"
 MAP_LEVELS = ("kecamatan", "desa")
+MAP_VIEWS = ("warna", "gelembung", "banding")  # choropleth, gap bubbles, two periods + change map
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ def params(periods: list[str], kecamatan_codes: set[str], desa_codes: set[str]) 
         Param("desa", lambda: "", lambda v: v == "" or v in desa_codes),
         Param("tingkat", lambda: MAP_LEVELS[0], lambda v: v in MAP_LEVELS),
         Param("klasifikasi", lambda: Scheme.TARGET.value, lambda v: v in set(Scheme)),
+        Param("tampilan", lambda: MAP_VIEWS[0], lambda v: v in MAP_VIEWS),
+        Param("pembanding", lambda: "", lambda v: v == "" or v in periods),  # "": same month last year
     )
 
 
@@ -89,6 +92,13 @@ def select_kecamatan(code: str) -> None:
     st.session_state["kecamatan"] = code
     if not st.session_state.get("desa", "").startswith(code or "-"):
         st.session_state["desa"] = ""
+
+
+def open_area(kecamatan: str = "", desa: str = "") -> None:
+    """Drill down to a kecamatan, to a desa (its kecamatan is the first eight characters of its
+    code), or with no arguments back up to the whole kabupaten."""
+    st.session_state["kecamatan"] = desa[:8] or kecamatan
+    st.session_state["desa"] = desa
 
 
 def on_kecamatan_change() -> None:

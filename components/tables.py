@@ -6,8 +6,8 @@ import polars as pl
 import streamlit as st
 
 from components import data
-from components.i18n import number, t
-from phdt.indicators import Colour
+from components.i18n import lang, number, t
+from phdt.indicators import INDICATORS, Colour, Direction, Indicator
 
 
 def fmt_int(value: int | float) -> str:
@@ -31,6 +31,34 @@ def units_table(units: pl.DataFrame, level: str, key: str) -> None:
         pl.col("value").round(1), pl.col("expected").round(1),
     ).select(list(columns)).rename(columns)
     st.dataframe(shown, hide_index=True, key=key, column_config={
+        t("col_value"): st.column_config.NumberColumn(format="%.1f"),
+        t("col_expected"): st.column_config.NumberColumn(format="%.1f"),
+    })
+
+
+def change_table(changes: pl.DataFrame, indicator: Indicator, earlier: str, now: str, key: str) -> None:
+    """Units by their change (metrics.change), the largest change for the worse first."""
+    worse_first = indicator.direction is Direction.LOWER  # a rise is worse when lower is better
+    shown = changes.drop_nulls("delta").sort("delta", descending=worse_first).select(
+        pl.col("nama").alias(t("col_unit")), pl.col("earlier_value").round(1).alias(earlier),
+        pl.col("value").round(1).alias(now), pl.col("delta").round(1).alias(t("col_change")),
+    )
+    st.dataframe(shown, hide_index=True, key=key, height=420)
+
+
+def indicator_table(rows: pl.DataFrame, key: str) -> None:
+    """One unit's indicators (from data.unit_indicators): capaian, target to date, status, gap."""
+    status = {colour.value: t(f"colour_{colour.value}") for colour in Colour}
+    shown = rows.select(
+        pl.col("slug").replace_strict({s: i.label(lang()) for s, i in INDICATORS.items()}).alias(t("indicator")),
+        pl.col("value").round(1).alias(t("col_value")),
+        pl.col("expected").round(1).alias(t("col_expected")),
+        pl.col("colour").replace_strict(status).alias(t("col_status")),
+        pl.col("numerator").alias(t("col_numerator")),
+        pl.col("denominator").alias(t("col_denominator")),
+        pl.col("gap").alias(t("col_gap")),
+    )
+    st.dataframe(shown, hide_index=True, key=key, height="content", column_config={
         t("col_value"): st.column_config.NumberColumn(format="%.1f"),
         t("col_expected"): st.column_config.NumberColumn(format="%.1f"),
     })

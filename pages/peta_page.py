@@ -1,64 +1,102 @@
-"""Peta: choropleth of the chosen indicator by kecamatan or desa; a click selects a kecamatan."""
+"""Peta: the chosen indicator by kecamatan or desa. A click drills down (kecamatan -> its desa ->
+the desa card); the split view compares two periods with a change map."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import polars as pl
 import streamlit as st
 from streamlit_folium import st_folium
 
-from components import data, maps, peta, state, tables
+from components import data, layout, maps, peta, state, tables
+from components.desa_card import desa_card
 from components.i18n import lang, number, period_label, t
 from geo.coverage import DEFAULT_MAX_KM
 from phdt.classify import Scheme
 from phdt.indicators import INDICATORS
+from phdt import metrics
 from phdt.metrics import parse_period
 from phdt.schema import FACILITY_TYPES
 
 period = parse_period(st.session_state["periode"])
 indicator = INDICATORS[st.session_state["indikator"]]
-kecamatan = st.session_state["kecamatan"]
+kecamatan, desa = st.session_state["kecamatan"], st.session_state["desa"]
 version = data.dataset().version
 
 st.title(t("peta_title", indicator=indicator.label(lang()), period=period_label(period)))
-level_column, scheme_column = st.columns(2)
+layout.breadcrumb()
+level_column, scheme_column, view_column = st.columns([2, 3, 3])
 with level_column:
     level_labels = {level: t(f"level_{level}") for level in state.MAP_LEVELS}
-    st.segmented_control(t("map_level"), state.MAP_LEVELS, format_func=level_labels.__getitem__, key="tingkat")
+    st.segmented_control(t("map_level"), state.MAP_LEVELS, format_func=level_labels.__getitem__, key="tingkat",
+                         disabled=bool(kecamatan))  # drilled down: always the kecamatan's desa
 with scheme_column:
     scheme_labels = {scheme.value: t(f"scheme_{scheme.value}") for scheme in Scheme}
     st.segmented_control(t("map_scheme"), list(scheme_labels), format_func=scheme_labels.__getitem__,
                          key="klasifikasi", help=t("map_scheme_help"))
-view_labels = {"warna": t("view_choropleth"), "gelembung": t("view_bubbles")}
-view = st.segmented_control(t("map_view"), list(view_labels), format_func=view_labels.__getitem__, key="tampilan",
-                            default="warna")
-facility_labels = {tipe: t(f"facility_{tipe}") for tipe in FACILITY_TYPES}
-facility_types = tuple(st.multiselect(t("facility_layers"), FACILITY_TYPES, default=["puskesmas"],
-                                      format_func=facility_labels.__getitem__, key="facility_layers"))
-level = st.session_state["tingkat"] or state.MAP_LEVELS[0]
+with view_column:
+    view_labels = dict(zip(state.MAP_VIEWS, (t("view_choropleth"), t("view_bubbles"), t("view_compare")), strict=True))
+    st.segmented_control(t("map_view"), state.MAP_VIEWS, format_func=view_labels.__getitem__, key="tampilan")
+level = "desa" if kecamatan else st.session_state["tingkat"] or state.MAP_LEVELS[0]
 scheme = st.session_state["klasifikasi"] or Scheme.TARGET.value
+view = st.session_state["tampilan"] or state.MAP_VIEWS[0]
 
 _, polygons = peta.layer_for(level)
 if not polygons:
     st.info(t("no_boundaries"), icon=":material/map:")
 
-st_folium(
-    peta.district_map(indicator.slug, period, level, scheme, lang(), facility_types,
-                      bubbles=view == "gelembung"),
-    key="peta_map", height=maps.MAP_HEIGHT, use_container_width=True, returned_objects=["last_active_drawing"],
-    on_change=peta.on_map_click,
-    feature_group_to_add=peta.selection_outline(kecamatan, st.session_state["desa"]),
-)
+if view == "banding":
+    same_month = date(period.year - 1, period.month, 1)
+    default = same_month if same_month in data.dataset().periods else data.dataset().periods[0]
+    choices = {"": t("compare_default", period=period_label(default)),
+               **{p: period_label(parse_period(p)) for p in data.period_codes()[::-1]}}
+    st.selectbox(t("compare_with"), list(choices), format_func=choices.__getitem__, key="pembanding")
+    earlier = parse_period(st.session_state["pembanding"]) if st.session_state["pembanding"] else default
+    if earlier == period:
+        st.warning(t("compare_same_period"))
+    now_column, earlier_column = st.columns(2)
+    for column, shown in ((now_column, period), (earlier_column, earlier)):
+        with column:
+            st.plotly_chart(peta.twin_figure(indicator.slug, shown, level, scheme, lang(), version, kecamatan),
+                            key=f"twin_{shown:%Y%m}", config={"displaylogo": False})
+    change_column, table_column = st.columns(2)
+    with change_column:
+        st.plotly_chart(peta.change_figure(indicator.slug, period, earlier, level, lang(), version, kecamatan),
+                        key="change_map", config={"displaylogo": False})
+    with table_column:
+        changes = metrics.change(data.units(indicator.slug, period, level, version),
+                                 data.units(indicator.slug, earlier, level, version))
+        tables.change_table(changes.filter(pl.col("kode").str.starts_with(kecamatan)), indicator,
+                            period_label(earlier), period_label(period), key="change_table")
+    st.caption(t("compare_caption"))
+else:
+    facility_labels = {tipe: t(f"facility_{tipe}") for tipe in FACILITY_TYPES}
+    layer_column, catchment_column = st.columns([3, 1], vertical_alignment="bottom")
+    with layer_column:
+        facility_types = tuple(st.multiselect(t("facility_layers"), FACILITY_TYPES, default=["puskesmas"],
+                                              format_func=facility_labels.__getitem__, key="facility_layers"))
+    with catchment_column:
+        catchments = st.toggle(t("catchment_layer"), key="catchments", disabled=not polygons)
+    st_folium(
+        peta.district_map(indicator.slug, period, level, scheme, lang(), facility_types,
+                          bubbles=view == "gelembung", kecamatan=kecamatan, catchments=catchments),
+        key="peta_map", height=maps.MAP_HEIGHT, use_container_width=True, returned_objects=["last_active_drawing"],
+        on_change=peta.on_map_click,
+        feature_group_to_add=peta.selection_outline(kecamatan, desa),
+    )
+    if polygons and not desa:
+        st.caption(t("map_click_hint"))
+
+if desa:
+    desa_card(desa, period, indicator)
 
 units = data.units(indicator.slug, period, level, version)
 missing = units.filter(~pl.col("has_data")).height
 if missing and level == "desa":
     st.caption(t("data_missing_notice", n=missing))
 if kecamatan:
-    st.markdown(f"**{t('selected_kecamatan', name=data.kecamatan_names()[kecamatan])}**")
-    st.button(t("clear_selection"), on_click=state.select_kecamatan, args=("",))
-    units = units.filter(pl.col("kode").str.starts_with(kecamatan)) if level == "desa" else units
-elif polygons:
-    st.caption(t("map_click_hint"))
+    units = units.filter(pl.col("kode").str.starts_with(kecamatan))
 st.subheader(t("units_table", level=t(f"level_{level}")))
 tables.units_table(units, level, key="peta_table")
 

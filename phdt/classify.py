@@ -53,3 +53,24 @@ def colours(n_classes: int, direction: Direction) -> list[str]:
     picks = np.linspace(0, len(PALETTE) - 1, n_classes).round().astype(int) if n_classes > 1 else [len(PALETTE) // 2]
     fills = [PALETTE[i] for i in picks]
     return fills if direction is Direction.HIGHER else fills[::-1]
+
+
+# Change maps: fixed, symmetric percentage-point classes, so two change maps read the same way.
+CHANGE_EDGES = (-10.0, -5.0, -1.0, 1.0, 5.0, 10.0)
+STABLE_CLASS = 3
+# Worse to better (ColorBrewer RdBu, 7 classes): red is a change in the wrong direction.
+DIVERGING = ("#b2182b", "#ef8a62", "#fddbc7", "#f7f7f7", "#d1e5f0", "#67a9cf", "#2166ac")
+
+
+def change_class(delta: float) -> int:
+    """Class of a change in points, from 0 (fell 10 or more) to 6 (rose 10 or more); a change
+    within ±1 point is class 3, "stable". A change of exactly 5 or 10 points, either way, goes
+    to the larger class."""
+    if abs(delta) <= CHANGE_EDGES[STABLE_CLASS]:
+        return STABLE_CLASS
+    return int(np.searchsorted(CHANGE_EDGES, delta, side="left" if delta < 0 else "right"))
+
+
+def change_colours(direction: Direction) -> tuple[str, ...]:
+    """Fill per change class: a fall is an improvement for a lower-is-better indicator."""
+    return DIVERGING if direction is Direction.HIGHER else DIVERGING[::-1]

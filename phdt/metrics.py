@@ -128,3 +128,16 @@ def _expected(indicator: Indicator) -> pl.Expr:
     if indicator.cumulative:
         return indicator.target * pl.col("period").dt.month().cast(pl.Float64) / 12
     return pl.lit(float(indicator.target))
+
+
+def change(current: pl.DataFrame, earlier: pl.DataFrame) -> pl.DataFrame:
+    """Percentage-point change per unit between two summaries of the same level (kode, nama,
+    value, earlier_value, delta). No delta where either period lacks data or is flagged: a change
+    computed from a missing report or an impossible value would mislead."""
+    usable = pl.col("has_data") & ~pl.col("flagged")
+    before = earlier.select("kode", earlier_value=pl.when(usable).then(pl.col("value")))
+    return (
+        current.select("kode", "nama", "flagged", value=pl.when(usable).then(pl.col("value")))
+        .join(before, on="kode", how="left")
+        .with_columns(delta=pl.col("value") - pl.col("earlier_value"))
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from phdt.classify import PALETTE, Scheme, assign, colours, edges
+from phdt.classify import DIVERGING, PALETTE, Scheme, assign, change_class, change_colours, colours, edges
 from phdt.indicators import INDICATORS, Direction
 
 VALUES = [10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0, 100.0]
@@ -65,3 +65,16 @@ def test_bubble_area_is_proportional_to_the_gap():
     assert bubble_radius(100, 100) == 28.0
     assert bubble_radius(25, 100) == 14.0  # a quarter of the people, a quarter of the area
     assert bubble_radius(0, 100) == 0.0 and bubble_radius(5, 0) == 0.0
+
+
+@pytest.mark.parametrize(("delta", "expected"), [
+    (-25.0, 0), (-10.0, 0), (-9.9, 1), (-5.0, 1), (-4.9, 2), (-1.01, 2), (-1.0, 3), (0.0, 3), (1.0, 3),
+    (1.01, 4), (4.9, 4), (5.0, 5), (9.9, 5), (10.0, 6), (40.0, 6),
+])
+def test_change_classes_are_symmetric_points(delta, expected):
+    assert change_class(delta) == expected
+
+
+def test_change_colours_red_means_worse_in_either_direction():
+    assert change_colours(Direction.HIGHER)[0] == DIVERGING[0] == "#b2182b"  # K6 fell 10+ points: red
+    assert change_colours(Direction.LOWER)[0] == DIVERGING[-1]  # zero-dose fell 10+ points: blue

@@ -9,7 +9,7 @@ import pytest
 
 from phdt.aggregate import monthly_indicators
 from phdt.indicators import INDICATORS, Colour
-from phdt.metrics import parse_period, previous_month, summarise, trend
+from phdt.metrics import change, parse_period, previous_month, summarise, trend
 from tests import fixtures as fx
 from tests.fixtures import DESA_A, DESA_B
 
@@ -92,3 +92,16 @@ def test_a_desa_above_target_does_not_hide_its_neighbours_gap():
     kecamatan = summarise(monthly, fx.wilayah(), INDICATORS["anc_k1"], june, "kecamatan").row(0, named=True)
     # Desa A is at 100 % (gap 0), desa B at 0 % of a 50 % target to date (gap 5): 5 people, not 10 - 10 = 0.
     assert (kecamatan["numerator"], kecamatan["denominator"], kecamatan["gap"]) == (10, 20, 5)
+
+
+def test_change_in_points_needs_data_in_both_periods():
+    def summary(values, has_data, flagged):
+        return pl.DataFrame({"kode": ["a", "b", "c", "d"], "nama": ["A", "B", "C", "D"], "value": values,
+                             "has_data": has_data, "flagged": flagged})
+
+    now = summary([60.0, 50.0, 120.0, 40.0], [True, True, True, False], [False, False, True, False])
+    before = summary([55.5, 62.0, 90.0, 30.0], [True, True, True, True], [False, False, False, False])
+    out = change(now, before)
+    # a: 60 - 55.5 = +4.5; b: 50 - 62 = -12; c flagged now -> none; d no report now -> none.
+    assert out["delta"].to_list() == [4.5, -12.0, None, None]
+    assert out["flagged"].to_list() == [False, False, True, False]

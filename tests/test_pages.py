@@ -127,25 +127,95 @@ def test_peta_page(data, lang, level, rows, title):
     assert len(maps) == 1
 
 
-def test_peta_selected_kecamatan_filters_desa_table(data):
-    at = run("pages/peta_page.py", kecamatan="33.03.17", tingkat="desa")
-    assert any("Kecamatan terpilih: Karangjambu" in md.value for md in at.markdown)
-    expected = data.wilayah.filter(pl.col("kode_kecamatan") == "33.03.17").height
-    assert len(at.dataframe[0].value) == expected
+def folium_payload(at: AppTest) -> str:
+    return next(c for c in at.get("component_instance")
+                if c.proto.component_name == "streamlit_folium.st_folium").proto.json_args
 
 
-def test_map_click_callback_selects_kecamatan():
-    def script():
+def test_peta_drilled_kecamatan_shows_its_desa_with_a_way_back(data):
+    at = run("pages/peta_page.py", kecamatan="33.03.17", session={"facility_layers": []})
+    crumbs = [b.label for b in at.button if b.key and b.key.startswith("crumb_")]
+    assert crumbs == ["Kabupaten Purbalingga", "Kec. Karangjambu"]
+    own = data.wilayah.filter(pl.col("kode_kecamatan") == "33.03.17")["kode_desa"].cast(pl.String).to_list()
+    payload = folium_payload(at)
+    drawn = {code for code in data.wilayah["kode_desa"].cast(pl.String) if f'\\"kode\\": \\"{code}\\"' in payload}
+    assert drawn == set(own)  # only the kecamatan's desa are drawn (and labelled)
+    assert len(at.dataframe[0].value) == len(own)
+    at.button(key="crumb_0").click().run()
+    assert at.session_state["kecamatan"] == "" and at.session_state["desa"] == ""
+    assert "kecamatan" not in at.query_params
+
+
+def test_peta_desa_card_from_a_deep_link(data):
+    at = run("pages/peta_page.py", desa="33.03.17.2001", periode="2025-06")
+    assert at.session_state["kecamatan"] == "33.03.17"
+    name = data.wilayah.filter(pl.col("kode_desa") == "33.03.17.2001")["nama_desa"].item()
+    assert any(h.value == f"Desa {name}" for h in at.subheader)
+    card = next(df.value for df in at.dataframe if "Indikator" in df.value.columns)
+    assert len(card) == len(INDICATORS)
+    k6 = metrics.summarise(data.monthly, data.wilayah, INDICATORS["anc_k6"], date(2025, 6, 1), "desa")
+    row = k6.filter(pl.col("kode") == "33.03.17.2001").row(0, named=True)
+    shown = card[card["Indikator"] == INDICATORS["anc_k6"].label("id")].iloc[0]
+    assert shown["Capaian (%)"] == pytest.approx(round(row["value"], 1))
+    assert shown["Kesenjangan (orang)"] == row["gap"]
+    nearest = next(df.value for df in at.dataframe if "Jarak (km)" in df.value.columns)
+    assert len(nearest) == 4 and (nearest["Jarak (km)"] >= 0).all()  # one per facility type
+    crumbs = [b.label for b in at.button if b.key and b.key.startswith("crumb_")]
+    assert crumbs == ["Kabupaten Purbalingga", "Kec. Karangjambu", name]
+    at.button(key="crumb_1").click().run()
+    assert at.session_state["kecamatan"] == "33.03.17" and at.session_state["desa"] == ""
+
+
+@pytest.mark.parametrize(("code", "kecamatan", "desa"), [
+    ("33.03.10.2003", "33.03.10", "33.03.10.2003"),  # a desa (or a facility in it) opens its card
+    ("33.03.10", "33.03.10", ""),  # a kecamatan drills down to its desa
+])
+def test_map_click_callback_drills_down(code, kecamatan, desa):
+    def script(code: str):
         import streamlit as st
 
         from components.peta import on_map_click
 
-        st.session_state["peta_map"] = {"last_active_drawing": {"properties": {"kode": "33.03.10.2003"}}}
+        st.session_state.setdefault("desa", "")
+        st.session_state["peta_map"] = {"last_active_drawing": {"properties": {"kode": code}}}
         on_map_click()
 
-    at = AppTest.from_function(script)
+    at = AppTest.from_function(script, args=(code,))
     at.run()
-    assert at.session_state["kecamatan"] == "33.03.10"
+    assert (at.session_state["kecamatan"], at.session_state["desa"]) == (kecamatan, desa)
+
+
+def plotly_figures(at: AppTest) -> list[dict]:
+    import json
+
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def test_peta_split_view_and_change_map(data):
+    at = run("pages/peta_page.py", tampilan="banding", tingkat="desa", periode="2025-09")
+    figures = plotly_figures(at)
+    assert len(figures) == 3  # this period, the comparison period, the change map
+    now, before, change = (f["data"][0] for f in figures)
+    assert len(now["locations"]) == len(before["locations"]) == len(change["locations"]) == 239
+    assert figures[1]["layout"]["title"]["text"] == "September 2024"
+    assert figures[2]["layout"]["map"]["style"] == "white-bg"
+    k6 = INDICATORS["anc_k6"]
+    then = metrics.summarise(data.monthly, data.wilayah, k6, date(2024, 9, 1), "desa")
+    current = metrics.summarise(data.monthly, data.wilayah, k6, date(2025, 9, 1), "desa")
+    code = "33.03.08.2013"
+    delta = (current.filter(pl.col("kode") == code)["value"].item()
+             - then.filter(pl.col("kode") == code)["value"].item())
+    hover = change["customdata"][change["locations"].index(code)]
+    assert f"{'+' if delta >= 0 else '−'}{abs(delta):.1f} poin".replace(".", ",") in hover
+    assert at.query_params["tampilan"] == "banding"
+
+
+def test_peta_catchment_outlines(data):
+    at = run("pages/peta_page.py", session={"catchments": True})
+    payload = folium_payload(at)
+    puskesmas = data.wilayah["puskesmas"].cast(pl.String).unique().to_list()
+    assert all(f'\\"puskesmas\\": \\"{name}\\"' in payload for name in puskesmas)
+    assert "Batas wilayah kerja puskesmas" in payload  # legend line
 
 
 @pytest.fixture

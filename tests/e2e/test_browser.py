@@ -83,16 +83,11 @@ def test_peta_desa_level(page, app_url, requests_seen):
     assert_clean(page, requests_seen)
 
 
-def test_click_on_kecamatan_selects_it(page, app_url, requests_seen):
-    layer = boundaries.load_layer("kecamatan", None, settings())
-    karangreja = layer.gdf[layer.gdf["kode"] == "33.03.10"].geometry.iloc[0]
-    # The centre of the largest inscribed circle: far from any border, so a pixel off still lands inside.
-    target = shapely.Point(shapely.maximum_inscribed_circle(karangreja).coords[0])
-    page.goto(f"{app_url}/peta?indikator=anc_k6&periode=2025-12")
-    wait_for_app(page)
-    drawn_features(page)
-    # Bring the whole map into view first: Streamlit scrolls an inner container, and a click that
-    # scrolls it mid-way lands on stale coordinates in a map that was partly off-screen.
+def click_inside(page, geometry) -> None:
+    """Click the map at the centre of the polygon's largest inscribed circle: far from any border,
+    so a pixel off still lands inside. The map is brought into view first: Streamlit scrolls an
+    inner container, and a click that scrolls it mid-way lands on stale coordinates."""
+    target = shapely.Point(shapely.maximum_inscribed_circle(geometry).coords[0])
     page.locator(MAP_FRAME).scroll_into_view_if_needed()
     frame = map_frame(page)
     point = frame.evaluate(
@@ -100,9 +95,58 @@ def test_click_on_kecamatan_selects_it(page, app_url, requests_seen):
         [target.y, target.x],
     )
     page.frame_locator(MAP_FRAME).locator(".leaflet-container").click(position={"x": point[0], "y": point[1]})
-    expect(page.get_by_text("Kecamatan terpilih: Karangreja")).to_be_visible(timeout=15_000)
+
+
+def wait_for_codes(page, codes: set[str], timeout_s: float = 30) -> None:
+    """Wait until the map draws exactly the units `codes` (a rerun replaces the map's layers)."""
+    drawn: set[str] = set()
+    for _ in range(int(timeout_s * 2)):
+        try:
+            drawn = {f["kode"] for f in drawn_features(page)}
+        except Exception:  # the iframe is being replaced
+            drawn = set()
+        if drawn == codes:
+            return
+        page.wait_for_timeout(500)
+    raise AssertionError(f"map shows {len(drawn)} units, expected {len(codes)}")
+
+
+def test_drill_down_kecamatan_desa_and_back(page, app_url, requests_seen):
+    kecamatan = boundaries.load_layer("kecamatan", None, settings()).gdf.set_index("kode").geometry
+    desa = boundaries.load_layer("desa", None, settings()).gdf.set_index("kode").geometry
+    own = {code for code in desa.index if code.startswith("33.03.10.")}
+    page.goto(f"{app_url}/peta?indikator=anc_k6&periode=2025-12")
+    wait_for_app(page)
+    wait_for_codes(page, set(kecamatan.index))
+    click_inside(page, kecamatan["33.03.10"])  # Karangreja
+    expect(page.get_by_role("button", name="Kec. Karangreja")).to_be_visible(timeout=15_000)
     expect(page).to_have_url(re.compile(r"kecamatan=33\.03\.10"))
-    screenshot(page, "peta-selected")
+    wait_for_codes(page, own)  # zoomed to its desa only
+    screenshot(page, "peta-drilled")
+    code = sorted(own)[0]
+    click_inside(page, desa[code])
+    expect(page.locator(".st-key-desa_card")).to_be_visible(timeout=15_000)
+    expect(page).to_have_url(re.compile(rf"desa={re.escape(code)}"))
+    screenshot(page, "peta-desa-card")
+    page.get_by_role("button", name="Kabupaten Purbalingga").click()
+    wait_for_codes(page, set(kecamatan.index))
+    expect(page.locator(".st-key-desa_card")).to_have_count(0)
+    assert "kecamatan=" not in page.url and "desa=" not in page.url
+    assert_clean(page, requests_seen)
+
+
+def test_split_view_draws_two_periods_and_the_change(page, app_url, requests_seen):
+    page.goto(f"{app_url}/peta?indikator=anc_k6&periode=2025-12&tingkat=desa&tampilan=banding")
+    wait_for_app(page)
+    plots = page.locator(".js-plotly-plot")
+    expect(plots).to_have_count(3, timeout=30_000)
+    for i in range(3):
+        plots.nth(i).scroll_into_view_if_needed()
+        expect(plots.nth(i).locator("canvas").first).to_be_visible(timeout=30_000)  # MapLibre drew
+    expect(plots.nth(1)).to_contain_text("Desember 2024")
+    expect(plots.nth(2)).to_contain_text("naik ≥ 10 poin")  # the change legend
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible()  # the largest changes
+    screenshot(page, "peta-split")
     assert_clean(page, requests_seen)
 
 
@@ -110,7 +154,7 @@ def test_deep_link_opens_the_view(page, app_url, requests_seen):
     page.goto(f"{app_url}/peta?indikator=imm_idl&kecamatan=33.03.17&periode=2025-06&bahasa=en")
     wait_for_app(page)
     expect(page.get_by_role("heading", name="Map of Full basic immunization (IDL) — June 2025")).to_be_visible()
-    expect(page.get_by_text("Selected kecamatan: Karangjambu")).to_be_visible()
+    expect(page.get_by_role("button", name="Kec. Karangjambu")).to_be_visible()
     assert_clean(page, requests_seen)
 
 
@@ -175,7 +219,7 @@ def test_gap_bubbles_are_drawn_by_size(page, app_url, requests_seen):
     page.goto(f"{app_url}/peta?indikator=imm_zero_dose&periode=2025-12&tingkat=desa")
     wait_for_app(page)
     drawn_features(page)
-    page.get_by_text("Gelembung kesenjangan (orang)").click()
+    page.get_by_text("Gelembung (orang)").click()
     wait_for_app(page)
     expect(page.locator(MAP_FRAME)).to_have_count(1, timeout=15_000)
     frame = map_frame(page)
