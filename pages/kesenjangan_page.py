@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import polars as pl
 import streamlit as st
+from streamlit_folium import st_folium
 
-from components import cards, charts, data, tables
+from components import cards, charts, data, maps, peta, tables
 from components.i18n import lang, number, period_label, t
 from phdt import gaps
+from phdt.classify import Scheme
 from phdt.indicators import INDICATORS, Programme, by_programme
 from phdt.metrics import parse_period
 
@@ -31,6 +33,10 @@ else:
     st.markdown(t("gap_sentence", total=number(ranked["gap"].sum()), unit=unit, n=ranked.height,
                   level=level_labels[level].lower(), half=gaps.holders(ranked)))
     st.plotly_chart(charts.pareto_figure(ranked, unit), key="pareto_chart")
+    # The same gaps on the map (puskesmas have no polygons of their own: their desa are drawn).
+    map_level = "kecamatan" if level == "kecamatan" else "desa"
+    st_folium(peta.district_map(indicator.slug, period, map_level, Scheme.TARGET.value, lang(), (), bubbles=True),
+              key="gap_map", height=maps.MAP_HEIGHT, use_container_width=True, returned_objects=[])
     tables.units_table(ranked, level, key="gap_table")
 
 st.subheader(t(f"programme_view_{indicator.programme.value}"))

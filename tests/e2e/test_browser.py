@@ -195,6 +195,7 @@ def test_kesenjangan_renders_each_programme_view(page, app_url, requests_seen, i
     wait_for_app(page)
     expect(page.get_by_role("heading", name=re.compile("^Kesenjangan "))).to_be_visible()
     expect(page.locator(".js-plotly-plot").first).to_be_visible()
+    assert len(drawn_features(page)) == 239  # the gap map: one bubble per desa
     screenshot(page, f"kesenjangan-{indicator}")
     assert_clean(page, requests_seen)
 
