@@ -20,6 +20,7 @@ from jinja2 import Template
 
 from components.assets import LEAFLET_URL
 from components.colours import FILL
+from components.compact import CompactPolygons
 from components.i18n import number, percent, t
 from phdt.classify import Scheme, assign, change_class, change_colours, colours, edges
 from phdt.indicators import Colour, Direction, Indicator
@@ -174,10 +175,6 @@ def _tooltip() -> folium.GeoJsonTooltip:
     )
 
 
-def _style(feature: dict) -> dict:
-    return {"fillColor": feature["properties"]["fill"], "fillOpacity": 0.8, "color": "#ffffff", "weight": 1}
-
-
 class BoundedGeoJson(folium.GeoJson):
     """GeoJson whose bounds are given, not recomputed: folium (and st_folium, on every run) walks
     every coordinate in Python to find them, which dominated the desa map's rerun time."""
@@ -195,24 +192,46 @@ def geometries(layer: gpd.GeoDataFrame) -> list[dict]:
     return [json.loads(text) for text in shapely.to_geojson(layer.geometry.values)]
 
 
-def choropleth_features(codes: list[str], names: list[str], shapes: list[dict], summary: pl.DataFrame) -> dict:
-    """GeoJSON FeatureCollection carrying each unit's escaped tooltip properties."""
+def unit_properties(codes: list[str], names: list[str], summary: pl.DataFrame) -> list[dict]:
+    """Escaped tooltip properties of each unit, in layer order; units missing from `summary`
+    are shown as having no data."""
     props = feature_properties(summary)
     missing = {"colour": Colour.NO_DATA.value, "fill": FILL[Colour.NO_DATA], "capaian": t("legend_no_data"),
                "pembilang": "–", "sasaran": "–", "kesenjangan": "–", "gap": 0}
-    features = [
-        {"type": "Feature", "geometry": shape,
-         "properties": props.get(code, {"kode": html.escape(code), "nama": html.escape(str(nama)), **missing})}
-        for code, nama, shape in zip(codes, names, shapes, strict=True)
-    ]
-    return {"type": "FeatureCollection", "features": features}
+    return [props.get(code, {"kode": html.escape(code), "nama": html.escape(str(nama)), **missing})
+            for code, nama in zip(codes, names, strict=True)]
 
 
-def choropleth_layer(features: dict, bounds: list[list[float]], name: str) -> folium.GeoJson:
-    return BoundedGeoJson(
-        features, bounds, name=name, style_function=_style,
-        highlight_function=lambda _: {"weight": 3, "color": "#222222"}, tooltip=_tooltip(),
+def point_features(points: list[dict], properties: list[dict]) -> dict:
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": point, "properties": props}
+        for point, props in zip(points, properties, strict=True)
+    ]}
+
+
+TOOLTIP_FIELDS = ("capaian", "pembilang", "sasaran", "kesenjangan")
+
+
+def choropleth_layer(encoded: tuple[int, list], keep: list[int], properties: list[dict]) -> CompactPolygons:
+    """Units `keep` (indices into the layer) filled by class, with the value tooltip."""
+    scale, geometry = encoded
+    rows = [properties[i] for i in keep]
+    palette = sorted({row["fill"] for row in rows})
+    columns = {key: [row[key] for row in rows] for key in ("kode", "nama", "colour", *TOOLTIP_FIELDS)}
+    columns["fill"] = [palette.index(row["fill"]) for row in rows]
+    aliases = [html.escape(t(key)) for key in ("tooltip_value", "tooltip_numerator", "tooltip_denominator",
+                                                  "tooltip_gap")]
+    return CompactPolygons(
+        [geometry[i] for i in keep], scale, columns, palette=palette, tooltip=list(zip(TOOLTIP_FIELDS, aliases)),
+        style={"fillOpacity": 0.8, "color": "#ffffff", "weight": 1}, highlight={"weight": 3, "color": "#222222"},
     )
+
+
+def outline_polygons(encoded: tuple[int, list], keep: list[int], weight: float, colour: str) -> CompactPolygons:
+    """Boundaries without fill, as context (kecamatan lines over desa, desa under bubbles)."""
+    scale, geometry = encoded
+    return CompactPolygons([geometry[i] for i in keep], scale, {}, interactive=False,
+                           style={"fill": False, "color": colour, "weight": weight})
 
 
 def bubble_layer(features: dict, bounds: list[list[float]], name: str, max_gap: int) -> folium.GeoJson:
@@ -254,7 +273,7 @@ def point_layer(points: gpd.GeoDataFrame, summary: pl.DataFrame, name: str) -> f
 
 def outline_layer(features: dict, bounds: list[list[float]], weight: float = 2.0,
                   colour: str = "#333333") -> folium.GeoJson:
-    """Boundaries without fill, as context (kecamatan lines over desa) or as the selection."""
+    """Boundaries without fill as plain GeoJSON: the selection, added without re-mounting the map."""
     return BoundedGeoJson(
         features, bounds, style_function=lambda _: {"fill": False, "color": colour, "weight": weight},
         interactive=False,

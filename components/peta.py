@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from components import data, maps, plotmaps, state
+from components import compact, data, maps, plotmaps, state
 from components.i18n import percent, period_label, signed, t
 from geo import boundaries
 from phdt import metrics
@@ -65,13 +65,24 @@ def classified(slug: str, period: date, level: str, scheme: str, lang: str, vers
     return maps.classify(summary, INDICATORS[slug], period.month, Scheme(scheme))
 
 
+@st.cache_resource(show_spinner=False)
+def _encoded(level: str) -> tuple[int, list]:
+    """The polygons in the compact encoding (scale, geometry), computed once per process."""
+    scale = compact.quantum(boundaries.TOLERANCE_M[level])
+    return scale, [compact.encode(shape, scale) for shape in _shapes(level)[2]]
+
+
 @st.cache_data(max_entries=128, show_spinner=False)
-def _choropleth_features(slug: str, period: date, level: str, scheme: str, lang: str, version: str,
-                         bubbles: bool = False) -> dict:
-    """Unit polygons (or, for bubbles, unit points) carrying fill, gap and tooltip properties."""
-    codes, names, shapes, _ = _shapes(level)
+def _properties(slug: str, period: date, level: str, scheme: str, lang: str, version: str) -> list[dict]:
+    """Each unit's fill and tooltip properties, in layer order."""
+    codes, names, _, _ = _shapes(level)
     summary, _ = classified(slug, period, level, scheme, lang, version)
-    return maps.choropleth_features(codes, names, _points(level) if bubbles else shapes, summary)
+    return maps.unit_properties(codes, names, summary)
+
+
+def _indices(level: str, prefix: str = "") -> list[int]:
+    """Positions in the layer of the units whose code starts with `prefix` (all for '')."""
+    return [i for i, code in enumerate(_shapes(level)[0]) if code.startswith(prefix)]
 
 
 @st.cache_resource(show_spinner=False)
@@ -143,15 +154,15 @@ def district_map(slug: str, period: date, level: str, scheme: str, lang: str, fa
     bubble_sizes = []
     if bubbles and polygons:
         max_gap = int(summary["gap"].max() or 0)
-        maps.outline_layer(_within(_outline_features(level), drilled), bounds, weight=0.8, colour="#888888").add_to(m)
-        features = _choropleth_features(slug, period, level, scheme, lang, version, bubbles=True)
-        maps.bubble_layer(_within(features, drilled), bounds, name, max_gap).add_to(m)
+        maps.outline_polygons(_encoded(level), _indices(level, drilled), weight=0.8, colour="#888888").add_to(m)
+        points = maps.point_features(_points(level), _properties(slug, period, level, scheme, lang, version))
+        maps.bubble_layer(_within(points, drilled), bounds, name, max_gap).add_to(m)
         bubble_sizes = maps.bubble_legend(max_gap, t(f"unit_{indicator.denominator}"))
     elif polygons:
-        features = _within(_choropleth_features(slug, period, level, scheme, lang, version), drilled)
-        maps.choropleth_layer(features, bounds, name).add_to(m)
+        properties = _properties(slug, period, level, scheme, lang, version)
+        maps.choropleth_layer(_encoded(level), _indices(level, drilled), properties).add_to(m)
     if polygons and level == "desa" and layer_for("kecamatan")[1]:
-        maps.outline_layer(_outline_features("kecamatan"), bounds, weight=1.5).add_to(m)
+        maps.outline_polygons(_encoded("kecamatan"), _indices("kecamatan"), weight=1.5, colour="#333333").add_to(m)
     elif not polygons:
         maps.point_layer(layer, summary, name).add_to(m)
     lines = []
