@@ -23,6 +23,7 @@ from phdt.classify import Scheme
 from phdt.indicators import INDICATORS
 
 KECAMATAN_CODE_LENGTH, DESA_CODE_LENGTH = 8, 13  # 33.03.08, 33.03.08.2013
+MAX_LABELS = 60  # kecamatan of a kabupaten, desa of a kecamatan; a province map would be unreadable
 
 
 def layer_for(level: str) -> tuple[gpd.GeoDataFrame, bool]:
@@ -68,7 +69,8 @@ def classified(slug: str, period: date, level: str, scheme: str, lang: str, vers
 @st.cache_resource(show_spinner=False)
 def _encoded(level: str) -> tuple[int, list]:
     """The polygons in the compact encoding (scale, geometry), computed once per process."""
-    scale = compact.quantum(boundaries.TOLERANCE_M[level])
+    layer, _ = layer_for(level)
+    scale = compact.quantum(boundaries.effective_tolerance(boundaries.TOLERANCE_M[level], layer))
     return scale, [compact.encode(shape, scale) for shape in _shapes(level)[2]]
 
 
@@ -169,8 +171,9 @@ def district_map(slug: str, period: date, level: str, scheme: str, lang: str, fa
     if catchments and polygons and layer_for("desa")[1]:
         maps.catchment_layer(_catchments(), bounds, t("catchment_layer")).add_to(m)
         lines.append((maps.CATCHMENT_LINE, t("catchment_layer")))
-    if polygons:  # names as context: kecamatan names, or the desa names of a drilled kecamatan
-        maps.Labels(_within(_labels("desa"), drilled) if drilled else _labels("kecamatan")).add_to(m)
+    labels = _within(_labels("desa"), drilled) if drilled else _labels("kecamatan")
+    if polygons and len(labels["features"]) <= MAX_LABELS:  # names as context, where they stay readable
+        maps.Labels(labels).add_to(m)
     for tipe in facility_types:
         maps.facility_layer(facilities(tipe, slug, period, level, lang, version), tipe, bounds).add_to(m)
     source = t("synthetic_badge") if data.dataset().synthetic else str(data.dataset().manifest.get("source", ""))

@@ -9,7 +9,8 @@ import here, so the CLI, the tests and the app share one code path.
 
 When no boundary file is configured the app uses :func:`centroid_points` instead.
 
-CLI: ``python -m geo.boundaries build`` builds the Purbalingga caches from ``PHDT_GEO_DIR``.
+CLI: ``python -m geo.boundaries build`` builds the caches of ``<boundary_files>_kecamatan`` and
+``<boundary_files>_desa`` (setting ``boundary_files``, default ``purbalingga``) from ``PHDT_GEO_DIR``.
 """
 
 from __future__ import annotations
@@ -44,11 +45,16 @@ LEVELS = ("kecamatan", "desa")
 KECAMATAN_TOLERANCE_M = 50.0
 DESA_TOLERANCE_M = 30.0
 TOLERANCE_M = {"kecamatan": KECAMATAN_TOLERANCE_M, "desa": DESA_TOLERANCE_M}
+# A layer wider than a kabupaten is simplified more: at least its width / SCREEN_PX, about what one
+# pixel covers when the whole layer fills a wide screen (Purbalingga ~45 km: 18 m, so the level
+# default applies; Jawa Tengah ~370 km: ~150 m, which keeps the 8,563-desa map under 3 MB).
+SCREEN_PX = 2500
 GRID_DECIMALS = 5  # 1e-5 degree, about 1.1 m: finer than any simplification, and short GeoJSON for the browser
 METRES_PER_DEGREE = 111_320.0
-CACHE_VERSION = "v1"  # bump when simplification or the cached columns change
+CACHE_VERSION = "v2"  # bump when simplification or the cached columns change
 INDONESIA = (94.0, -12.0, 142.0, 7.0)  # lon/lat bounds: catches a wrongly declared CRS
-SOURCE_SUFFIXES = (".geojson", ".gpkg", ".zip")  # looked for, in this order, next to purbalingga_<level>
+SOURCE_SUFFIXES = (".geojson", ".gpkg", ".zip")  # looked for, in this order, after <prefix>_<level>
+DEFAULT_PREFIX = "purbalingga"  # Settings.boundary_files
 READABLE_SUFFIXES = (".geojson", ".json", ".gpkg", ".zip")
 ZIP_MEMBER_SUFFIXES = (".shp", ".geojson", ".json", ".gpkg")
 REGISTRY_CSV = ROOT / "data" / "registry" / "purbalingga_wilayah.csv"
@@ -372,6 +378,19 @@ def _listing(items: Iterable[object], limit: int = MAX_LISTED) -> str:
 # --- simplification ----------------------------------------------------------------------
 
 
+def width_m(gdf: gpd.GeoDataFrame) -> float:
+    """East-west extent of a layer in metres (degrees scaled at its mean latitude for lon/lat data)."""
+    minx, miny, maxx, maxy = gdf.total_bounds
+    if gdf.crs is not None and gdf.crs.is_projected:
+        return float(maxx - minx)
+    return float(maxx - minx) * METRES_PER_DEGREE * float(np.cos(np.radians((miny + maxy) / 2)))
+
+
+def effective_tolerance(tolerance_m: float, gdf: gpd.GeoDataFrame) -> float:
+    """The level's tolerance, or more for a layer wider than a kabupaten (see SCREEN_PX)."""
+    return max(tolerance_m, width_m(gdf) / SCREEN_PX)
+
+
 def simplify_shared(gdf: gpd.GeoDataFrame, tolerance_m: float) -> gpd.GeoDataFrame:
     """Simplify all polygons together so neighbours keep one common border (no slivers).
 
@@ -439,25 +458,31 @@ def load_layer(
     *,
     repair: bool = False,
 ) -> BoundaryLayer | None:
-    """The Purbalingga layer for the app, or None so the app falls back to centroid points.
+    """The boundary layer for the app, or None so the app falls back to centroid points.
 
-    The source defaults to ``geo_dir/purbalingga_<level>.geojson`` (or .gpkg/.zip); None when
-    ``geo_dir`` is unset or has no such file. A file that fails validation raises BoundaryError.
+    The source defaults to ``geo_dir/<boundary_files>_<level>.geojson`` (or .gpkg/.zip), where
+    ``boundary_files`` is the setting (``purbalingga`` unless configured); None when ``geo_dir``
+    is unset or has no such file. A file that fails validation raises BoundaryError.
     """
     if level not in LEVELS:
         raise ValueError(f"unknown level {level!r}; use one of {', '.join(LEVELS)}")
     settings = settings or config.settings()
-    source = Path(source) if source is not None else find_source(level, settings.geo_dir)
+    if source is None:
+        source = find_source(level, settings.geo_dir, settings.boundary_files)
     if source is None:
         return None
+    source = Path(source)
     return load_file(source, expected_codes, level, TOLERANCE_M[level], settings.geo_cache_dir, repair=repair)
 
 
-def find_source(level: str, geo_dir: Path | None) -> Path | None:
-    """First existing ``purbalingga_<level>`` file with a supported suffix in ``geo_dir``."""
+def find_source(level: str, geo_dir: Path | None, prefix: str = DEFAULT_PREFIX) -> Path | None:
+    """First existing ``<prefix>_<level>`` file with a supported suffix in ``geo_dir``.
+
+    ``prefix`` is the ``boundary_files`` setting: ``purbalingga`` (default) or e.g. ``jateng``.
+    """
     if geo_dir is None:
         return None
-    candidates = (Path(geo_dir) / f"purbalingga_{level}{suffix}" for suffix in SOURCE_SUFFIXES)
+    candidates = (Path(geo_dir) / f"{prefix}_{level}{suffix}" for suffix in SOURCE_SUFFIXES)
     return next((p for p in candidates if p.is_file()), None)
 
 
@@ -496,8 +521,10 @@ def load_file(
     report = _report(gdf, warnings, expected_codes, level, errors)
     _raise_for(path, report)
     before = vertex_count(gdf)
+    tolerance_m = effective_tolerance(tolerance_m, gdf)
     gdf = simplify_shared(gdf[["kode", "nama", "geometry"]].sort_values("kode", ignore_index=True), tolerance_m)
-    info = {"params": params, "warnings": warnings, "vertices_before": before, "vertices_after": vertex_count(gdf)}
+    info = {"params": params, "warnings": warnings, "vertices_before": before, "vertices_after": vertex_count(gdf),
+            "tolerance_used_m": tolerance_m}
     written = _write_cache(gdf, cache, info)
     if not written:
         note = f"could not write the cache {cache}; the file will be processed again next time"
@@ -592,16 +619,23 @@ def _points(df: pl.DataFrame) -> gpd.GeoDataFrame:
 # --- CLI ---------------------------------------------------------------------------------
 
 
-def build(settings: Settings, *, repair: bool = False, force: bool = False, registry: Path = REGISTRY_CSV) -> int:
-    """Build both Purbalingga caches; exit code 0 also when no boundary files are configured."""
+def build(settings: Settings, *, repair: bool = False, force: bool = False, registry: Path | None = None) -> int:
+    """Build the kecamatan and desa caches of ``settings.boundary_files``; exit code 0 also when no
+    boundary files are configured.
+
+    Codes are checked against ``registry`` if given, else against the dataset's own wilayah
+    (``<data_dir>/wilayah.parquet``, e.g. the province benchmark) when there is one, else against
+    the Purbalingga registry CSV: the same wilayah the app checks the layers against.
+    """
     if settings.geo_dir is None:
         print("PHDT_GEO_DIR is not set: no boundary caches built; the app shows desa/kecamatan centroid points.")
         return 0
-    wilayah, status = read_wilayah(registry), 0
+    wilayah, status = _build_wilayah(settings, registry), 0
+    prefix = settings.boundary_files
     for level in LEVELS:
-        source = find_source(level, settings.geo_dir)
+        source = find_source(level, settings.geo_dir, prefix)
         if source is None:
-            names = "/".join(f"purbalingga_{level}{s}" for s in SOURCE_SUFFIXES)
+            names = "/".join(f"{prefix}_{level}{s}" for s in SOURCE_SUFFIXES)
             print(f"{level}: no {names} in {settings.geo_dir}; the app shows centroid points")
             continue
         if force:
@@ -620,6 +654,20 @@ def build(settings: Settings, *, repair: bool = False, force: bool = False, regi
     return status
 
 
+def _build_wilayah(settings: Settings, registry: Path | None) -> pl.DataFrame:
+    """The registry columns of the wilayah the app will use (see :func:`build`)."""
+    if registry is None:
+        from phdt.dataset import WILAYAH_FILE  # lazy: the maps need no dataset code
+
+        dataset_wilayah = Path(settings.data_dir) / WILAYAH_FILE
+        if not dataset_wilayah.is_file():
+            return read_wilayah(REGISTRY_CSV)
+        columns = ["kode_kecamatan", "nama_kecamatan", "kode_desa", "nama_desa", "lat", "lon"]
+        return pl.read_parquet(dataset_wilayah, columns=columns).with_columns(
+            pl.col("kode_kecamatan", "kode_desa").cast(pl.String))
+    return read_wilayah(registry)
+
+
 def _summary(level: str, layer: BoundaryLayer, seconds: float) -> str:
     how = "cached" if layer.from_cache else "built"
     return (
@@ -632,7 +680,8 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
     """``python -m geo.boundaries build [--repair] [--force]``."""
     parser = argparse.ArgumentParser(prog="python -m geo.boundaries", description="Boundary caches for the maps.")
     commands = parser.add_subparsers(dest="command", required=True)
-    build_cmd = commands.add_parser("build", help="build the Purbalingga kecamatan and desa caches from PHDT_GEO_DIR")
+    build_cmd = commands.add_parser(
+        "build", help="build the kecamatan and desa caches of the boundary_files setting from PHDT_GEO_DIR")
     build_cmd.add_argument("--repair", action="store_true", help="repair invalid polygons with make_valid")
     build_cmd.add_argument("--force", action="store_true", help="rebuild even when a cache exists")
     args = parser.parse_args(argv)

@@ -8,12 +8,14 @@ in ``PHDT_CONFIG`` (see ``config/example.toml``).
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+FILE_STEM = re.compile(r"[a-z0-9_-]+")  # boundary_files: a bare file stem, no path or suffix
 
 
 class ConfigError(ValueError):
@@ -41,6 +43,9 @@ class Settings:
     data_dir: Path = ROOT / "var" / "data"
     geo_cache_dir: Path = ROOT / "var" / "geo"
     geo_dir: Path | None = None
+    # Boundary files in geo_dir are <boundary_files>_kecamatan / <boundary_files>_desa (.geojson, .gpkg
+    # or .zip): "purbalingga" for the district, "jateng" for the Jawa Tengah province benchmark.
+    boundary_files: str = "purbalingga"
     demo_seed: int = 20251231
 
     def __post_init__(self) -> None:
@@ -50,6 +55,11 @@ class Settings:
         for name in ("share_15_plus", "share_15_59", "hipertensi_prevalence", "dm_prevalence", "uci_threshold"):
             if not 0 < getattr(self, name) <= 1:
                 raise ConfigError(f"{name} must be a share between 0 and 1, got {getattr(self, name)}")
+        if not isinstance(self.boundary_files, str) or not FILE_STEM.fullmatch(self.boundary_files):
+            raise ConfigError(
+                f"boundary_files must be a file stem of lowercase letters, digits, '_' or '-' (such as "
+                f"'purbalingga' or 'jateng'; no folder or suffix), got {self.boundary_files!r}"
+            )
         for slug, value in self.targets.items():
             if not 0 <= value <= 100:
                 raise ConfigError(f"target for {slug} must be a percentage 0-100, got {value}")

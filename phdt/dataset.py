@@ -3,6 +3,10 @@
 A dataset folder holds one Parquet file per table plus ``manifest.json``. Every file is written to
 a temporary name and renamed, and the manifest is written last, so a folder without a manifest is
 incomplete and is rebuilt rather than half-read.
+
+The wilayah (desa registry) is the Purbalingga registry CSV, unless the folder holds its own
+``wilayah.parquet`` (schema ``phdt.schema.WILAYAH``): a Dinkes of another kabupaten, or the
+Jawa Tengah benchmark written by ``phdt.province``.
 """
 
 from __future__ import annotations
@@ -21,11 +25,13 @@ import polars as pl
 
 from phdt.aggregate import monthly_indicators
 from phdt.config import Settings, settings as default_settings
+from phdt.schema import WILAYAH, conform
 from phdt.wilayah import load_puskesmas, load_wilayah
 
 FORMAT = 1  # bump when tables or aggregation rules change: an older demo dataset is then rebuilt
 LINE_LISTS = ("anc_kunjungan", "imunisasi_dosis", "ptm_skrining")
 SHOWN = ("fasilitas", "sasaran", "laporan", "indikator_bulanan")  # what the app loads; line lists stay on disk
+WILAYAH_FILE = "wilayah.parquet"  # the folder's own wilayah; without it, the Purbalingga registry CSV
 
 
 @dataclass(frozen=True)
@@ -87,10 +93,21 @@ def build_demo(out_dir: Path, cfg: Settings | None = None) -> dict[str, Path]:
 
 def ensure(data_dir: Path | None = None) -> Path:
     """The dataset folder, with the demo (re)built if the folder holds no complete dataset or an
-    outdated demo. Data that did not come from the generator is never rebuilt."""
+    outdated demo. Data that did not come from the generator is never rebuilt: a manifest whose
+    ``generated_by`` is not ``phdt.demo`` is kept whatever its format, and a folder with its own
+    ``wilayah.parquet`` but no manifest (an interrupted province or Dinkes build) is an error, not
+    something to overwrite with Purbalingga demo tables."""
     data_dir = data_dir or default_settings().data_dir
     manifest_path = data_dir / "manifest.json"
-    if not manifest_path.exists() or _outdated_demo(json.loads(manifest_path.read_text(encoding="utf-8"))):
+    if not manifest_path.exists():
+        if (data_dir / WILAYAH_FILE).exists():
+            raise FileNotFoundError(
+                f"{data_dir} holds {WILAYAH_FILE} but no manifest.json: the dataset is incomplete. "
+                "Rebuild it with the tool that wrote it (e.g. python -m phdt.province --out DIR), "
+                "or remove the folder to get the demo."
+            )
+        build_demo(data_dir)
+    elif _outdated_demo(json.loads(manifest_path.read_text(encoding="utf-8"))):
         build_demo(data_dir)
     return data_dir
 
@@ -100,11 +117,23 @@ def _outdated_demo(manifest: dict) -> bool:
 
 
 def load(data_dir: Path | None = None) -> Dataset:
+    """The tables the app shows; the wilayah is the folder's ``wilayah.parquet`` when it has one."""
     data_dir = ensure(data_dir)
     manifest = json.loads((data_dir / "manifest.json").read_text(encoding="utf-8"))
     frames = {name: pl.read_parquet(data_dir / f"{name}.parquet") for name in SHOWN}
-    return Dataset(load_wilayah(), frames["fasilitas"], frames["sasaran"], frames["laporan"],
+    own = data_dir / WILAYAH_FILE
+    wilayah = load_wilayah() if not own.exists() else read_wilayah_parquet(own)
+    return Dataset(wilayah, frames["fasilitas"], frames["sasaran"], frames["laporan"],
                    frames["indikator_bulanan"], manifest)
+
+
+def read_wilayah_parquet(path: Path) -> pl.DataFrame:
+    """A dataset's own wilayah in the WILAYAH schema, sorted by code like the registry CSV."""
+    raw = pl.read_parquet(path)
+    try:
+        return conform(raw, WILAYAH).sort(pl.col("kode_desa").cast(pl.String))
+    except (ValueError, pl.exceptions.PolarsError) as exc:
+        raise ValueError(f"{path} does not match the wilayah schema (phdt.schema.WILAYAH): {exc}") from exc
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -33,6 +33,10 @@ POLYGONS_DRAWN = """() => { const f = document.querySelector('iframe[title="stre
   if (!f || !f.contentWindow.L) return false;
   const map = Object.values(f.contentWindow).find(v => v instanceof f.contentWindow.L.Map);
   return !!map && Object.values(map._layers).some(l => l.feature && l.feature.properties.colour); }"""
+POLYGON_COUNT = """() => { const f = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
+  if (!f || !f.contentWindow.L) return 0;
+  const map = Object.values(f.contentWindow).find(v => v instanceof f.contentWindow.L.Map);
+  return map ? Object.values(map._layers).filter(l => l.feature && l.feature.properties.colour).length : 0; }"""
 RENDERED = "[data-testid='stApp'][data-test-script-state='notRunning'] [data-testid='stMetric']"
 
 
@@ -123,8 +127,66 @@ def coverage_figures() -> dict:
             "coverage_analysis_s_province": round(coverage.province_benchmark(settings().geo_dir), 3)}
 
 
+PROVINCE_DIR = ROOT / "var" / "province"
+
+
+def province_env() -> dict:
+    """Environment for the app on the synthetic Jawa Tengah dataset (built once into var/province)."""
+    import os
+
+    from phdt import province
+
+    if not (PROVINCE_DIR / "manifest.json").exists():
+        province.build(PROVINCE_DIR, settings().geo_dir)
+    config = PROVINCE_DIR / "config.toml"
+    config.write_text(f'boundary_files = "{province.PREFIX}"\n', encoding="utf-8")
+    return {**os.environ, "PHDT_CONFIG": str(config), "PHDT_DATA_DIR": str(PROVINCE_DIR)}
+
+
+def province_figures() -> dict:
+    """Peta on all of Jawa Tengah: the kecamatan map's readiness in a browser (server started and
+    warmed up as `make run` does) and the desa map payload (AppTest, in a process of its own so
+    the province settings and caches stay apart from the kabupaten figures)."""
+    import shutil
+
+    env = province_env()
+    subprocess.run([sys.executable, "-m", "geo.boundaries", "build"], env=env, cwd=ROOT, check=True,
+                   capture_output=True)
+    with server.running(env=env) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url)
+        page.wait_for_selector(RENDERED, timeout=120_000)
+        t0 = time.perf_counter()  # as for the kabupaten: from Ringkasan to the drawn Peta
+        page.get_by_role("link", name="Peta").click()
+        page.wait_for_function(POLYGONS_DRAWN, timeout=120_000)
+        ready = {"peta_ready_s_province_kecamatan": round(time.perf_counter() - t0, 2)}
+        t0 = time.perf_counter()
+        page.get_by_test_id("stButtonGroup").get_by_text("Desa/kelurahan").click()
+        page.wait_for_function(f"({POLYGON_COUNT})() >= 8563", timeout=120_000)
+        ready["peta_ready_s_province_desa"] = round(time.perf_counter() - t0, 2)
+        browser.close()
+    out = subprocess.run([sys.executable, str(Path(__file__)), "province-payload"], env=env, cwd=ROOT,
+                         check=True, capture_output=True, text=True)
+    return {**ready, **json.loads(out.stdout.strip().splitlines()[-1])}
+
+
+def province_payload() -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.query_params["tingkat"] = "desa"
+    at.run()
+    at.switch_page("pages/peta_page.py")
+    at.run()
+    payload = next(c for c in at.get("component_instance") if c.proto.component_name == "streamlit_folium.st_folium")
+    print(json.dumps({"map_html_kb_province_desa": round(len(payload.proto.json_args.encode()) / 1024)}))
+
+
 def main() -> None:
-    figures = {**browser_figures(), **apptest_figures(), **aggregation_figures(), **coverage_figures()}
+    if sys.argv[1:] == ["province-payload"]:
+        province_payload()
+        return
+    figures = {**browser_figures(), **apptest_figures(), **aggregation_figures(), **coverage_figures(),
+               **province_figures()}
     print(json.dumps(figures, indent=2))
 
 

@@ -266,12 +266,45 @@ def test_load_layer_finds_a_gpkg_source(tmp_path):
     loaded = b.load_layer("desa", set(CODES), Settings(geo_dir=tmp_path, geo_cache_dir=tmp_path / "cache"))
     assert loaded is not None and loaded.source.name == "purbalingga_desa.gpkg"
     assert loaded.gdf["kode"].tolist() == CODES
-    assert loaded.cache_path.name.startswith("desa-") and loaded.cache_path.name.endswith("-v1.parquet")
+    assert loaded.cache_path.name.startswith("desa-") and loaded.cache_path.name.endswith(f"-{b.CACHE_VERSION}.parquet")
 
 
 def test_cli_without_geo_dir_exits_zero(tmp_path, capsys):
     assert b.main(["build"], settings=Settings(geo_dir=None, geo_cache_dir=tmp_path)) == 0
     assert "PHDT_GEO_DIR is not set" in capsys.readouterr().out
+
+
+def test_load_layer_uses_the_boundary_files_prefix(tmp_path):
+    write(layer(), tmp_path / "jateng_desa.gpkg")
+    write(layer(codes=["33.03.02.2001"]), tmp_path / "purbalingga_desa.gpkg")
+    cfg = Settings(geo_dir=tmp_path, geo_cache_dir=tmp_path / "cache", boundary_files="jateng")
+    loaded = b.load_layer("desa", set(CODES), cfg)
+    assert loaded.source.name == "jateng_desa.gpkg" and loaded.gdf["kode"].tolist() == CODES
+    default = b.load_layer("desa", None, Settings(geo_dir=tmp_path, geo_cache_dir=tmp_path / "cache"))
+    assert default.source.name == "purbalingga_desa.gpkg"
+    assert b.load_layer("kecamatan", None, cfg) is None  # no jateng_kecamatan here
+
+
+def test_cli_build_with_a_prefix_checks_codes_against_the_dataset_wilayah(tmp_path, capsys):
+    import polars as pl
+
+    codes = ["33.01.01.2001", "33.01.01.2002"]  # Cilacap: unknown to the Purbalingga registry
+    geo, data = tmp_path / "geo", tmp_path / "data"
+    geo.mkdir()
+    data.mkdir()
+    write(layer(codes=codes), geo / "kab_desa.gpkg")
+    cfg = Settings(geo_dir=geo, geo_cache_dir=tmp_path / "cache", data_dir=data, boundary_files="kab")
+    assert b.main(["build"], settings=cfg) == 1  # no wilayah.parquet: the registry does not know them
+    assert "unknown code(s), not in the registry: 33.01.01.2001" in capsys.readouterr().err
+    pl.DataFrame({
+        "kode_kecamatan": ["33.01.01"] * 2, "nama_kecamatan": ["Kedungreja"] * 2, "kode_desa": codes,
+        "nama_desa": ["Tambakreja", "Bumireja"], "jenis": ["desa"] * 2, "puskesmas": ["Kedungreja"] * 2,
+        "lat": [-7.55, -7.54], "lon": [108.77, 108.79],
+    }).write_parquet(data / "wilayah.parquet")
+    assert b.main(["build"], settings=cfg) == 0
+    out = capsys.readouterr().out
+    assert "kecamatan: no kab_kecamatan.geojson/kab_kecamatan.gpkg/kab_kecamatan.zip in" in out
+    assert "desa: 2 features, " in out and "(built)" in out
 
 
 # --- registry points ---------------------------------------------------------------------
@@ -372,6 +405,13 @@ def test_real_cli_build(real, capsys):
     assert "desa: 239 features, 24,573 -> " in out
 
 
+def test_find_source_with_the_jateng_prefix(geo_dir):
+    assert b.find_source("desa", geo_dir, "jateng") == geo_dir / "jateng_desa.geojson"
+    assert b.find_source("kecamatan", geo_dir, "jateng") == geo_dir / "jateng_kecamatan.geojson"
+    assert b.find_source("desa", geo_dir) == geo_dir / "purbalingga_desa.geojson"  # default prefix
+    assert b.find_source("desa", geo_dir, "jatim") is None
+
+
 @pytest.mark.parametrize(
     ("name", "level", "count", "unclean"),
     [("jateng_kecamatan", "kecamatan", 576, 0), ("jateng_desa", "desa", 8563, 19)],
@@ -387,3 +427,11 @@ def test_province_files_load_at_scale(geo_dir, tmp_path, name, level, count, unc
     flagged = [w for w in loaded.report.warnings if "overlap a neighbour" in w]
     assert len(flagged) == (1 if unclean else 0)
     assert all(w.startswith(f"{unclean} polygon(s)") for w in flagged)
+
+
+def test_a_layer_wider_than_a_kabupaten_is_simplified_more():
+    # 1 degree wide at the equator = 111,320 m; / 2,500 px = 44.5 m, more than the 30 m desa default.
+    wide = gpd.GeoDataFrame(geometry=[shapely.box(110.0, -0.5, 111.0, 0.5)], crs=4326)
+    assert b.effective_tolerance(30.0, wide) == pytest.approx(111_320 / 2_500)
+    narrow = gpd.GeoDataFrame(geometry=[shapely.box(109.2, -7.5, 109.6, -7.1)], crs=4326)
+    assert b.effective_tolerance(30.0, narrow) == 30.0  # Purbalingga-sized: the level default

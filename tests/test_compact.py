@@ -26,3 +26,14 @@ def test_multipolygon_with_hole():
         [[[10.0, 10.0], [11.0, 10.0], [11.0, 11.0], [10.0, 10.0]]],
     ]}
     assert decode(encode(shape, 1), 1) == shape
+
+
+def test_script_json_is_compact_and_cannot_close_the_script():
+    from components.compact import script_json
+
+    text = script_json({"nama": "</script><b>&", "xs": [1, 2]})
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert text == '{"nama":"\\u003c/script\\u003e\\u003cb\\u003e\\u0026","xs":[1,2]}'
+    import json
+
+    assert json.loads(text) == {"nama": "</script><b>&", "xs": [1, 2]}

@@ -60,3 +60,15 @@ def test_geo_dir_from_environment(monkeypatch, tmp_path):
         assert config.settings().geo_dir == Path(tmp_path).resolve()
     finally:
         config.settings.cache_clear()
+
+
+def test_boundary_files_default_and_configured(configured):
+    assert config.Settings().boundary_files == "purbalingga"
+    assert configured("boundary_files = \"jateng\"\n").boundary_files == "jateng"
+    assert configured("boundary_files = \"kab_33-02\"\n").boundary_files == "kab_33-02"
+
+
+@pytest.mark.parametrize("value", ['"../jateng"', '"jateng_desa.geojson"', '"Jateng"', '""', '"jateng desa"', "5"])
+def test_boundary_files_must_be_a_file_stem(configured, value):
+    with pytest.raises(config.ConfigError, match="boundary_files must be a file stem"):
+        configured(f"boundary_files = {value}\n")

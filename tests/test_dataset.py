@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import polars as pl
+import pytest
 
 from phdt import dataset, demo, schema
 from phdt.config import settings
@@ -66,3 +67,51 @@ def test_failed_write_leaves_the_previous_file(tmp_path):
         pass
     assert target.read_bytes() == b"good"
     assert [p.name for p in tmp_path.iterdir()] == ["x.parquet"]
+
+
+def _own_dataset(folder, wilayah: pl.DataFrame | None) -> None:
+    """A tiny non-demo dataset folder: empty shown tables, a manifest, and optionally a wilayah."""
+    folder.mkdir(exist_ok=True)
+    shown = {"fasilitas": schema.FASILITAS, "sasaran": schema.SASARAN, "laporan": schema.LAPORAN,
+             "indikator_bulanan": schema.INDIKATOR_BULANAN}
+    for name, table_schema in shown.items():
+        pl.DataFrame(schema=table_schema).write_parquet(folder / f"{name}.parquet")
+    if wilayah is not None:
+        wilayah.write_parquet(folder / "wilayah.parquet")
+    manifest = {"generated_by": "dinkes.cilacap", "format": 0, "version": "abc123", "synthetic": False}
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+TINY_WILAYAH = pl.DataFrame({  # two Cilacap desa, out of code order
+    "kode_kecamatan": ["33.01.01", "33.01.01"], "nama_kecamatan": ["Kedungreja", "Kedungreja"],
+    "kode_desa": ["33.01.01.2002", "33.01.01.2001"], "nama_desa": ["Bumireja", "Tambakreja"],
+    "jenis": ["desa", "desa"], "puskesmas": ["Kedungreja", "Kedungreja"],
+    "lat": [-7.543, -7.548], "lon": [108.792, 108.773], "extra": [1, 2],
+})
+
+
+def test_load_prefers_the_folders_own_wilayah(tmp_path, monkeypatch):
+    monkeypatch.setattr(dataset, "build_demo", lambda *a, **k: pytest.fail("a non-demo dataset was rebuilt"))
+    _own_dataset(tmp_path / "own", TINY_WILAYAH)
+    data = dataset.load(tmp_path / "own")
+    assert data.wilayah.schema == schema.WILAYAH
+    assert data.wilayah["kode_desa"].cast(pl.String).to_list() == ["33.01.01.2001", "33.01.01.2002"]
+    assert data.wilayah["nama_desa"].to_list() == ["Tambakreja", "Bumireja"]
+    assert data.version == "abc123" and not data.synthetic
+    _own_dataset(tmp_path / "registry", None)  # no wilayah.parquet: the Purbalingga registry, as before
+    assert dataset.load(tmp_path / "registry").wilayah.height == 239
+
+
+def test_a_wilayah_that_does_not_fit_the_schema_is_refused(tmp_path):
+    _own_dataset(tmp_path, TINY_WILAYAH.drop("puskesmas"))
+    with pytest.raises(ValueError, match="wilayah.parquet does not match the wilayah schema.*puskesmas"):
+        dataset.load(tmp_path)
+
+
+def test_an_own_wilayah_without_manifest_is_not_overwritten_by_the_demo(tmp_path, monkeypatch):
+    monkeypatch.setattr(dataset, "build_demo", lambda *a, **k: pytest.fail("the demo overwrote a non-demo folder"))
+    _own_dataset(tmp_path, TINY_WILAYAH)
+    (tmp_path / "manifest.json").unlink()
+    with pytest.raises(FileNotFoundError, match="wilayah.parquet but no manifest.json"):
+        dataset.ensure(tmp_path)
+    assert (tmp_path / "wilayah.parquet").exists()
