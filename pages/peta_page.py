@@ -74,7 +74,9 @@ else:
     facility_labels = {tipe: t(f"facility_{tipe}") for tipe in FACILITY_TYPES}
     layer_column, catchment_column = st.columns([3, 1], vertical_alignment="bottom")
     with layer_column:
-        facility_types = tuple(st.multiselect(t("facility_layers"), FACILITY_TYPES, default=["puskesmas"],
+        # A province has hundreds of puskesmas: their icons would hide the map, so none by default.
+        default_types = ["puskesmas"] if len(data.kecamatan_names()) <= peta.MAX_LABELS else []
+        facility_types = tuple(st.multiselect(t("facility_layers"), FACILITY_TYPES, default=default_types,
                                               format_func=facility_labels.__getitem__, key="facility_layers"))
     with catchment_column:
         catchments = st.toggle(t("catchment_layer"), key="catchments", disabled=not polygons)
