@@ -33,7 +33,7 @@ def previous_month(period: date) -> date:
     return date(period.year - 1, 12, 1) if period.month == 1 else date(period.year, period.month - 1, 1)
 
 
-def _with_wilayah(monthly: pl.DataFrame, wilayah: pl.DataFrame) -> pl.DataFrame:
+def with_wilayah(monthly: pl.DataFrame, wilayah: pl.DataFrame) -> pl.DataFrame:
     units = wilayah.select(
         pl.col("kode_desa").cast(pl.String), "nama_desa", pl.col("kode_kecamatan").cast(pl.String), "nama_kecamatan",
         pl.col("kode_kecamatan").cast(pl.String).str.slice(0, 5).alias("kode_kabupaten"),
@@ -52,7 +52,7 @@ def summarise(
     """
     key, name = _KEYS[level]
     rows = (
-        _with_wilayah(
+        with_wilayah(
             monthly.filter((pl.col("indicator_code") == indicator.slug) & (pl.col("period") == period)), wilayah
         )
         .join(_reported(monthly, period), on="kode_desa", how="left")
@@ -113,7 +113,7 @@ def trend(
 ) -> pl.DataFrame:
     """Monthly value and linear target of one unit (default: the whole kabupaten)."""
     key, _ = _KEYS[level]
-    rows = _with_wilayah(monthly.filter(pl.col("indicator_code") == indicator.slug), wilayah)
+    rows = with_wilayah(monthly.filter(pl.col("indicator_code") == indicator.slug), wilayah)
     if code is not None:
         rows = rows.filter(pl.col(key) == code)
     out = rows.group_by("period").agg(pl.col("numerator_cum").sum(), pl.col("denominator").sum()).sort("period")

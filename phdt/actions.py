@@ -1,0 +1,510 @@
+"""Follow-up actions (rencana tindak lanjut, RTL) from the monthly puskesmas review meeting.
+
+Each action belongs to one puskesmas and one month (``period``, the first of the month) and records
+the problem (masalah), its cause (penyebab), the action (rtl), who is responsible, a deadline
+(tenggat) and a status, optionally linked to an indicator slug and a desa. Actions still open
+(direncanakan / berjalan) show up again in later months, marked with ``carried_from``.
+
+Storage is one SQLite file (stdlib ``sqlite3``) outside git, at a path the caller chooses. The
+schema is versioned with ``PRAGMA user_version``: ``MIGRATIONS`` is an ordered list of steps and
+``Store(path)`` applies the missing ones in one transaction on open. Later features (the Dojo
+peer-critique notes) add their tables by appending a step; a step is never edited once released.
+A file from a newer version of the app is refused rather than written with an older schema.
+
+Concurrency: Streamlit serves each browser session in its own thread, and more than one process
+may share the file, so every operation opens its own connection (WAL, busy_timeout, foreign keys)
+and every write runs in ``BEGIN IMMEDIATE`` so writers queue on the lock instead of failing.
+Edits use optimistic concurrency: each row carries an integer ``version``; ``update`` names the
+version it was based on and a stale one raises ``ConflictError``, so of two browsers editing the
+same action the second is told to reload instead of silently overwriting the first. Every change
+is written to ``action_history`` in the same transaction as the change itself.
+
+Text is stored exactly as entered (after stripping surrounding whitespace); escaping for HTML is
+the UI's job. User-facing messages are in Bahasa Indonesia.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sqlite3
+from collections.abc import Iterator, Mapping
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from dataclasses import fields as dc_fields
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from phdt.indicators import INDICATORS
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 10_000
+
+# Ordered schema migrations. Step i (1-based) brings the file from user_version i-1 to i. Append new
+# steps (e.g. the Dojo tables) at the end; never edit or reorder a released step. SQLite cannot
+# alter a CHECK constraint in place: changing the status set needs a table-rebuild step.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (  # 1: follow-up actions and their audit trail
+        """
+        CREATE TABLE action (
+            id               INTEGER PRIMARY KEY,
+            puskesmas        TEXT    NOT NULL,
+            period           TEXT    NOT NULL CHECK (period GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-01'),
+            masalah          TEXT    NOT NULL,
+            penyebab         TEXT    NOT NULL DEFAULT '',
+            rtl              TEXT    NOT NULL,
+            penanggung_jawab TEXT    NOT NULL,
+            tenggat          TEXT    NOT NULL,
+            status           TEXT    NOT NULL CHECK (status IN ('direncanakan', 'berjalan', 'selesai', 'batal')),
+            indicator        TEXT,
+            kode_desa        TEXT,
+            version          INTEGER NOT NULL DEFAULT 1 CHECK (version >= 1),
+            created_at       TEXT    NOT NULL,
+            created_by       TEXT    NOT NULL,
+            updated_at       TEXT    NOT NULL,
+            updated_by       TEXT    NOT NULL
+        )
+        """,
+        "CREATE INDEX action_puskesmas_period ON action (puskesmas, period)",
+        """
+        CREATE TABLE action_history (
+            id        INTEGER PRIMARY KEY,
+            action_id INTEGER NOT NULL REFERENCES action (id),
+            version   INTEGER NOT NULL,
+            at        TEXT    NOT NULL,
+            who       TEXT    NOT NULL,
+            field     TEXT    NOT NULL,
+            old       TEXT,
+            new       TEXT
+        )
+        """,
+        "CREATE INDEX action_history_action ON action_history (action_id, id)",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class Status(StrEnum):
+    DIRENCANAKAN = "direncanakan"
+    BERJALAN = "berjalan"
+    SELESAI = "selesai"
+    BATAL = "batal"
+
+
+OPEN_STATUSES = frozenset({Status.DIRENCANAKAN, Status.BERJALAN})
+
+# Fields a user sets (in form order); everything else on Action is maintained by the store.
+EDITABLE = ("puskesmas", "period", "masalah", "penyebab", "rtl", "penanggung_jawab", "tenggat", "status",
+            "indicator", "kode_desa")
+REQUIRED = ("puskesmas", "period", "masalah", "rtl", "penanggung_jawab", "tenggat", "status")
+MAX_LEN = {"puskesmas": 120, "masalah": 1000, "penyebab": 1000, "rtl": 1000, "penanggung_jawab": 120}
+MAX_WHO = 120
+LABEL = {
+    "puskesmas": "Puskesmas",
+    "period": "Periode",
+    "masalah": "Masalah",
+    "penyebab": "Penyebab",
+    "rtl": "Rencana tindak lanjut",
+    "penanggung_jawab": "Penanggung jawab",
+    "tenggat": "Tenggat",
+    "status": "Status",
+    "indicator": "Indikator",
+    "kode_desa": "Kode desa",
+}
+KODE_DESA = re.compile(r"[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ISO_MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
+
+
+class StoreError(Exception):
+    """Base class of everything this module raises on purpose."""
+
+
+class SchemaVersionError(StoreError):
+    """The database file was written by a newer version of the app."""
+
+
+class ValidationError(StoreError, ValueError):
+    """One or more fields are invalid; ``messages`` lists all of them."""
+
+    def __init__(self, messages: list[str]):
+        self.messages = list(messages)
+        super().__init__(" ".join(self.messages))
+
+
+class NotFoundError(StoreError, LookupError):
+    """No action with that id."""
+
+
+class ConflictError(StoreError):
+    """The action was changed by someone else since it was loaded (stale ``expected_version``)."""
+
+    def __init__(self, action_id: int, expected_version: int, current_version: int, updated_by: str,
+                 updated_at: str):
+        self.action_id = action_id
+        self.expected_version = expected_version
+        self.current_version = current_version
+        self.updated_by = updated_by
+        self.updated_at = updated_at
+        super().__init__(
+            f"RTL #{action_id} sudah diubah oleh {updated_by} pada {updated_at} (versi {current_version}, "
+            f"Anda mengedit versi {expected_version}). Perubahan Anda belum disimpan: muat ulang lalu ulangi."
+        )
+
+
+@dataclass(frozen=True)
+class Action:
+    """One follow-up action. For a new action leave the store-maintained fields at their defaults."""
+
+    puskesmas: str
+    period: date  # first of the month of the review meeting
+    masalah: str
+    rtl: str
+    penanggung_jawab: str
+    tenggat: date
+    status: str
+    penyebab: str = ""
+    indicator: str | None = None  # slug in phdt.indicators.INDICATORS
+    kode_desa: str | None = None  # Kemendagri, e.g. 33.03.08.2013
+    id: int | None = None
+    version: int = 0
+    created_at: str | None = None  # UTC ISO 8601
+    created_by: str | None = None
+    updated_at: str | None = None
+    updated_by: str | None = None
+    carried_from: date | None = None  # set by for_month on open actions from an earlier month
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field change in the audit trail; ``old`` is None when the action was created."""
+
+    action_id: int
+    version: int  # the action's version after the change
+    at: str  # UTC ISO 8601
+    who: str
+    field: str
+    old: str | None
+    new: str | None
+
+
+# --- validation ---------------------------------------------------------------------------------------
+
+
+def _parse_date(value: object) -> date | None:
+    if isinstance(value, datetime):
+        return None
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def parse_period(value: object) -> date | None:
+    """A month as its first day, from a date on the 1st, ``YYYY-MM`` or ``YYYY-MM-01``; else None."""
+    if isinstance(value, str) and _ISO_MONTH.fullmatch(value.strip()):
+        value = value.strip() + "-01"
+    parsed = _parse_date(value)
+    return parsed if parsed is not None and parsed.day == 1 else None
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _clean(fields: Mapping[str, Any], who: object) -> tuple[dict[str, Any], list[str]]:
+    """Normalised editable fields (text stripped, dates parsed) and every validation message."""
+    errors: list[str] = []
+    clean: dict[str, Any] = {}
+    for name in fields:
+        if name not in EDITABLE:
+            errors.append(f"Kolom tidak dikenal atau tidak dapat diubah: {name}.")
+    for name in REQUIRED:
+        if _blank(fields.get(name)):
+            errors.append(f"{LABEL[name]} wajib diisi.")
+    for name in ("puskesmas", "masalah", "penyebab", "rtl", "penanggung_jawab"):
+        value = fields.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            errors.append(f"{LABEL[name]} harus berupa teks.")
+            continue
+        clean[name] = value.strip()
+        if len(clean[name]) > MAX_LEN[name]:
+            errors.append(f"{LABEL[name]} paling banyak {MAX_LEN[name]} karakter.")
+    clean.setdefault("penyebab", "")
+
+    period = fields.get("period")
+    if not _blank(period):
+        clean["period"] = parse_period(period)
+        if clean["period"] is None:
+            errors.append("Periode harus berupa bulan (YYYY-MM).")
+    tenggat = fields.get("tenggat")
+    if not _blank(tenggat):
+        clean["tenggat"] = _parse_date(tenggat)
+        if clean["tenggat"] is None:
+            errors.append("Tenggat harus tanggal yang valid (YYYY-MM-DD).")
+        elif clean.get("period") is not None and clean["tenggat"] < clean["period"]:
+            errors.append("Tenggat tidak boleh sebelum awal bulan periode.")
+
+    status = fields.get("status")
+    if not _blank(status):
+        clean["status"] = status.strip() if isinstance(status, str) else status
+        if clean["status"] not in set(Status):
+            errors.append(f"Status tidak dikenal: {status}. Pilih salah satu: {', '.join(Status)}.")
+
+    for name in ("indicator", "kode_desa"):
+        value = fields.get(name)
+        clean[name] = value.strip() if isinstance(value, str) and value.strip() else None
+        if _blank(value):
+            continue
+        if not isinstance(value, str):
+            errors.append(f"{LABEL[name]} harus berupa teks.")
+        elif name == "indicator" and clean[name] not in INDICATORS:
+            errors.append(f"Indikator tidak dikenal: {clean[name]}.")
+        elif name == "kode_desa" and not KODE_DESA.fullmatch(clean[name]):
+            errors.append("Kode desa harus berformat Kemendagri, mis. 33.03.08.2013.")
+
+    errors.extend(_who_errors(who))
+    return clean, errors
+
+
+def _who_errors(who: object) -> list[str]:
+    if _blank(who):
+        return ["Nama pengisi wajib diisi."]
+    if not isinstance(who, str):
+        return ["Nama pengisi harus berupa teks."]
+    if len(who.strip()) > MAX_WHO:
+        return [f"Nama pengisi paling banyak {MAX_WHO} karakter."]
+    return []
+
+
+def validate(fields: Mapping[str, Any], who: object) -> list[str]:
+    """Every problem with a complete action's editable fields and the person entering it; [] when valid."""
+    return _clean(fields, who)[1]
+
+
+def _editable(action: Action | Mapping[str, Any]) -> dict[str, Any]:
+    if isinstance(action, Action):
+        return {name: getattr(action, name) for name in EDITABLE}
+    return dict(action)
+
+
+# --- storage ------------------------------------------------------------------------------------------
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def _to_db(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _to_text(value: Any) -> str | None:
+    value = _to_db(value)
+    return None if value is None else str(value)
+
+
+_ACTION_COLUMNS = tuple(f.name for f in dc_fields(Action) if f.name != "carried_from")
+
+
+def _row_to_action(row: sqlite3.Row, carried_from: date | None = None) -> Action:
+    values = {name: row[name] for name in _ACTION_COLUMNS}
+    values["period"] = date.fromisoformat(values["period"])
+    values["tenggat"] = date.fromisoformat(values["tenggat"])
+    values["status"] = Status(values["status"])
+    return Action(**values, carried_from=carried_from)
+
+
+class Store:
+    """Follow-up actions in one SQLite file; creates or migrates the file on construction.
+
+    Holds no connection: each method opens and closes its own, so one Store can be shared by
+    Streamlit's session threads (e.g. through ``st.cache_resource``).
+    """
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.migrate()
+
+    # connections and transactions (also for later features sharing this file)
+
+    @contextmanager
+    def connect(self, check_version: bool = True) -> Iterator[sqlite3.Connection]:
+        """A fresh autocommit connection with WAL, busy_timeout and foreign keys; closed on exit."""
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        with closing(conn):
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            if check_version:
+                self._check_version(conn, exact=True)
+            yield conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction taken with BEGIN IMMEDIATE: committed on success, rolled back on error.
+
+        Taking the write lock up front makes a second writer wait (busy_timeout) rather than fail
+        with SQLITE_BUSY when a read transaction tries to upgrade after another commit.
+        """
+        with self.connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                if conn.in_transaction:  # SQLite may already have rolled back (e.g. on SQLITE_FULL)
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def _check_version(self, conn: sqlite3.Connection, exact: bool) -> int:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise SchemaVersionError(
+                f"Basis data {self.path} berversi skema {version}, lebih baru dari aplikasi ini "
+                f"(versi {SCHEMA_VERSION}). Perbarui aplikasi; file tidak diubah."
+            )
+        if exact and version != SCHEMA_VERSION:
+            raise SchemaVersionError(f"Basis data {self.path} belum dimigrasi (versi {version}).")
+        return version
+
+    def migrate(self) -> int:
+        """Apply missing migration steps in one transaction; a no-op on a current file. Returns the version."""
+        with self.connect(check_version=False) as conn:
+            current = self._check_version(conn, exact=False)  # refuse a newer file before touching it
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]  # persistent; a no-op once set
+            if mode.lower() != "wal":
+                log.warning("SQLite WAL mode unavailable for %s (journal_mode=%s)", self.path, mode)
+            if current == SCHEMA_VERSION:
+                return SCHEMA_VERSION
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                version = self._check_version(conn, exact=False)  # another process may have migrated meanwhile
+                for step in range(version, SCHEMA_VERSION):
+                    for statement in MIGRATIONS[step]:
+                        conn.execute(statement)
+                    conn.execute(f"PRAGMA user_version = {step + 1}")
+            except BaseException:
+                if conn.in_transaction:  # SQLite may already have rolled back (e.g. on SQLITE_FULL)
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            return SCHEMA_VERSION
+
+    def schema_version(self) -> int:
+        with self.connect(check_version=False) as conn:
+            return conn.execute("PRAGMA user_version").fetchone()[0]
+
+    # actions
+
+    def add(self, action: Action | Mapping[str, Any], who: str) -> int:
+        """Store a new action (version 1) and its creation in the audit trail; returns its id."""
+        clean, errors = _clean(_editable(action), who)
+        if errors:
+            raise ValidationError(errors)
+        who, now = who.strip(), _now()
+        values = {name: _to_db(clean[name]) for name in EDITABLE}
+        columns = (*EDITABLE, "version", "created_at", "created_by", "updated_at", "updated_by")
+        with self.transaction() as conn:
+            cursor = conn.execute(
+                f"INSERT INTO action ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                (*values.values(), 1, now, who, now, who),
+            )
+            action_id = cursor.lastrowid
+            conn.executemany(
+                "INSERT INTO action_history (action_id, version, at, who, field, old, new) VALUES (?, 1, ?, ?, ?, NULL, ?)",
+                [(action_id, now, who, name, _to_text(value)) for name, value in values.items() if value not in (None, "")],
+            )
+        return action_id
+
+    def get(self, action_id: int) -> Action:
+        with self.connect() as conn:
+            row = conn.execute("SELECT * FROM action WHERE id = ?", (action_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"RTL #{action_id} tidak ditemukan.")
+        return _row_to_action(row)
+
+    def update(self, action_id: int, changes: Mapping[str, Any], who: str, expected_version: int) -> int:
+        """Apply ``changes`` if the action is still at ``expected_version``; returns the new version.
+
+        Raises ConflictError when someone saved in between, ValidationError when the changed action
+        would be invalid, NotFoundError for an unknown id. Changes that alter nothing are a no-op and
+        return the current version. Closing an action is an update of ``status`` to selesai or batal.
+        """
+        unknown = [f"Kolom tidak dikenal atau tidak dapat diubah: {name}." for name in changes if name not in EDITABLE]
+        if unknown or _who_errors(who):
+            raise ValidationError(unknown + _who_errors(who))
+        if isinstance(expected_version, bool) or not isinstance(expected_version, int):
+            raise TypeError("expected_version must be an int")
+        who, now = who.strip(), _now()
+        with self.transaction() as conn:
+            row = conn.execute("SELECT * FROM action WHERE id = ?", (action_id,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"RTL #{action_id} tidak ditemukan.")
+            if row["version"] != expected_version:
+                raise ConflictError(action_id, expected_version, row["version"], row["updated_by"], row["updated_at"])
+            current = {name: row[name] for name in EDITABLE}
+            clean, errors = _clean({**current, **changes}, who)
+            if errors:
+                raise ValidationError(errors)
+            new = {name: _to_db(clean[name]) for name in EDITABLE}
+            diff = [name for name in EDITABLE if new[name] != current[name]]
+            if not diff:
+                return expected_version
+            version = expected_version + 1
+            cursor = conn.execute(
+                f"UPDATE action SET {', '.join(f'{name} = ?' for name in diff)}, version = ?, updated_at = ?, "
+                "updated_by = ? WHERE id = ? AND version = ?",
+                (*(new[name] for name in diff), version, now, who, action_id, expected_version),
+            )
+            assert cursor.rowcount == 1  # guaranteed by the version check under the write lock
+            conn.executemany(
+                "INSERT INTO action_history (action_id, version, at, who, field, old, new) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(action_id, version, now, who, name, _to_text(current[name]), _to_text(new[name])) for name in diff],
+            )
+        return version
+
+    def for_month(self, puskesmas: str, period: date | str) -> list[Action]:
+        """Actions of ``puskesmas`` for the month plus still-open ones from earlier months.
+
+        Open means the current status is direncanakan or berjalan. Carried-forward actions have
+        ``carried_from`` set to their own month. Ordered oldest month first, then deadline, then id,
+        so carried-forward actions lead.
+        """
+        month = parse_period(period)
+        if month is None:
+            raise ValidationError(["Periode harus berupa bulan (YYYY-MM)."])
+        open_statuses = sorted(OPEN_STATUSES)
+        with self.connect() as conn:
+            rows = conn.execute(
+                "SELECT * FROM action WHERE puskesmas = ? AND (period = ? OR (period < ? AND status IN (?, ?))) "
+                "ORDER BY period, tenggat, id",
+                (puskesmas.strip(), month.isoformat(), month.isoformat(), *open_statuses),
+            ).fetchall()
+        return [
+            _row_to_action(row, carried_from=date.fromisoformat(row["period"]) if row["period"] != month.isoformat() else None)
+            for row in rows
+        ]
+
+    def history(self, action_id: int) -> list[Change]:
+        """Every recorded change of the action, oldest first (creation first); [] for an unknown id."""
+        with self.connect() as conn:
+            rows = conn.execute(
+                "SELECT action_id, version, at, who, field, old, new FROM action_history WHERE action_id = ? ORDER BY id",
+                (action_id,),
+            ).fetchall()
+        return [Change(**dict(row)) for row in rows]
