@@ -10,7 +10,7 @@ from components.i18n import t
 
 st.set_page_config(page_title="PHDT Purbalingga", page_icon="📊", layout="wide")
 ensure_leaflet()
-codes = data.period_codes(), set(data.kecamatan_names()), set(data.desa_names())
+codes = data.period_codes(), set(data.kecamatan_names()), set(data.desa_names()), data.puskesmas_names()
 state.init(*codes)
 layout.style()
 layout.sidebar()
@@ -20,6 +20,9 @@ pages = {
         st.Page("pages/ringkasan_page.py", title=t("page_ringkasan"), url_path="ringkasan", default=True),
         st.Page("pages/peta_page.py", title=t("page_peta"), url_path="peta"),
         st.Page("pages/kesenjangan_page.py", title=t("page_kesenjangan"), url_path="kesenjangan"),
+    ],
+    t("nav_section_meetings"): [
+        st.Page("pages/puskesmas_page.py", title=t("page_puskesmas"), url_path="puskesmas"),
     ],
 }
 navigation = st.navigation(pages)

@@ -6,8 +6,11 @@ from datetime import date
 
 import plotly.graph_objects as go
 import polars as pl
+from plotly.subplots import make_subplots
 
-from components.colours import DROPOUT_CATEGORY_COLOURS, GAP_BAR, LAST_YEAR_LINE, TARGET_LINE, VALUE_LINE
+from components.colours import (
+    DROPOUT_CATEGORY_COLOURS, GAP_BAR, LAST_YEAR_LINE, PWS_STATUS, TARGET_LINE, VALUE_LINE,
+)
 from components.i18n import lang, month_name, t
 
 
@@ -79,6 +82,46 @@ def dropout_figure(categories: pl.DataFrame) -> go.Figure:
     fig.add_hline(y=10, line_dash="dash", line_color=TARGET_LINE)
     fig.update_layout(height=380, margin={"l": 10, "r": 10, "t": 30, "b": 10}, separators=_separators(),
                       xaxis_title=t("dpt1_axis"), yaxis_title=t("dropout_axis"), legend={"orientation": "h", "y": -0.3})
+    return fig
+
+
+def pws_bar_figure(status: pl.DataFrame, title: str) -> go.Figure:
+    """The classic PWS chart: desa by cumulative coverage, coloured by status, with the linear target."""
+    shown = status.drop_nulls("coverage_cum")
+    fig = go.Figure()
+    fig.add_bar(x=shown["kode_desa"], y=shown["coverage_cum"], customdata=shown["nama_desa"],
+                marker_color=[PWS_STATUS.get(s, "#bdbdbd") for s in shown["status"]],
+                text=[t(f"pws_{s}") if s else "" for s in shown["status"]], textposition="outside",
+                textfont={"size": 10}, cliponaxis=False,
+                hovertemplate="%{customdata}: %{y:.1f} %<extra></extra>", name=t("trend_value"))
+    if shown.height:
+        fig.add_hline(y=shown["target_linear"][0], line_dash="dash", line_color=TARGET_LINE,
+                      annotation_text=t("trend_target"), annotation_position="top left")
+    fig.update_layout(title=title, height=380, margin={"l": 10, "r": 10, "t": 50, "b": 10}, showlegend=False,
+                      separators=_separators(), yaxis_title=t("percent_axis"),
+                      xaxis={"tickangle": -45, "tickvals": shown["kode_desa"].to_list(),
+                             "ticktext": shown["nama_desa"].to_list()})
+    return fig
+
+
+def pws_small_multiples(series: pl.DataFrame, columns: int = 4) -> go.Figure:
+    """One small chart per desa: cumulative coverage by month against the linear target line."""
+    desa = series.select("kode_desa", "nama_desa").unique(maintain_order=True)
+    rows = max(1, -(-desa.height // columns))
+    fig = make_subplots(rows=rows, cols=columns, shared_xaxes=True, shared_yaxes=True,
+                        subplot_titles=desa["nama_desa"].to_list(), vertical_spacing=0.3 / rows + 0.04)
+    for i, code in enumerate(desa["kode_desa"]):
+        part = series.filter(pl.col("kode_desa") == code)
+        position = {"row": i // columns + 1, "col": i % columns + 1}
+        fig.add_scatter(x=part["month"], y=part["target_linear"], mode="lines", showlegend=i == 0,
+                        name=t("trend_target"), line={"color": TARGET_LINE, "dash": "dash", "width": 1}, **position)
+        fig.add_scatter(x=part["month"], y=part["coverage_cum"], mode="lines+markers", showlegend=i == 0,
+                        name=t("trend_value"), line={"color": VALUE_LINE, "width": 2}, marker={"size": 4},
+                        hovertemplate="%{x}: %{y:.1f} %<extra></extra>", **position)
+    fig.update_layout(height=170 * rows + 60, margin={"l": 10, "r": 10, "t": 40, "b": 10}, separators=_separators(),
+                      legend={"orientation": "h", "y": 1.0 + 12 / (170 * rows), "x": 0})
+    fig.update_annotations(font_size=11)
+    fig.update_xaxes(dtick=1)
     return fig
 
 

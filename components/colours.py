@@ -16,3 +16,5 @@ VALUE_LINE = "#1f5fa8"
 LAST_YEAR_LINE = "#9bb7d4"
 GAP_BAR = "#d73027"
 DROPOUT_CATEGORY_COLOURS = {1: "#1a9850", 2: "#f5c400", 3: "#fc8d59", 4: "#d73027"}
+# PWS desa status: above/below the linear target x rising/falling (green, yellow, orange, red).
+PWS_STATUS = {"baik": "#1a9850", "kurang": "#f5c400", "cukup": "#fc8d59", "jelek": "#d73027"}

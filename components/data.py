@@ -13,8 +13,9 @@ import polars as pl
 import streamlit as st
 
 from components.i18n import t
+from phdt import actions, metrics
 from phdt import dataset as ds
-from phdt import metrics
+from phdt import quality as dq
 from phdt.config import settings
 from phdt.indicators import INDICATORS
 
@@ -31,6 +32,10 @@ def period_codes() -> list[str]:
 def kecamatan_names() -> dict[str, str]:
     w = dataset().wilayah.select(pl.col("kode_kecamatan").cast(pl.String), "nama_kecamatan").unique()
     return dict(w.sort("kode_kecamatan").iter_rows())
+
+
+def puskesmas_names() -> list[str]:
+    return sorted(dataset().wilayah["puskesmas"].cast(pl.String).unique().to_list())
 
 
 def desa_names(kecamatan: str = "") -> dict[str, str]:
@@ -94,3 +99,18 @@ def unit_indicators(level: str, code: str, period: date, version: str) -> pl.Dat
         for slug in INDICATORS
     ]
     return pl.concat(rows, how="diagonal_relaxed")
+
+
+@st.cache_data(max_entries=4, show_spinner="Memeriksa kualitas data… / Checking data quality…")
+def quality(version: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Every data-quality flag of the dataset, and the scores per desa-month and puskesmas-month."""
+    data = dataset()
+    evaluation = dq.evaluate(data.monthly, data.laporan, data.sasaran, data.wilayah, settings=settings())
+    scores = dq.scores(evaluation.flags, evaluation.expected_cells)
+    return evaluation.flags, scores.desa, scores.puskesmas
+
+
+@st.cache_resource(show_spinner=False)
+def action_store() -> actions.Store:
+    """The follow-up action database (created or migrated on first use)."""
+    return actions.Store(settings().actions_db)

@@ -223,6 +223,17 @@ def _twin(units: pl.DataFrame, legend: list, level: str, kecamatan: str, title: 
                                       shown["hover"].to_list(), legend, title, bounds)
 
 
+def area_figure(codes: list[str], fills: list[str], hover: list[str], legend: list, title: str) -> go.Figure:
+    """A plotly map of a few desa (e.g. one puskesmas's wilayah kerja) with given fills, zoomed to them."""
+    wanted = set(codes)
+    outlines = {"type": "FeatureCollection",
+                "features": [f for f in _outline_features("desa")["features"] if f["properties"]["kode"] in wanted]}
+    boxes = [unit_bounds("desa")[code] for code in codes]
+    bounds = [[min(b[0][0] for b in boxes), min(b[0][1] for b in boxes)],
+              [max(b[1][0] for b in boxes), max(b[1][1] for b in boxes)]]
+    return plotmaps.choropleth_figure(outlines, codes, fills, hover, legend, title, bounds)
+
+
 @st.cache_data(max_entries=4, show_spinner=False)
 def nearest_facilities(version: str) -> pl.DataFrame:
     """Nearest facility of each type for every desa (geo.coverage: from the desa's population point

@@ -20,6 +20,7 @@ from phdt.indicators import DEFAULT_INDICATOR, INDICATORS, Programme, headline
 NOTICES = "_notices"
 MAP_LEVELS = ("kecamatan", "desa")
 MAP_VIEWS = ("warna", "gelembung", "banding")  # choropleth, gap bubbles, two periods + change map
+REVIEW_SECTIONS = ("profil", "pws", "kualitas", "rtl")  # the review meeting's agenda, in order
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,8 @@ class Param:
     always_in_url: bool = False  # the data changes monthly: a shared link must pin what it showed
 
 
-def params(periods: list[str], kecamatan_codes: set[str], desa_codes: set[str]) -> tuple[Param, ...]:
+def params(periods: list[str], kecamatan_codes: set[str], desa_codes: set[str],
+           puskesmas: list[str]) -> tuple[Param, ...]:
     """The query parameters, in the order they are read (language first, for the notices)."""
     return (
         Param("bahasa", lambda: DEFAULT_LANGUAGE, lambda v: v in LANGUAGES),
@@ -42,14 +44,16 @@ def params(periods: list[str], kecamatan_codes: set[str], desa_codes: set[str]) 
         Param("klasifikasi", lambda: Scheme.TARGET.value, lambda v: v in set(Scheme)),
         Param("tampilan", lambda: MAP_VIEWS[0], lambda v: v in MAP_VIEWS),
         Param("pembanding", lambda: "", lambda v: v == "" or v in periods),  # "": same month last year
+        Param("puskesmas", lambda: puskesmas[0], lambda v: v in puskesmas),
+        Param("bagian", lambda: REVIEW_SECTIONS[0], lambda v: v in REVIEW_SECTIONS),
     )
 
 
-def init(periods: list[str], kecamatan_codes: set[str], desa_codes: set[str]) -> None:
+def init(periods: list[str], kecamatan_codes: set[str], desa_codes: set[str], puskesmas: list[str]) -> None:
     """On a session's first run, take each value from the URL, or fall back with a notice.
     A desa implies its kecamatan (the first eight characters of its code)."""
     notices = st.session_state.setdefault(NOTICES, [])
-    for param in params(periods, kecamatan_codes, desa_codes):
+    for param in params(periods, kecamatan_codes, desa_codes, puskesmas):
         if param.name in st.session_state:
             continue
         raw = st.query_params.get(param.name)
@@ -72,9 +76,9 @@ def shown_value(raw: str, limit: int = 40) -> str:
     return cleaned if len(cleaned) <= limit else cleaned[:limit] + "…"
 
 
-def sync_url(periods: list[str], kecamatan_codes: set[str], desa_codes: set[str]) -> None:
+def sync_url(periods: list[str], kecamatan_codes: set[str], desa_codes: set[str], puskesmas: list[str]) -> None:
     """Write the current values to the URL, leaving out empty ones and optional defaults."""
-    for param in params(periods, kecamatan_codes, desa_codes):
+    for param in params(periods, kecamatan_codes, desa_codes, puskesmas):
         value = st.session_state.get(param.name, "")
         if value and (param.always_in_url or value != param.default()):
             st.query_params[param.name] = value

@@ -43,6 +43,8 @@ class Settings:
     data_dir: Path = ROOT / "var" / "data"
     geo_cache_dir: Path = ROOT / "var" / "geo"
     geo_dir: Path | None = None
+    # Follow-up actions (rencana tindak lanjut) and, later, Dojo notes: an SQLite file outside git.
+    actions_db: Path = ROOT / "var" / "phdt.sqlite"
     # Boundary files in geo_dir are <boundary_files>_kecamatan / <boundary_files>_desa (.geojson, .gpkg
     # or .zip): "purbalingga" for the district, "jateng" for the Jawa Tengah province benchmark.
     boundary_files: str = "purbalingga"
@@ -76,7 +78,7 @@ def _from_toml(path: Path) -> dict:
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"{path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-    for key in ("data_dir", "geo_cache_dir", "geo_dir"):
+    for key in ("data_dir", "geo_cache_dir", "geo_dir", "actions_db"):
         if key in raw:
             raw[key] = (path.parent / raw[key]).resolve()
     if "idl_components" in raw:
@@ -86,7 +88,8 @@ def _from_toml(path: Path) -> dict:
 
 @cache
 def settings() -> Settings:
-    """Settings from defaults, the optional ``PHDT_CONFIG`` TOML file and ``PHDT_GEO_DIR``."""
+    """Settings from defaults, the optional ``PHDT_CONFIG`` TOML file, then ``PHDT_GEO_DIR``,
+    ``PHDT_DATA_DIR`` and ``PHDT_ACTIONS_DB``."""
     values: dict = {}
     if config_path := os.environ.get("PHDT_CONFIG"):
         values.update(_from_toml(Path(config_path)))
@@ -95,4 +98,6 @@ def settings() -> Settings:
         base = replace(base, geo_dir=Path(geo_dir).resolve())
     if data_dir := os.environ.get("PHDT_DATA_DIR"):
         base = replace(base, data_dir=Path(data_dir).resolve())
+    if actions_db := os.environ.get("PHDT_ACTIONS_DB"):
+        base = replace(base, actions_db=Path(actions_db).resolve())
     return base

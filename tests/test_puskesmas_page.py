@@ -1,0 +1,145 @@
+"""AppTest of the review-meeting page: profile, PWS, data quality and follow-up actions, with values
+checked against phdt computed independently."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from phdt import dataset as ds
+from phdt import metrics, pws
+from phdt.config import ROOT, settings
+from phdt.indicators import INDICATORS
+
+SEPTEMBER = date(2024, 9, 1)
+
+
+@pytest.fixture(scope="module")
+def data() -> ds.Dataset:
+    return ds.load()
+
+
+@pytest.fixture
+def actions_db(tmp_path, monkeypatch):
+    """A fresh action database per test (the store is cached per process: clear it)."""
+    import streamlit as st
+
+    monkeypatch.setenv("PHDT_ACTIONS_DB", str(tmp_path / "actions.sqlite"))
+    settings.cache_clear()
+    st.cache_resource.clear()
+    yield tmp_path / "actions.sqlite"
+    monkeypatch.undo()
+    settings.cache_clear()
+    st.cache_resource.clear()
+
+
+def meeting(section: str, puskesmas: str = "Kemangkon", periode: str = "2024-09", **params: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for key, value in {"puskesmas": puskesmas, "bagian": section, "periode": periode, **params}.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page("pages/puskesmas_page.py")
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def frame_with(at: AppTest, column: str):
+    return next(df.value for df in at.dataframe if column in df.value.columns)
+
+
+def test_profile_indicators_and_rank(data):
+    at = meeting("profil", indikator="anc_k6")
+    assert at.title[0].value == "Puskesmas Kemangkon — September 2024"
+    assert at.metric[0].value == str(data.wilayah.filter(pl.col("puskesmas") == "Kemangkon").height)
+    cluster = at.dataframe[2].value  # after the sasaran and desa tables of the wilayah expander
+    units = metrics.summarise(data.monthly, data.wilayah, INDICATORS["anc_k6"], SEPTEMBER, "puskesmas")
+    own = units.filter(pl.col("kode") == "Kemangkon").row(0, named=True)
+    rank = metrics.rank(units, INDICATORS["anc_k6"]).filter(pl.col("kode") == "Kemangkon")["rank"].item()
+    row = cluster[cluster["Indikator"].str.endswith("K6")].iloc[0]
+    assert row["Capaian (%)"] == pytest.approx(round(own["value"], 1))
+    assert row["Peringkat antar puskesmas"] == f"{rank} / 22"
+    assert len(row["Tren tahun ini"]) == 9  # January to September
+    # Pegandekan's report is missing in September 2024: the indicators carry the data warning.
+    assert any("⚠" in name for name in cluster["Indikator"])
+
+
+def test_pws_table_and_statuses(data):
+    at = meeting("pws", indikator="imm_idl")
+    table = frame_with(at, "Bulan ini")
+    expected = pws.desa_status(data.monthly, data.wilayah, INDICATORS["imm_idl"], SEPTEMBER, "Kemangkon")
+    assert len(table) == expected.height == 19
+    labels = {"baik": "Baik", "kurang": "Kurang", "cukup": "Cukup", "jelek": "Jelek", None: "Tidak ada data"}
+    assert list(table["Status"]) == [labels[s] for s in expected["status"]]
+    assert list(table["Kesenjangan (orang)"]) == expected["gap_people"].to_list()
+    counts = {s: expected.filter(pl.col("status") == s).height for s in pws.STATUSES}
+    assert any(f"**{counts['baik']} baik**" in md.value and f"**{counts['jelek']} jelek**" in md.value
+               for md in at.markdown)
+
+
+def test_quality_finds_the_missing_report():
+    at = meeting("kualitas")
+    flags = frame_with(at, "Masalah")
+    missing = flags[flags["Desa/Kelurahan"] == "Pegandekan"]
+    assert "Laporan bulanan desa tidak diterima." in set(missing["Masalah"])
+    assert set(missing["Lihat"]) == {"./peta?indikator=anc_k6&desa=33.03.01.2010&periode=2024-09"}
+    desa = frame_with(at, "Skor kualitas data")
+    assert desa.iloc[0]["Desa/Kelurahan"] == "Pegandekan" and desa.iloc[0]["Skor kualitas data"] == 0
+
+
+def fill_action(at: AppTest, masalah: str, who: str = "Bidan Sri") -> None:
+    at.text_area(key="rtl_new_masalah").input(masalah)
+    at.text_area(key="rtl_new_rtl").input("Sweeping ibu hamil bersama kader")
+    at.text_input(key="rtl_new_pj").input("Bidan koordinator")
+    at.date_input(key="rtl_new_tenggat").set_value(date(2024, 9, 30))
+    at.text_input(key="rtl_new_who").input(who)
+
+
+def submit(at: AppTest, form: str) -> AppTest:
+    next(b for b in at.button if b.proto.form_id == form).click()
+    return at.run()
+
+
+def test_add_action_carries_forward_and_escapes_text(actions_db):
+    at = meeting("rtl")
+    hostile = "K6 rendah <script>alert(1)</script> ![x](http://evil.example/x.png)"
+    fill_action(at, hostile)
+    submit(at, "rtl_add_form")
+    assert not at.exception
+    assert any(s.value == "Tersimpan." for s in at.success)
+    table = frame_with(at, "Masalah")
+    assert list(table["Masalah"]) == [hostile]  # shown as text in the table, never rendered
+    assert all("<script>" not in md.value and "evil.example" not in md.value for md in at.markdown)
+    october = meeting("rtl", periode="2024-10")
+    carried = frame_with(october, "Masalah")
+    assert list(carried["Dibawa dari"]) == ["September 2024"]
+
+
+def test_invalid_action_is_refused_with_messages(actions_db):
+    at = meeting("rtl")
+    at.text_input(key="rtl_new_who").input("Bidan Sri")
+    submit(at, "rtl_add_form")
+    errors = " ".join(e.value for e in at.error)
+    assert "Masalah wajib diisi" in errors and "Penanggung jawab wajib diisi" in errors
+    assert not any("Masalah" in df.value.columns for df in at.dataframe)  # nothing stored
+
+
+def test_concurrent_edits_do_not_lose_either(actions_db):
+    first = meeting("rtl")
+    fill_action(first, "Cakupan K6 turun")
+    submit(first, "rtl_add_form")
+    a, b = meeting("rtl"), meeting("rtl")  # two browsers open the same action
+    a.text_area(key="rtl_edit_1_rtl").input("Kunjungan rumah oleh bidan desa")
+    a.text_input(key="rtl_edit_1_who").input("Kepala puskesmas")
+    submit(a, "rtl_edit_form_1")
+    assert any(s.value == "Tersimpan." for s in a.success)
+    b.selectbox(key="rtl_edit_1_status").set_value("selesai")
+    b.text_input(key="rtl_edit_1_who").input("Bidan koordinator")
+    submit(b, "rtl_edit_form_1")
+    assert any("Kepala puskesmas" in e.value for e in b.error)  # told who changed it, nothing overwritten
+    table = frame_with(meeting("rtl"), "Masalah")
+    assert list(table["Rencana tindak lanjut"]) == ["Kunjungan rumah oleh bidan desa"]
+    assert list(table["Status"]) == ["Direncanakan"]
