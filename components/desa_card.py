@@ -11,6 +11,7 @@ import streamlit as st
 from components import charts, data, peta, tables
 from components.i18n import lang, t
 from phdt.indicators import Indicator
+from phdt.quality import RULES
 
 
 def desa_card(code: str, period: date, indicator: Indicator) -> None:
@@ -19,6 +20,11 @@ def desa_card(code: str, period: date, indicator: Indicator) -> None:
     with st.container(border=True, key="desa_card"):
         st.subheader(t("desa_card_title", name=info["nama_desa"]))
         st.caption(t("desa_card_caption", kecamatan=info["nama_kecamatan"], puskesmas=info["puskesmas"], code=code))
+        flags = data.quality(version)[0].filter((pl.col("kode_desa") == code) & (pl.col("period") == period))
+        if flags.height:  # numbers from flagged data carry a warning wherever they are shown
+            rules = {rule: (r.description_id if lang() == "id" else r.description_en) for rule, r in RULES.items()}
+            st.warning(t("dq_desa_flagged", n=flags.height) + " " + " ".join(sorted({rules[r] for r in flags["rule"]})),
+                       icon=":material/warning:")
         left, right = st.columns([3, 2])
         with left:
             tables.indicator_table(data.unit_indicators("desa", code, period, version), key="desa_indicators")

@@ -205,7 +205,8 @@ def actions_section(puskesmas: str, period: date) -> None:
     rows = store.for_month(puskesmas, period)
     st.markdown(t("rtl_summary", n=len(rows), open=sum(a.is_open for a in rows), period=period_label(period)))
     if rows:
-        st.dataframe(action_table(rows), hide_index=True, key="rtl_table")
+        st.dataframe(action_table(rows), hide_index=True, key="rtl_table", column_config={
+            t("rtl_tenggat"): st.column_config.DateColumn(format="DD/MM/YYYY")})
     add_form(store, puskesmas, period)
     if rows:
         edit_form(store, rows)

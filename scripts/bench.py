@@ -37,6 +37,8 @@ POLYGON_COUNT = """() => { const f = document.querySelector('iframe[title="strea
   if (!f || !f.contentWindow.L) return 0;
   const map = Object.values(f.contentWindow).find(v => v instanceof f.contentWindow.L.Map);
   return map ? Object.values(map._layers).filter(l => l.feature && l.feature.properties.colour).length : 0; }"""
+PROFILE_READY = """() => document.querySelector("[data-testid='stApp'][data-test-script-state='notRunning']")
+  && [...document.querySelectorAll("[data-testid='stDataFrame'] canvas")].filter(c => c.offsetParent).length >= 2"""
 RENDERED = "[data-testid='stApp'][data-test-script-state='notRunning'] [data-testid='stMetric']"
 
 
@@ -72,8 +74,13 @@ def browser_figures() -> dict:
             page.get_by_role("link", name="Peta").click()
             page.wait_for_function(POLYGONS_DRAWN, timeout=60_000)
             peta = time.perf_counter() - t0
+            t0 = time.perf_counter()  # the review meeting's first screen: profile tables drawn
+            page.get_by_role("link", name="Rapat puskesmas").click()
+            page.wait_for_function(PROFILE_READY, timeout=60_000)  # both ILP cluster tables drawn
+            profile = time.perf_counter() - t0
             browser.close()
-            return {"cold_start_s": round(cold, 2), "peta_ready_s": round(peta, 2), "rss_mb": round(rss_mb(proc.pid))}
+            return {"cold_start_s": round(cold, 2), "peta_ready_s": round(peta, 2), "profile_ready_s": round(profile, 2),
+                    "rss_mb": round(rss_mb(proc.pid))}
         finally:
             server.stop(proc)
 
@@ -111,6 +118,18 @@ def aggregation_figures() -> dict:
     monthly_indicators(big, province)
     return {"aggregate_s_1x": round(one, 2), "aggregate_s_35x": round(time.perf_counter() - t0, 2),
             "line_list_rows_1x": sum(tables[n].height for n in LINE_LISTS), "line_list_rows_35x": rows}
+
+
+def quality_figures() -> dict:
+    """Every data-quality rule over the whole district, with the scores (what the review page caches)."""
+    from phdt import quality
+    from phdt.dataset import load
+
+    data = load()
+    t0 = time.perf_counter()
+    evaluation = quality.evaluate(data.monthly, data.laporan, data.sasaran, data.wilayah)
+    quality.scores(evaluation.flags, evaluation.expected_cells)
+    return {"dq_all_s": round(time.perf_counter() - t0, 2), "dq_flags": evaluation.flags.height}
 
 
 def coverage_figures() -> dict:
@@ -185,8 +204,8 @@ def main() -> None:
     if sys.argv[1:] == ["province-payload"]:
         province_payload()
         return
-    figures = {**browser_figures(), **apptest_figures(), **aggregation_figures(), **coverage_figures(),
-               **province_figures()}
+    figures = {**browser_figures(), **apptest_figures(), **quality_figures(), **aggregation_figures(),
+               **coverage_figures(), **province_figures()}
     print(json.dumps(figures, indent=2))
 
 

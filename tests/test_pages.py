@@ -146,6 +146,11 @@ def test_peta_drilled_kecamatan_shows_its_desa_with_a_way_back(data):
     assert "kecamatan" not in at.query_params
 
 
+def test_desa_card_warns_about_flagged_data():
+    at = run("pages/peta_page.py", desa="33.03.01.2010", periode="2024-09")  # Pegandekan: report missing
+    assert any("Laporan bulanan desa tidak diterima." in w.value for w in at.warning)
+
+
 def test_peta_desa_card_from_a_deep_link(data):
     at = run("pages/peta_page.py", desa="33.03.17.2001", periode="2025-06")
     assert at.session_state["kecamatan"] == "33.03.17"

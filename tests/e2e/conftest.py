@@ -33,9 +33,10 @@ def browser_context_args(browser_context_args):
 
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory) -> Iterator[str]:
-    log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    try:
-        with server.running(log_path=log) as url:
+    folder = tmp_path_factory.mktemp("streamlit")
+    log = folder / "server.log"
+    try:  # a fresh follow-up action database: the meeting test adds to it
+        with server.running(log_path=log, env={"PHDT_ACTIONS_DB": str(folder / "actions.sqlite")}) as url:
             yield url
     except Exception:
         print(log.read_text(errors="replace")[-5000:])

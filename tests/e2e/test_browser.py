@@ -231,3 +231,32 @@ def test_gap_bubbles_are_drawn_by_size(page, app_url, requests_seen):
     expect(page.frame_locator(MAP_FRAME).locator(".phdt-legend-bubble").first).to_be_visible()
     screenshot(page, "peta-bubbles")
     assert_clean(page, requests_seen)
+
+
+def test_review_meeting_flow(page, app_url, requests_seen):
+    """Open a puskesmas, read its PWS, add a follow-up action, reload, and find it again."""
+    page.goto(f"{app_url}/puskesmas?puskesmas=Kemangkon&periode=2024-09&indikator=imm_idl&bagian=pws")
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name="Puskesmas Kemangkon — September 2024")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Dari 19 desa:"))).to_be_visible()
+    expect(page.locator(".js-plotly-plot")).to_have_count(3, timeout=30_000)  # bar chart, status map, multiples
+    screenshot(page, "rapat-pws")
+    page.get_by_test_id("stButtonGroup").get_by_text("Rencana tindak lanjut").click()
+    wait_for_app(page)
+    page.get_by_text("Tambah rencana tindak lanjut").click()
+    page.get_by_label("Masalah").fill("IDL di bawah target linear di 5 desa")
+    page.get_by_label("Rencana tindak lanjut", exact=True).fill("Sweeping imunisasi bersama kader posyandu")
+    page.get_by_label("Penanggung jawab").fill("Koordinator imunisasi")
+    page.get_by_role("spinbutton", name="day, Tenggat").click()
+    page.keyboard.type("31102024")  # day, month, year segments
+    page.get_by_label("Nama pengisi").fill("Bidan Sri")
+    page.get_by_role("button", name="Simpan").click()
+    expect(page.get_by_text("Tersimpan.")).to_be_visible(timeout=15_000)
+    page.reload()
+    wait_for_app(page)
+    expect(page).to_have_url(re.compile(r"bagian=rtl"))
+    expect(page.get_by_text(re.compile(r"^1 rencana tindak lanjut untuk September 2024"))).to_be_visible()
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible()  # the stored action, listed
+    expect(page.get_by_test_id("stSelectbox").first).to_be_visible()
+    screenshot(page, "rapat-rtl")
+    assert_clean(page, requests_seen)
