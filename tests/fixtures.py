@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
+from pathlib import Path
 
 import polars as pl
+import pytest
 
 from phdt.schema import ANC_KUNJUNGAN, IMUNISASI_DOSIS, LAPORAN, PTM_SKRINING, SASARAN, WILAYAH, conform
 
@@ -95,3 +98,14 @@ def hand_tables() -> dict[str, pl.DataFrame]:
             "ptm_skrining": screenings(people), "sasaran": sasaran(), "laporan": laporan(reports)}
 
 
+
+
+def geo_dir_with(filename: str) -> Path:
+    """The shared boundary folder from PHDT_GEO_DIR, failing (never skipping) when it is missing."""
+    value = os.environ.get("PHDT_GEO_DIR")
+    if not value:
+        pytest.fail("PHDT_GEO_DIR is not set: run with PHDT_GEO_DIR=../shared/geo (the boundary files)", pytrace=False)
+    path = Path(value)
+    if not (path / filename).is_file():
+        pytest.fail(f"PHDT_GEO_DIR={value} has no {filename}", pytrace=False)
+    return path

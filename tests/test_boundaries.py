@@ -6,7 +6,6 @@ Synthetic fixtures are built in tmp_path. The real files are read only through P
 
 from __future__ import annotations
 
-import os
 import zipfile
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import shapely
 
 from geo import boundaries as b
 from phdt.config import Settings
+from tests.fixtures import geo_dir_with
 
 LON, LAT, STEP = 109.30, -7.40, 0.01  # small squares inside Purbalingga
 CODES = ["33.03.01.2001", "33.03.01.2002", "33.03.01.2003"]
@@ -332,13 +332,7 @@ def test_centroid_points_from_registry():
 
 @pytest.fixture(scope="module")
 def geo_dir() -> Path:
-    value = os.environ.get("PHDT_GEO_DIR")
-    if not value:
-        pytest.fail("PHDT_GEO_DIR is not set: run with PHDT_GEO_DIR=../shared/geo (the boundary files)", pytrace=False)
-    path = Path(value)
-    if not (path / "purbalingga_desa.geojson").is_file():
-        pytest.fail(f"PHDT_GEO_DIR={value} has no purbalingga_desa.geojson", pytrace=False)
-    return path
+    return geo_dir_with("purbalingga_desa.geojson")
 
 
 @pytest.fixture(scope="module")

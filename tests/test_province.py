@@ -8,7 +8,6 @@ whole, once per module.
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 
@@ -16,19 +15,14 @@ import polars as pl
 import pytest
 
 from phdt import dataset, province, schema
+from tests.fixtures import geo_dir_with
 
 DESA, KECAMATAN = 8563, 576
 
 
 @pytest.fixture(scope="module")
 def geo_dir() -> Path:
-    value = os.environ.get("PHDT_GEO_DIR")
-    if not value:
-        pytest.fail("PHDT_GEO_DIR is not set: run with PHDT_GEO_DIR=../shared/geo (the boundary files)", pytrace=False)
-    path = Path(value)
-    if not (path / "jateng_desa.geojson").is_file():
-        pytest.fail(f"PHDT_GEO_DIR={value} has no jateng_desa.geojson", pytrace=False)
-    return path
+    return geo_dir_with("jateng_desa.geojson")
 
 
 @pytest.fixture(scope="module")
