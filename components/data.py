@@ -110,6 +110,23 @@ def quality(version: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     return evaluation.flags, scores.desa, scores.puskesmas
 
 
+@st.cache_data(max_entries=256, show_spinner=False)
+def flagged_units(slug: str, period: date, level: str, version: str) -> set[str]:
+    """Units of `level` with a data-quality flag this month on the indicator, or on the desa's
+    report itself (missing or late): numbers shown for them carry a warning."""
+    flags, _, _ = quality(version)
+    codes = flags.filter(
+        (pl.col("period") == period) & (pl.col("indicator_code").is_null() | (pl.col("indicator_code") == slug))
+    )["kode_desa"]
+    units = dataset().wilayah.select(
+        pl.col("kode_desa", "kode_kecamatan", "puskesmas").cast(pl.String),
+        kode_kabupaten=pl.col("kode_kecamatan").cast(pl.String).str.slice(0, 5),
+    ).filter(pl.col("kode_desa").is_in(codes.implode()))
+    column = {"desa": "kode_desa", "kecamatan": "kode_kecamatan", "puskesmas": "puskesmas",
+              "kabupaten": "kode_kabupaten"}[level]
+    return set(units[column].to_list())
+
+
 @st.cache_resource(show_spinner=False)
 def action_store() -> actions.Store:
     """The follow-up action database (created or migrated on first use)."""

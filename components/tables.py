@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 import streamlit as st
 
@@ -14,9 +16,14 @@ def fmt_int(value: int | float) -> str:
     return number(value or 0)
 
 
-def units_table(units: pl.DataFrame, level: str, key: str) -> None:
-    """Rows of `units` (from metrics.summarise) as a readable table; desa rows gain kecamatan and puskesmas."""
-    frame = units
+def units_table(units: pl.DataFrame, level: str, key: str, slug: str, period: date) -> None:
+    """Rows of `units` (from metrics.summarise of indicator `slug` in `period`) as a readable table;
+    desa rows gain kecamatan and puskesmas; units with flagged data this month are marked ⚠."""
+    flagged = data.flagged_units(slug, period, level, data.dataset().version)
+    frame = units.with_columns(
+        pl.when(pl.col("kode").is_in(list(flagged))).then(pl.lit("⚠ ") + pl.col("nama")).otherwise(pl.col("nama"))
+        .alias("nama")
+    )
     columns = {"nama": t("col_desa") if level == "desa" else t("col_unit")}
     if level == "desa":
         frame = frame.join(data.desa_index(data.dataset().version).drop("nama_desa"), on="kode", how="left")
@@ -34,6 +41,8 @@ def units_table(units: pl.DataFrame, level: str, key: str) -> None:
         t("col_value"): st.column_config.NumberColumn(format="%.1f"),
         t("col_expected"): st.column_config.NumberColumn(format="%.1f"),
     })
+    if flagged & set(units["kode"].to_list()):
+        st.caption(t("dq_marked"))
 
 
 def change_table(changes: pl.DataFrame, indicator: Indicator, earlier: str, now: str, key: str) -> None:

@@ -37,7 +37,7 @@ else:
     map_level = "kecamatan" if level == "kecamatan" else "desa"
     st_folium(peta.district_map(indicator.slug, period, map_level, Scheme.TARGET.value, lang(), (), bubbles=True),
               key="gap_map", height=maps.MAP_HEIGHT, use_container_width=True, returned_objects=[])
-    tables.units_table(ranked, level, key="gap_table")
+    tables.units_table(ranked, level, "gap_table", indicator.slug, period)
 
 st.subheader(t(f"programme_view_{indicator.programme.value}"))
 if indicator.programme is Programme.ANC:

@@ -100,7 +100,7 @@ if missing and level == "desa":
 if kecamatan:
     units = units.filter(pl.col("kode").str.starts_with(kecamatan))
 st.subheader(t("units_table", level=t(f"level_{level}")))
-tables.units_table(units, level, key="peta_table")
+tables.units_table(units, level, "peta_table", indicator.slug, period)
 
 far = peta.access_beyond(lang(), version)
 limits = {"pustu": number(DEFAULT_MAX_KM["pustu"]), "posyandu": number(DEFAULT_MAX_KM["posyandu"])}

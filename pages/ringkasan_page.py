@@ -38,5 +38,5 @@ if ranked.is_empty():
 else:
     st.markdown(t("gaps_sentence", gap_total=tables.fmt_int(ranked["gap"].sum()), unit=t(f"unit_{indicator.denominator}"),
                   n_units=ranked.height, pareto=holders(ranked)))
-    tables.units_table(ranked.head(10), "desa", key="gaps_table")
+    tables.units_table(ranked.head(10), "desa", "gaps_table", indicator.slug, period)
 cards.indicator_details(indicator)

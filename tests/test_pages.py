@@ -309,3 +309,12 @@ def test_peta_gap_bubbles(data):
     units = metrics.summarise(data.monthly, data.wilayah, INDICATORS["imm_zero_dose"], LATEST, "desa")
     assert "L.CircleMarker" in payload and 'radius\\": 28.0' in payload  # the largest gap, the largest circle
     assert f"{units['gap'].max()} bayi" in payload  # legend reference circle (unit of the sasaran bayi)
+
+
+def test_tables_mark_units_with_flagged_data():
+    # September 2024: Pegandekan's report is missing (its kecamatan, Kemangkon, is marked too).
+    at = run("pages/peta_page.py", periode="2024-09", tingkat="desa")
+    names = list(at.dataframe[0].value["Desa/Kelurahan"])
+    assert "⚠ Pegandekan" in names and "Pegandekan" not in names
+    at = run("pages/peta_page.py", periode="2024-09")
+    assert "⚠ Kemangkon" in list(at.dataframe[0].value["Wilayah"])
