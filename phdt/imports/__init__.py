@@ -1,0 +1,1 @@
+"""Monthly data import: uploaded files in, canonical tables out."""

@@ -1,0 +1,373 @@
+"""Read an uploaded file into raw tables without trusting it.
+
+Every check that can run on the bytes runs before a parser sees them: size, suffix, macros,
+encryption, zip structure and uncompressed size. Row and cell limits are enforced while
+streaming (a cheap scan of the raw sheet XML for xlsx), so an oversized sheet is refused before
+openpyxl builds a single cell. Whatever still goes wrong inside a parser becomes a
+:class:`FileRejected` with a message in Bahasa Indonesia: the caller never sees another error.
+
+Cell values stay raw (str, int, float, bool, datetime, date or None): parsing numbers and dates
+is :mod:`phdt.imports.parse`'s job, where a bad value is reported per row and column. Leading
+empty rows and columns are kept so ``rows[i]`` is spreadsheet row ``i + 1``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import warnings
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import PurePosixPath
+from xml.parsers import expat
+
+import openpyxl
+import xlrd
+from openpyxl.utils.cell import range_boundaries
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and the container of every encrypted xlsx
+ZIP_MAGIC = b"PK\x03\x04"
+SUPPORTED = (".xlsx", ".xls", ".csv")
+MACRO_SUFFIXES = (".xlsm", ".xlsb", ".xltm")
+DELIMITERS = (";", ",", "\t", "|")  # ";" first: Excel with Indonesian regional settings writes it
+ENCODINGS = ("utf-8-sig", "cp1252")  # then latin-1, which decodes any byte
+HEADER_AREA = 10  # top rows reported in Sheet.merged_header_rows
+MAX_NAME = 120
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int = 20_000_000
+    max_rows: int = 200_000
+    max_cells: int = 5_000_000  # rows x widest row, summed over sheets: what reading materialises
+    max_uncompressed_ratio: float = 100.0
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    rows: list[list[object]]
+    formulas: int  # cells holding a formula (xlsx only: xlrd does not expose them); values are cached results
+    merged_header_rows: int  # rows among the top HEADER_AREA that received a merged value
+
+
+class FileRejected(ValueError):
+    """An upload that is refused as a whole; the message tells the data officer how to fix it."""
+
+
+def safe_name(original_name: str) -> str:
+    """A basename safe to store and show: no directories, no control characters, ASCII only."""
+    text = re.sub(r"[\x00-\x1f\x7f]", "", original_name or "").replace("\\", "/")
+    base = text.rsplit("/", 1)[-1].strip()
+    stem, dot, suffix = base.rpartition(".")
+    if not dot or not re.fullmatch(r"[A-Za-z0-9]{1,10}", suffix):
+        stem, suffix = base, ""
+    stem = re.sub(r"[^A-Za-z0-9._\- ]", "_", stem).strip(" .") or "unggahan"
+    suffix = f".{suffix.lower()}" if suffix else ""
+    return stem[: MAX_NAME - len(suffix)].rstrip(" .") + suffix
+
+
+def read_table(data: bytes, original_name: str, limits: Limits = Limits()) -> list[Sheet]:
+    """The non-empty sheets of an uploaded .xlsx, .xls or .csv file, or FileRejected."""
+    if not data:
+        raise FileRejected("Berkas kosong (0 byte). Ekspor ulang dari aplikasi sumber lalu unggah lagi.")
+    if len(data) > limits.max_bytes:
+        raise FileRejected(
+            f"Berkas terlalu besar ({len(data) / 1e6:.1f} MB; batas {limits.max_bytes / 1e6:g} MB). "
+            "Pecah berkas per bulan atau per puskesmas, lalu unggah satu per satu.")
+    name = safe_name(original_name)
+    suffix = PurePosixPath(name).suffix
+    if suffix in MACRO_SUFFIXES:
+        raise FileRejected(_MACROS)
+    if suffix not in SUPPORTED:
+        raise FileRejected(f"Jenis berkas '{suffix or 'tanpa akhiran'}' tidak didukung. "
+                           "Unggah berkas .xlsx, .xls, atau .csv.")
+    reader = {".xlsx": _read_xlsx, ".xls": _read_xls, ".csv": _read_csv}[suffix]
+    try:
+        sheets = reader(data, name, limits)
+    except FileRejected:
+        raise
+    except Exception as exc:  # a trust boundary: any parser failure on a hostile file is a refusal
+        raise FileRejected(_CORRUPT.format(kind=suffix)) from exc
+    sheets = [sheet for sheet in sheets if sheet.rows]
+    if not sheets:
+        raise FileRejected("Berkas tidak berisi data: semua lembar kosong. Periksa apakah lembar yang benar diekspor.")
+    return sheets
+
+
+_MACROS = ("Berkas dengan makro tidak diterima. Buka di Excel lalu simpan sebagai "
+           "'Excel Workbook (.xlsx)' tanpa makro.")
+_CORRUPT = "Berkas {kind} rusak atau tidak dapat dibaca. Buka di Excel lalu simpan ulang, kemudian unggah lagi."
+
+
+class _Budget:
+    """Rows and cells read so far across the sheets of one file."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits, self.rows, self.cells = limits, 0, 0
+
+    def check(self, sheet: str, rows: int, width: int, done: bool = False) -> None:
+        total_rows, total_cells = self.rows + rows, self.cells + rows * width
+        if total_rows > self.limits.max_rows:
+            raise FileRejected(f"Terlalu banyak baris (lembar '{sheet}': lebih dari {_id(self.limits.max_rows)} "
+                               "baris di berkas ini). Pecah berkas per bulan atau per puskesmas.")
+        if total_cells > self.limits.max_cells:
+            raise FileRejected(f"Terlalu banyak sel (lembar '{sheet}': lebih dari {_id(self.limits.max_cells)} sel "
+                               "di berkas ini). Hapus kolom dan baris kosong yang berformat, atau pecah berkas.")
+        if done:
+            self.rows, self.cells = total_rows, total_cells
+
+
+def _id(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+# --- xlsx -------------------------------------------------------------------------------------
+
+def _read_xlsx(data: bytes, name: str, limits: Limits) -> list[Sheet]:
+    if data.startswith(OLE2_MAGIC):
+        raise FileRejected("Berkas terenkripsi atau bukan xlsx (dilindungi kata sandi, atau berkas .xls yang "
+                           "diganti namanya). Buka di Excel, hapus kata sandi, lalu simpan sebagai .xlsx.")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise FileRejected(_CORRUPT.format(kind=".xlsx")) from exc
+    with archive:
+        _check_archive(archive, len(data), limits)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about unsupported extensions: not the user's problem
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
+            try:
+                budget = _Budget(limits)  # openpyxl exposes a sheet's part name only as _worksheet_path
+                scans = [_scan_sheet(archive, ws._worksheet_path, ws.title, budget) for ws in book.worksheets]
+                return [_xlsx_sheet(ws, *scan) for ws, scan in zip(book.worksheets, scans, strict=True)]
+            finally:
+                book.close()
+
+
+def _check_archive(archive: zipfile.ZipFile, size: int, limits: Limits) -> None:
+    """Macros, encrypted members and zip bombs, from the central directory alone.
+
+    The declared sizes can be trusted as a bound: zipfile never inflates a member past its
+    declared size (it stops and fails the CRC check).
+    """
+    infos = archive.infolist()
+    if any(PurePosixPath(info.filename).name.lower() == "vbaproject.bin" for info in infos):
+        raise FileRejected(_MACROS)
+    if any(info.flag_bits & 0x1 for info in infos):
+        raise FileRejected("Berkas terenkripsi. Buka di Excel, hapus kata sandi, lalu simpan sebagai .xlsx.")
+    unpacked = sum(info.file_size for info in infos)
+    if unpacked > limits.max_uncompressed_ratio * size or unpacked > 10 * limits.max_bytes:
+        raise FileRejected("Isi berkas terlalu besar setelah dibuka (rasio kompresi tidak wajar). "
+                           "Buka di Excel lalu simpan ulang, atau pecah menjadi beberapa berkas.")
+
+
+class _SheetScan:
+    """Rows, widest column, formulas and merged ranges of one sheet's raw XML, enforcing the limits.
+
+    Expat callbacks build no tree, so this costs a fraction of openpyxl's pass and runs first: an
+    oversized sheet is refused before a cell is built. It also sees the formulas that a data_only
+    read replaces by their cached values.
+    """
+
+    def __init__(self, title: str, budget: _Budget) -> None:
+        self.title, self.budget = title, budget
+        self.rows = self.width = self.column = self.formulas = 0
+        self.merges: list[str] = []
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        tag = name.rpartition("}")[2]
+        if tag == "row":
+            self.rows, self.column = _row_number(attrs.get("r"), self.rows + 1), 0
+            self.budget.check(self.title, self.rows, self.width)
+        elif tag == "c":
+            self.column = _column_number(attrs.get("r"), self.column + 1)
+            if self.column > self.width:
+                self.width = self.column
+                self.budget.check(self.title, self.rows, self.width)
+        elif tag == "f":
+            self.formulas += 1
+        elif tag == "mergeCell":
+            self.merges.append(attrs.get("ref", ""))
+
+
+def _scan_sheet(archive: zipfile.ZipFile, path: str, title: str, budget: _Budget) -> tuple[int, list[str]]:
+    scan = _SheetScan(title, budget)
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.StartElementHandler = scan.start
+    with archive.open(path) as source:
+        parser.ParseFile(source)
+    budget.check(title, scan.rows, scan.width, done=True)
+    return scan.formulas, scan.merges
+
+
+def _row_number(ref: str | None, default: int) -> int:
+    return int(ref) if ref and ref.isascii() and ref.isdigit() else default
+
+
+def _column_number(ref: str | None, default: int) -> int:
+    letters = re.match(r"[A-Za-z]+", ref or "")
+    if not letters:
+        return default
+    number = 0
+    for char in letters.group().upper():
+        number = number * 26 + ord(char) - 64
+    return number
+
+
+def _xlsx_sheet(ws, formulas: int, merges: list[str]) -> Sheet:
+    ws.reset_dimensions()  # a hostile <dimension> would otherwise pad every row to it
+    rows = [[_clean(value) for value in row] for row in ws.iter_rows(values_only=True)]
+    return _finish(ws.title, rows, formulas, [bounds for ref in merges if (bounds := _bounds(ref))])
+
+
+def _bounds(ref: str) -> tuple[int, int, int, int] | None:
+    """(min_col, min_row, max_col, max_row) of a merged range; None for whole rows/columns or junk."""
+    try:
+        bounds = range_boundaries(ref)
+    except (ValueError, TypeError):
+        return None
+    return bounds if all(isinstance(b, int) for b in bounds) else None
+
+
+# --- xls --------------------------------------------------------------------------------------
+
+def _read_xls(data: bytes, name: str, limits: Limits) -> list[Sheet]:
+    if data.startswith(ZIP_MAGIC):
+        raise FileRejected("Berkas ini sebenarnya .xlsx: ganti akhiran namanya menjadi .xlsx lalu unggah lagi.")
+    if not data.startswith(OLE2_MAGIC):
+        raise FileRejected(_CORRUPT.format(kind=".xls"))
+    book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True, logfile=io.StringIO())
+    try:
+        budget = _Budget(limits)
+        sheets = []
+        for index in range(book.nsheets):
+            sh = book.sheet_by_index(index)
+            budget.check(sh.name, sh.nrows, sh.ncols, done=True)
+            rows = [[_xls_value(cell, book.datemode) for cell in sh.row(r)] for r in range(sh.nrows)]
+            ranges = [(clo + 1, rlo + 1, chi, rhi) for rlo, rhi, clo, chi in sh.merged_cells]
+            sheets.append(_finish(sh.name, rows, 0, ranges))
+        return sheets
+    finally:
+        book.release_resources()
+
+
+def _xls_value(cell: xlrd.sheet.Cell, datemode: int) -> object:
+    kind, value = cell.ctype, cell.value
+    if kind == xlrd.XL_CELL_DATE:
+        try:
+            return xlrd.xldate_as_datetime(value, datemode)
+        except (ValueError, OverflowError):
+            return value  # left as a number: parse_date reports it
+    if kind == xlrd.XL_CELL_NUMBER:
+        return int(value) if float(value).is_integer() else value
+    if kind == xlrd.XL_CELL_BOOLEAN:
+        return bool(value)
+    if kind == xlrd.XL_CELL_ERROR:
+        return xlrd.error_text_from_code.get(value, "#ERROR!")
+    return _clean(value) if kind == xlrd.XL_CELL_TEXT else None
+
+
+# --- csv --------------------------------------------------------------------------------------
+
+def _read_csv(data: bytes, name: str, limits: Limits) -> list[Sheet]:
+    if b"\x00" in data:
+        raise FileRejected("Berkas .csv ini bukan teks biasa (mungkin berkas Excel yang diganti namanya, atau "
+                           "'Unicode Text'). Simpan ulang dari Excel sebagai 'CSV UTF-8'.")
+    text = _decode(data)
+    title = PurePosixPath(name).stem
+    budget = _Budget(limits)
+    rows: list[list[object]] = []
+    width = 0
+    try:
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=_sniff(text)):
+            width = max(width, len(row))
+            budget.check(title, len(rows) + 1, width)
+            rows.append([_clean(value) for value in row])
+    except csv.Error as exc:
+        raise FileRejected(f"Berkas CSV tidak dapat dibaca ({exc}). "
+                           "Simpan ulang dari Excel sebagai 'CSV UTF-8'.") from exc
+    return [_finish(title, rows, 0, [])]
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def _sniff(text: str) -> str:
+    """The delimiter that splits most of the first lines into the same number (> 1) of fields.
+
+    Ties go to the order of DELIMITERS: with decimal commas ("12,5;13,5") both ";" and "," split
+    consistently, and ";" is the right answer.
+    """
+    lines = text[:65_536].splitlines()[:50]
+    best, best_score = DELIMITERS[1], 0
+    for delimiter in DELIMITERS:
+        widths = [len(row) for row in csv.reader(lines, delimiter=delimiter) if row]
+        if not widths:
+            continue
+        modal = max(set(widths), key=lambda w: (widths.count(w), w))
+        score = widths.count(modal) if modal > 1 else 0
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+# --- shared -----------------------------------------------------------------------------------
+
+def _clean(value: object) -> object:
+    """Blank text becomes None; times become text (no caller expects them)."""
+    if isinstance(value, str):
+        return value if value.strip() else None
+    if isinstance(value, (time, timedelta)):
+        return str(value)
+    if value is None or isinstance(value, (int, float, datetime, date)):
+        return value
+    return str(value)
+
+
+def _finish(name: str, rows: list[list[object]], formulas: int, merges: list[tuple[int, int, int, int]]) -> Sheet:
+    """Rectangular rows with merged values filled in and trailing empty rows and columns dropped."""
+    width = max((len(row) for row in rows), default=0)
+    rows = [row + [None] * (width - len(row)) for row in rows]
+    filled = _fill_merges(rows, merges)
+    while rows and all(value is None for value in rows[-1]):
+        rows.pop()
+    used = max((i + 1 for row in rows for i, value in enumerate(row) if value is not None), default=0)
+    rows = [row[:used] for row in rows]
+    return Sheet(str(name), rows, formulas, len({r for r in filled if r < HEADER_AREA}))
+
+
+def _fill_merges(rows: list[list[object]], merges: list[tuple[int, int, int, int]]) -> set[int]:
+    """Copy each merged range's top-left value over the range, as a reader of the sheet sees it.
+
+    A merged number stays in its top-left cell only: copying it would count it twice. Returns
+    the (0-based) rows that received a value. Ranges are clipped to the data read; real merges
+    never overlap, so ranges covering more cells than the sheet has are refused (a hostile file
+    could otherwise make this loop quadratic).
+    """
+    filled: set[int] = set()
+    area = len(rows) * (len(rows[0]) if rows else 0)
+    for min_col, min_row, max_col, max_row in merges:
+        last_row, last_col = min(max_row, len(rows)), min(max_col, len(rows[0]) if rows else 0)
+        if min_row < 1 or min_col < 1 or last_row < min_row or last_col < min_col:
+            continue
+        area -= (last_row - min_row + 1) * (last_col - min_col + 1)
+        if area < 0:
+            raise FileRejected(_CORRUPT.format(kind="ini") + " (Sel gabungan saling tumpang tindih.)")
+        value = rows[min_row - 1][min_col - 1]
+        if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+            continue
+        for r in range(min_row - 1, last_row):
+            for c in range(min_col - 1, last_col):
+                if (r, c) != (min_row - 1, min_col - 1):
+                    rows[r][c] = value
+                    filled.add(r)
+    return filled

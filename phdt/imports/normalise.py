@@ -1,0 +1,221 @@
+"""Validated upload rows -> the canonical monthly aggregate (``phdt.schema.INDIKATOR_BULANAN``).
+
+Long aggregates map row to row; whatever the file left empty is derived the way the PWS does:
+the cumulative is January-to-month, the month is the difference of consecutive cumulatives, the
+denominator is the annual sasaran of the indicator's group (``Indicator.denominator``). Months
+before the file's first month come from the currently loaded dataset when it is given, so a
+March-only upload still gets a correct January-to-March cumulative.
+
+Line lists go through :func:`phdt.aggregate.monthly_indicators`, the code that builds the demo,
+so an upload and the demo count the same way. Only the uploaded family's indicators, the desa
+that occur in the file and the months between its first and last service date are returned (a
+partly covered first year of a multi-year file is history, not output: see
+:func:`_months_covered`): a desa absent from an export is "no data", not zero. Cumulatives of a
+line list count what the file holds, so line lists should run from January (validation warns
+when they do not).
+
+The output is the INDIKATOR_BULANAN schema and nothing else: NIK and names
+(``phdt.schema.PERSONAL_COLUMNS``) cannot reach it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from phdt.aggregate import _derived, monthly_indicators
+from phdt.config import Settings
+from phdt.config import settings as default_settings
+from phdt.indicators import INDICATORS, REGISTRY, Kind, Programme
+from phdt.schema import INDIKATOR_BULANAN, LINE_LISTS, SASARAN, SOURCES, conform
+
+AGGREGATE = "aggregate_long"
+FAMILIES = (AGGREGATE, *LINE_LISTS)
+PROGRAMME = {"anc_kunjungan": Programme.ANC, "imunisasi_dosis": Programme.IMUNISASI, "ptm_skrining": Programme.PTM}
+SERVICE_DATE = {"anc_kunjungan": "tgl_kunjungan", "imunisasi_dosis": "tgl_imunisasi", "ptm_skrining": "tgl_skrining"}
+EVENT_SLUGS = tuple(ind.slug for ind in REGISTRY if ind.kind is Kind.EVENT)
+KEY = ["kode_desa", "indicator_code"]
+# Line lists need a last month even when the file yields no event: one event in a desa outside the
+# registry (dropped by the desa grid) pins it. Each family borrows another family's table.
+PLACEHOLDER_DESA = "__placeholder__"
+
+
+def sasaran_denominators(sasaran: pl.DataFrame) -> pl.DataFrame:
+    """Annual denominator per year, desa and event indicator, from a SASARAN frame."""
+    groups = pl.DataFrame({
+        "indicator_code": list(EVENT_SLUGS), "kelompok": [INDICATORS[s].denominator for s in EVENT_SLUGS],
+    })
+    return (
+        sasaran.select(pl.col("tahun").cast(pl.Int32), pl.col("kode_desa").cast(pl.String),
+                       pl.col("kelompok").cast(pl.String), pl.col("jumlah").cast(pl.Int64))
+        .join(groups, on="kelompok")
+        .group_by("tahun", "kode_desa", "indicator_code").agg(denominator=pl.col("jumlah").first())
+    )
+
+
+def complete_long(
+    rows: pl.DataFrame, *, sasaran: pl.DataFrame | None = None, current_monthly: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """`rows` (unique per desa, period and indicator) with empty numerators and denominators derived.
+
+    Needs ``kode_desa``, ``period``, ``indicator_code`` and ``numerator_month``/``numerator_cum``/
+    ``denominator`` (null where absent); returns them as Int64, in the same row order, plus
+    ``cum_given`` (the cumulative came from the file). A month without a cumulative adds to the
+    last known cumulative of its year (file or loaded dataset); a month count is the cumulative
+    minus the previous month's, or the cumulative itself in January.
+    """
+    r = rows.with_row_index("_c_idx").with_columns(
+        pl.col("numerator_month", "numerator_cum", "denominator").cast(pl.Int64),
+        pl.col("kode_desa", "indicator_code").cast(pl.String),
+        _tahun=pl.col("period").dt.year().cast(pl.Int32),
+    )
+    if sasaran is not None:
+        den = sasaran_denominators(sasaran).rename({"tahun": "_tahun", "denominator": "_den"})
+        r = r.join(den, on=["_tahun", *KEY], how="left", maintain_order="left").with_columns(
+            denominator=pl.coalesce("denominator", "_den")).drop("_den")
+    series = r.select(*KEY, "period", "_tahun", "numerator_month", "numerator_cum", "_c_idx")
+    if current_monthly is not None and current_monthly.height:
+        loaded = (
+            current_monthly.lazy()
+            .select(pl.col("kode_desa", "indicator_code").cast(pl.String), "period",
+                    pl.col("numerator_month", "numerator_cum").cast(pl.Int64))
+            .with_columns(_tahun=pl.col("period").dt.year().cast(pl.Int32))
+            .join(series.lazy().select(*KEY, "_tahun").unique(), on=[*KEY, "_tahun"], how="semi")
+            .join(series.lazy().select(*KEY, "period").unique(), on=[*KEY, "period"], how="anti")
+            .filter(pl.col("period") < series["period"].max())
+            .collect()
+        )
+        series = pl.concat([series, loaded], how="diagonal_relaxed")
+    group = [*KEY, "_tahun"]
+    cum = pl.col("numerator_cum")
+    filled = (
+        series.sort(*group, "period")
+        .with_columns(_prev_period=pl.col("period").shift(1).over(group), _prev_cum=cum.shift(1).over(group))
+        .with_columns(_month=pl.coalesce(
+            "numerator_month",
+            pl.when(pl.col("period").dt.month() == 1).then(cum),
+            pl.when(pl.col("_prev_period") == pl.col("period").dt.offset_by("-1mo")).then(cum - pl.col("_prev_cum")),
+        ))
+        .with_columns(_s=pl.col("_month").fill_null(0).cum_sum().over(group))
+        .with_columns(_base=pl.when(cum.is_not_null()).then(cum - pl.col("_s")).forward_fill().over(group))
+        .with_columns(_cum=pl.coalesce(cum, pl.col("_base") + pl.col("_s"), pl.col("_s")))
+        .filter(pl.col("_c_idx").is_not_null())
+        .select("_c_idx", "_month", "_cum")
+    )
+    return (
+        r.join(filled, on="_c_idx", how="left").sort("_c_idx")
+        .with_columns(cum_given=pl.col("numerator_cum").is_not_null(), numerator_month=pl.col("_month"),
+                      numerator_cum=pl.col("_cum"))
+        .drop("_c_idx", "_tahun", "_month", "_cum")
+    )
+
+
+def to_monthly(
+    clean: pl.DataFrame, family: str, wilayah: pl.DataFrame, settings: Settings | None = None,
+    source_system: str = "manual", *, sasaran: pl.DataFrame | None = None,
+    current_monthly: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """The validated rows (``Validation.clean``) as INDIKATOR_BULANAN rows, sorted like the demo.
+
+    `sasaran` (SASARAN schema) supplies missing aggregate denominators and the line lists'
+    denominators; `current_monthly` (the loaded INDIKATOR_BULANAN) supplies the months before an
+    aggregate file's first month for its cumulatives.
+    """
+    if family not in FAMILIES:
+        raise ValueError(f"jenis data tidak dikenal: {family!r} (pilihan: {', '.join(FAMILIES)})")
+    if source_system not in SOURCES:
+        raise ValueError(f"sumber data tidak dikenal: {source_system!r} (pilihan: {', '.join(SOURCES)})")
+    cfg = settings or default_settings()
+    if clean.height == 0:
+        return INDIKATOR_BULANAN.to_frame()
+    if family == AGGREGATE:
+        out = _aggregate_rows(clean, wilayah, cfg, sasaran, current_monthly)
+    else:
+        out = _line_list_rows(clean, family, wilayah, cfg, sasaran)
+    return conform(out.with_columns(source_system=pl.lit(source_system)), INDIKATOR_BULANAN).sort(
+        "indicator_code", "kode_desa", "period")
+
+
+def _puskesmas(wilayah: pl.DataFrame) -> pl.DataFrame:
+    return wilayah.select(pl.col("kode_desa").cast(pl.String), pl.col("puskesmas").cast(pl.String))
+
+
+def _aggregate_rows(clean: pl.DataFrame, wilayah: pl.DataFrame, cfg: Settings, sasaran: pl.DataFrame | None,
+                    current_monthly: pl.DataFrame | None) -> pl.DataFrame:
+    rows = complete_long(clean.select("kode_desa", "period", "indicator_code", "numerator_month", "numerator_cum",
+                                      "denominator"), sasaran=sasaran, current_monthly=current_monthly)
+    base = rows.join(_puskesmas(wilayah), on="kode_desa", how="left").select(
+        "period", "kode_desa", "puskesmas", "indicator_code", "numerator_month", "numerator_cum", "denominator")
+    return pl.concat([base, _derived_rows(base, cfg)], how="diagonal_relaxed")
+
+
+def _derived_rows(base: pl.DataFrame, cfg: Settings) -> pl.DataFrame:
+    """Zero-dose, drop-out and UCI from the uploaded base indicators, with the demo's code
+    (:func:`phdt.aggregate._derived`); a derived value whose inputs the file lacks is left out."""
+    bases = {b for ind in REGISTRY if ind.kind is not Kind.EVENT for b in ind.base}
+    if not bases & set(base["indicator_code"].cast(pl.String).unique().to_list()):
+        return base.head(0)
+    cells = base.select("kode_desa", "puskesmas", "period").unique()
+    grid = (
+        cells.join(pl.DataFrame({"indicator_code": list(EVENT_SLUGS)}), how="cross")
+        .join(base.select("kode_desa", "period", "indicator_code", "numerator_cum", "denominator"),
+              on=["kode_desa", "period", "indicator_code"], how="left")
+        .with_columns(bulan=pl.col("period").dt.month())
+    )
+    derived = _derived(grid, cfg)
+    return derived.filter(pl.col("numerator_cum").is_not_null() & pl.col("denominator").is_not_null())
+
+
+def _line_list_rows(clean: pl.DataFrame, family: str, wilayah: pl.DataFrame, cfg: Settings,
+                    sasaran: pl.DataFrame | None) -> pl.DataFrame:
+    rows = clean
+    if family == "ptm_skrining":  # a screening without NIK is its own person (counted, never merged)
+        rows = rows.with_columns(nik=pl.coalesce(pl.col("nik").cast(pl.String), pl.format("_baris_{}", "_row")))
+    first, last = _months_covered(rows[SERVICE_DATE[family]])
+    tables = {name: conform(rows, schema) if name == family else schema.to_frame()
+              for name, schema in LINE_LISTS.items()}
+    donor = "imunisasi_dosis" if family != "imunisasi_dosis" else "anc_kunjungan"
+    tables[donor] = _placeholder(donor, last)
+    tables["sasaran"] = _sasaran_from(sasaran, first.year)
+    monthly = monthly_indicators(tables, wilayah, cfg, source_system="manual")
+    slugs = [ind.slug for ind in REGISTRY if ind.programme is PROGRAMME[family]]
+    desa = rows.select(pl.col("kode_desa").cast(pl.String)).unique()
+    return (
+        monthly.with_columns(pl.col("kode_desa", "indicator_code").cast(pl.String))
+        .filter(pl.col("indicator_code").is_in(slugs) & pl.col("period").is_between(first, last))
+        .join(desa, on="kode_desa", how="semi")
+    )
+
+
+def _months_covered(when: pl.Series) -> tuple[date, date]:
+    """First and last month to report. A file that starts mid-year but runs into a later year
+    (an e-Kohort export holding the earlier visits of ongoing pregnancies) covers that first year
+    only partly: its months are history for K4/K6, not counts, and start the output the January
+    after. A file within one year starts at its first month (validation warns)."""
+    first, last = when.min().replace(day=1), when.max().replace(day=1)
+    if first.month > 1 and first.year < last.year:
+        first = date(first.year + 1, 1, 1)
+    return first, last
+
+
+def _placeholder(family: str, when: date) -> pl.DataFrame:
+    row = {
+        "anc_kunjungan": {"id_kehamilan": "_", "kode_desa": PLACEHOLDER_DESA, "tgl_kunjungan": when,
+                          "kunjungan_ke": 1, "usia_kehamilan_minggu": 10, "pemeriksa": "bidan", "usg": False},
+        "imunisasi_dosis": {"id_anak": "_", "kode_desa": PLACEHOLDER_DESA, "tgl_lahir": when, "antigen": "hb0",
+                            "tgl_imunisasi": when},
+    }[family]
+    schema = LINE_LISTS[family]
+    return pl.DataFrame([row]).with_columns(
+        [pl.lit(None).alias(c) for c in schema if c not in row]).pipe(conform, schema)
+
+
+def _sasaran_from(sasaran: pl.DataFrame | None, first_year: int) -> pl.DataFrame:
+    """The given sasaran plus a "penduduk" row for the first year: ``monthly_indicators`` starts
+    its month grid at the earliest sasaran year, and no event indicator uses penduduk."""
+    pin = conform(pl.DataFrame({"tahun": [first_year], "kode_desa": [PLACEHOLDER_DESA], "kelompok": ["penduduk"],
+                                "jumlah": [0], "metode": ["placeholder"]}), SASARAN)
+    if sasaran is None:
+        return pin
+    return pl.concat([conform(sasaran, SASARAN), pin], how="vertical_relaxed")

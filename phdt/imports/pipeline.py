@@ -1,0 +1,164 @@
+"""One monthly import, end to end: read the file safely, recognise its columns, validate, turn it
+into monthly indicator rows, and commit a new dataset version. The Data page and the command line
+call the same two steps: :func:`prepare` (nothing is written) and :func:`commit`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from phdt import dataset as ds
+from phdt import versions
+from phdt.config import settings
+from phdt.imports import files, normalise, parse, validate
+
+FAMILIES = normalise.FAMILIES
+KEY = ["period", "kode_desa", "indicator_code"]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What the user reviews before anything changes."""
+
+    file_name: str
+    data: bytes
+    family: str
+    headers: list[str]
+    mapping: dict[int, str]  # column index -> canonical field
+    validation: validate.Validation
+    monthly: pl.DataFrame  # INDIKATOR_BULANAN rows built from the valid rows
+    loaded: list[date] = field(default_factory=list)  # imported months the dataset already has
+
+    @property
+    def periods(self) -> list[date]:
+        return sorted(self.monthly["period"].unique().to_list())
+
+    @property
+    def blocked(self) -> bool:
+        return self.validation.errors > 0 or self.monthly.is_empty()
+
+
+def raw_frame(rows: list[list[object]], headers: list[str], start: int, mapping: dict[int, str]) -> pl.DataFrame:
+    """The mapped columns as raw text, with `_row` the 1-based row number in the sheet."""
+    body = rows[start:]
+    columns = {field_: [_text(row[i] if i < len(row) else None) for row in body] for i, field_ in mapping.items()}
+    return pl.DataFrame({"_row": list(range(start + 1, start + 1 + len(body))), **columns},
+                        schema={"_row": pl.Int64, **{f: pl.String for f in mapping.values()}})
+
+
+def _text(value: object) -> str | None:
+    """Raw cell as text for the validator (Excel numbers keep their value; dates keep ISO form)."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def prepare(data: bytes, file_name: str, family: str, dataset: ds.Dataset, *, sheet: int = 0,
+            mapping: dict[int, str] | None = None, profile: dict[str, str] | None = None,
+            today: date | None = None, limits: files.Limits = files.Limits()) -> Prepared:
+    """Read, map, validate and normalise; raises files.FileRejected for a file that cannot be read."""
+    if family not in FAMILIES:
+        raise ValueError(f"unknown family {family!r}; use one of {', '.join(FAMILIES)}")
+    sheets = files.read_table(data, file_name, limits)
+    if not 0 <= sheet < len(sheets):
+        raise files.FileRejected(f"Lembar ke-{sheet + 1} tidak ada; berkas ini punya {len(sheets)} lembar.")
+    headers, start = parse.flatten_header(sheets[sheet].rows)
+    mapping = mapping if mapping is not None else parse.recognise(headers, family, profile)
+    frame = raw_frame(sheets[sheet].rows, headers, start, mapping)
+    checked = validate.validate(frame, family, dataset.wilayah, today=today or date.today(),
+                                current_monthly=dataset.monthly, sasaran=dataset.sasaran)
+    monthly = normalise.to_monthly(checked.clean, family, dataset.wilayah, settings(), _source(family),
+                                   sasaran=dataset.sasaran, current_monthly=dataset.monthly)
+    loaded = sorted(set(monthly["period"].unique().to_list()) & set(dataset.periods))
+    return Prepared(files.safe_name(file_name), data, family, headers, mapping, checked, monthly, loaded)
+
+
+def _source(family: str) -> str:
+    return {"anc_kunjungan": "ekohort", "imunisasi_dosis": "asik", "ptm_skrining": "asik"}.get(family, "pws_kia")
+
+
+def merged(current: pl.DataFrame, imported: pl.DataFrame, replace: bool) -> pl.DataFrame:
+    """The dataset's monthly table with the import in it. Cells (month, desa, indicator) present in
+    both are replaced by the import, or kept as they were (`replace=False`): never silently."""
+    if replace:
+        kept = current.join(imported.select(KEY), on=KEY, how="anti")
+        new = imported
+    else:
+        kept = current
+        new = imported.join(current.select(KEY), on=KEY, how="anti")
+    return pl.concat([kept, new.cast(current.schema)]).sort(KEY)
+
+
+def received(laporan: pl.DataFrame, imported: pl.DataFrame, when: date) -> pl.DataFrame:
+    """Report receipts for the imported desa-months that had none (dated the day of the import)."""
+    arrived = imported.select("period", "kode_desa").unique().with_columns(tgl_diterima=pl.lit(when))
+    new = arrived.cast(laporan.schema).join(laporan.select("period", "kode_desa"), on=["period", "kode_desa"],
+                                            how="anti")
+    return pl.concat([laporan, new]).sort("period", "kode_desa")
+
+
+def commit(prepared: Prepared, dataset: ds.Dataset, who: str, *, replace: bool, root: Path | None = None) -> str:
+    """A new dataset version with the import; the current one stays intact until the atomic switch."""
+    if prepared.blocked:
+        raise ValueError("Impor diblokir: perbaiki kesalahan di laporan validasi terlebih dahulu.")
+    base = versions.current(root)
+    tables = {"indikator_bulanan": merged(dataset.monthly, prepared.monthly, replace),
+              "laporan": received(dataset.laporan, prepared.monthly, date.today())}
+    info = {"who": who, "file_name": prepared.file_name, "family": prepared.family,
+            "periods": [f"{p:%Y-%m}" for p in prepared.periods], "rows": prepared.validation.clean.height,
+            "replaced_periods": [f"{p:%Y-%m}" for p in prepared.loaded] if replace else [],
+            "message": f"{prepared.validation.warnings} peringatan dikonfirmasi"}
+    return versions.new_version_from(base, tables, root, info, original=prepared.data,
+                                     expect_current=versions.current_id(root))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Scripted loads: the same checks as the Data page; errors stop, warnings need --yes."""
+    parser = argparse.ArgumentParser(prog="python -m phdt.imports.pipeline", description=__doc__)
+    parser.add_argument("file", type=Path)
+    parser.add_argument("--family", choices=FAMILIES, required=True)
+    parser.add_argument("--sheet", type=int, default=1, help="sheet number, from 1")
+    parser.add_argument("--profile", help="saved column-mapping profile name")
+    parser.add_argument("--who", required=True, help="your name, kept with the new version")
+    parser.add_argument("--replace", action="store_true", help="replace months that are already loaded")
+    parser.add_argument("--yes", action="store_true", help="accept warnings")
+    parser.add_argument("--report", type=Path, help="write the validation report here (.csv or .xlsx)")
+    args = parser.parse_args(argv)
+    cfg = settings()
+    dataset = ds.load(versions.ensure_current(data_dir=cfg.data_dir))
+    profile = parse.load_profile(cfg.profiles_dir, args.profile) if args.profile else None
+    try:
+        prepared = prepare(args.file.read_bytes(), args.file.name, args.family, dataset, sheet=args.sheet - 1,
+                           profile=profile)
+    except files.FileRejected as exc:
+        print(f"DITOLAK: {exc}", file=sys.stderr)
+        return 1
+    checked = prepared.validation
+    if args.report:
+        args.report.write_bytes(validate.report_bytes(checked.report, "xlsx" if args.report.suffix == ".xlsx" else "csv"))
+    print(f"{checked.clean.height} baris valid, {checked.errors} kesalahan, {checked.warnings} peringatan; "
+          f"bulan: {', '.join(f'{p:%Y-%m}' for p in prepared.periods) or '-'}")
+    if prepared.blocked:
+        print("Impor diblokir: perbaiki kesalahan (lihat --report).", file=sys.stderr)
+        return 1
+    if checked.warnings and not args.yes:
+        print("Ada peringatan: periksa laporan, lalu ulangi dengan --yes untuk melanjutkan.", file=sys.stderr)
+        return 2
+    if prepared.loaded and not args.replace:
+        print(f"Bulan yang sudah ada dipertahankan: {', '.join(f'{p:%Y-%m}' for p in prepared.loaded)} "
+              "(pakai --replace untuk menggantinya).")
+    version = commit(prepared, dataset, args.who, replace=args.replace)
+    print(f"Versi baru: {version}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,928 @@
+"""Validation of an uploaded month before anything touches the dataset.
+
+Input: the upload as a polars frame whose columns already carry canonical field names, values
+still raw (text or numbers as read), plus ``_row`` (the row number in the source sheet), and the
+family (:data:`FAMILIES`). Output: one report (:data:`REPORT`) listing, per row and column, what is
+wrong, the value seen and how to fix it, in Bahasa Indonesia; and the typed rows without errors.
+Errors block the import; warnings need an explicit confirmation from the data officer.
+
+Every rule of ../shared/domain/DATA_SOURCES.md §3 that can be checked on one upload is here
+(:data:`RULES`); the cascade and coverage checks reuse the rule ids and the carry-over slack of
+the review meeting's :mod:`phdt.quality`, as warnings, so a value that passes here is not flagged
+there the next day. Each rule is one function returning its report rows; all are vectorised,
+except parsing, which calls the scalar parsers of :mod:`phdt.imports.parse` once per distinct
+value.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+import polars as pl
+
+from phdt import quality
+from phdt.imports.match import key_expr, match_desa
+from phdt.imports.normalise import AGGREGATE, FAMILIES, PROGRAMME, SERVICE_DATE, complete_long
+from phdt.imports.parse import parse_date, parse_number, parse_period
+from phdt.indicators import INDICATORS, REGISTRY, Kind
+from phdt.schema import ANTIGENS, LINE_LISTS, SOURCES, conform
+
+REPORT = pl.Schema({
+    "row": pl.Int64,  # row number in the source sheet; 0 = the whole file
+    "column": pl.String,  # canonical field name
+    "rule": pl.String,  # key of RULES
+    "severity": pl.String,  # "error" blocks the import, "warning" needs a confirmation
+    "value": pl.String,  # the value as seen in the file
+    "message": pl.String,  # what is wrong (Bahasa Indonesia)
+    "fix": pl.String,  # how to fix it (Bahasa Indonesia)
+})
+HEADERS = {"row": "Baris", "column": "Kolom", "rule": "Aturan", "severity": "Tingkat", "value": "Nilai di berkas",
+           "message": "Masalah", "fix": "Cara memperbaiki"}
+SEVERITY_ID = {"error": "Kesalahan", "warning": "Peringatan"}
+CLEAN_AGGREGATE = pl.Schema({
+    "_row": pl.Int64, "period": pl.Date, "kode_desa": pl.String, "indicator_code": pl.String,
+    "numerator_month": pl.Int32, "numerator_cum": pl.Int32, "denominator": pl.Int32,
+})
+
+
+@dataclass(frozen=True)
+class Rule:
+    severity: str
+    title: str  # Bahasa, for legends and summaries
+
+
+RULES: dict[str, Rule] = {
+    "no_rows": Rule("error", "Berkas tanpa baris data"),
+    "missing_column": Rule("error", "Kolom wajib tidak ada"),
+    "missing_value": Rule("error", "Nilai wajib kosong"),
+    "invalid_number": Rule("error", "Angka tidak terbaca"),
+    "invalid_date": Rule("error", "Tanggal tidak terbaca"),
+    "invalid_period": Rule("error", "Periode tidak terbaca"),
+    "invalid_value": Rule("error", "Nilai tidak dikenal"),
+    "derived_indicator": Rule("error", "Indikator turunan tidak diimpor"),
+    "unknown_code": Rule("error", "Kode wilayah tidak dikenal"),
+    "unknown_kecamatan": Rule("error", "Kecamatan tidak dikenal"),
+    "ambiguous_name": Rule("error", "Nama desa ganda"),
+    "unmatched_name": Rule("error", "Nama desa tidak ditemukan"),
+    "wilayah_mismatch": Rule("warning", "Kode dan nama wilayah tidak cocok"),
+    "duplicate_conflict": Rule("error", "Baris ganda dengan nilai berbeda"),
+    "duplicate_row": Rule("warning", "Baris ganda (salinan tidak dipakai)"),
+    "duplicate_event": Rule("warning", "Layanan yang sama tercatat dua kali"),
+    "negative_value": Rule("error", "Nilai negatif"),
+    "out_of_range": Rule("warning", "Nilai tidak wajar"),
+    "future_period": Rule("error", "Periode di masa depan"),
+    "future_date": Rule("error", "Tanggal di masa depan"),
+    "date_order": Rule("error", "Urutan tanggal tidak mungkin"),
+    "cumulative_decrease": Rule("error", "Kumulatif turun dalam berkas"),
+    "cumulative_below_loaded": Rule("warning", "Kumulatif lebih kecil dari bulan lalu yang sudah dimuat"),
+    "period_loaded": Rule("warning", "Periode sudah ada: akan menggantikan"),
+    "partial_year": Rule("warning", "Daftar tidak mulai Januari"),
+    "antigen_not_tracked": Rule("warning", "Antigen tidak dipakai dasbor"),
+    "nik_format": Rule("warning", "Format NIK tidak valid"),
+    "nik_missing": Rule("warning", "NIK kosong"),
+    "coverage_over_100": Rule("warning", quality.RULES["coverage_over_100"].description_id),
+    **{rule: Rule("warning", quality.RULES[rule].description_id) for rule in quality.CONSISTENCY},
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    kind: str  # text | code | nik | int | float | date | period | bool | indicator | pemeriksa | sex | antigen | source
+    column: bool = False  # the column must be in the file
+    value: bool = False  # every row needs a value
+
+
+WILAYAH_FIELDS = {"kode_desa": Field("code"), "nama_desa": Field("text"), "kecamatan": Field("text"),
+                  "puskesmas": Field("text")}
+FIELDS: dict[str, dict[str, Field]] = {
+    AGGREGATE: {
+        **WILAYAH_FIELDS, "period": Field("period", True, True), "indicator_code": Field("indicator", True, True),
+        "numerator_month": Field("int"), "numerator_cum": Field("int"), "denominator": Field("int"),
+    },
+    "anc_kunjungan": {
+        **WILAYAH_FIELDS, "id_kehamilan": Field("text", True, True), "nik_ibu": Field("nik"), "nama_ibu": Field("text"),
+        "hpht": Field("date"), "tgl_kunjungan": Field("date", True, True), "kunjungan_ke": Field("int", True, True),
+        "usia_kehamilan_minggu": Field("int", True, True), "pemeriksa": Field("pemeriksa", True, True),
+        "usg": Field("bool"), "lila_cm": Field("float"), "hb_g_dl": Field("float"), "td_sistolik": Field("int"),
+        "td_diastolik": Field("int"), "sumber": Field("source"),
+    },
+    "imunisasi_dosis": {
+        **WILAYAH_FIELDS, "id_anak": Field("text", True, True), "nik_ibu": Field("nik"), "nama_anak": Field("text"),
+        "jenis_kelamin": Field("sex"), "tgl_lahir": Field("date", True, True), "antigen": Field("antigen", True, True),
+        "tgl_imunisasi": Field("date", True, True), "sumber": Field("source"),
+    },
+    "ptm_skrining": {
+        **WILAYAH_FIELDS, "nik": Field("nik", True), "nama": Field("text"), "jenis_kelamin": Field("sex"),
+        "tgl_lahir": Field("date", True, True), "tgl_skrining": Field("date", True, True),
+        "td_sistolik": Field("int"), "td_diastolik": Field("int"), "gula_darah_mg_dl": Field("int"),
+        "imt": Field("float"), "hipertensi": Field("bool", True), "dm": Field("bool", True), "sumber": Field("source"),
+    },
+}
+ONE_OF: dict[str, list[tuple[str, ...]]] = {
+    AGGREGATE: [("kode_desa", "nama_desa"), ("numerator_month", "numerator_cum")],
+    **{family: [("kode_desa", "nama_desa")] for family in LINE_LISTS},
+}
+INT_MAX = {"Int8": 127, "Int16": 32_767, "Int32": 2_147_483_647}
+# Plausible ranges of line-list measurements (outside: a warning, probably a typing slip).
+RANGES = {
+    "kunjungan_ke": (1, 20), "usia_kehamilan_minggu": (1, 45), "lila_cm": (10, 50), "hb_g_dl": (3, 20),
+    "td_sistolik": (50, 300), "td_diastolik": (30, 200), "gula_darah_mg_dl": (20, 1000), "imt": (10, 80),
+}
+# (later date, earlier date it cannot precede)
+DATE_ORDER = {"anc_kunjungan": [("tgl_kunjungan", "hpht")], "imunisasi_dosis": [("tgl_imunisasi", "tgl_lahir")],
+              "ptm_skrining": [("tgl_skrining", "tgl_lahir")]}
+# Same person, same service: a re-entered record.
+EVENT_KEYS = {"anc_kunjungan": ("id_kehamilan", "tgl_kunjungan"), "imunisasi_dosis": ("id_anak", "antigen"),
+              "ptm_skrining": ("nik", "tgl_skrining")}
+NIK_COLUMNS = ("nik", "nik_ibu")
+PROVINCES = frozenset([*range(11, 20), 21, *range(31, 37), 51, 52, 53, *range(61, 66), *range(71, 77), 81, 82,
+                       *range(91, 97)])  # Dukcapil province codes (Papua's new provinces 93-96 included)
+BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+         "November", "Desember")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+BLANKS = ("", "-", "–", "—")  # as phdt.imports.parse: the dash Excel users write for empty
+
+
+@dataclass(frozen=True)
+class Validation:
+    report: pl.DataFrame  # REPORT, sorted by row
+    clean: pl.DataFrame  # typed rows without errors (CLEAN_AGGREGATE, or `_row` + the line-list schema)
+    family: str = ""
+    dropped: tuple[int, ...] = field(default=())  # rows left out without an error (duplicate copies, ...)
+
+    @property
+    def errors(self) -> int:
+        return int((self.report["severity"] == "error").sum())
+
+    @property
+    def warnings(self) -> int:
+        return int((self.report["severity"] == "warning").sum())
+
+    @property
+    def ok(self) -> bool:
+        """No error: the import may go ahead once the warnings are confirmed."""
+        return self.errors == 0
+
+
+# --------------------------------------------------------------------------------------------
+# Report rows
+# --------------------------------------------------------------------------------------------
+
+
+def _x(value: str | pl.Expr) -> pl.Expr:
+    return pl.lit(value, pl.String) if isinstance(value, str) else value.cast(pl.String)
+
+
+def _issues(df: pl.DataFrame, when: pl.Expr, rule: str, column: str | pl.Expr, value: str | pl.Expr,
+            message: str | pl.Expr, fix: str | pl.Expr) -> pl.DataFrame:
+    """Report rows for the rows of `df` where `when` holds."""
+    return df.filter(when).select(
+        row=pl.col("_row").cast(pl.Int64), column=_x(column), rule=pl.lit(rule),
+        severity=pl.lit(RULES[rule].severity), value=_x(value), message=_x(message), fix=_x(fix),
+    )
+
+
+def _empty() -> pl.DataFrame:
+    return REPORT.to_frame()
+
+
+def _raw(column: str) -> pl.Expr:
+    return pl.col(f"_raw_{column}")
+
+
+def _month_name(expr: pl.Expr) -> pl.Expr:
+    return pl.format("{} {}", expr.dt.month().cast(pl.Int64).replace_strict(
+        dict(enumerate(BULAN, start=1)), return_dtype=pl.String), expr.dt.year())
+
+
+# --------------------------------------------------------------------------------------------
+# Values: one converter per kind (scalar, called once per distinct value), raising ValueError
+# --------------------------------------------------------------------------------------------
+
+
+def _k(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return re.sub(r"[^a-z0-9]", "", str(value).lower())
+
+
+def _bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    key = _k(value)
+    if key in {"ya", "y", "iya", "yes", "true", "1", "v", "ada", "benar", "positif", "pos"}:
+        return True
+    if key in {"tidak", "t", "tdk", "tak", "no", "n", "false", "0", "bukan", "negatif", "neg"}:
+        return False
+    raise ValueError(f"'{value}' bukan ya/tidak")
+
+
+def _pemeriksa(value: object) -> str:
+    key = _k(value)
+    if key.startswith("dr") or "dokter" in key or "spog" in key:
+        return "dokter"
+    if "bidan" in key or key.startswith("bd"):
+        return "bidan"
+    raise ValueError(f"pemeriksa '{value}' tidak dikenal (harus bidan atau dokter)")
+
+
+def _sex(value: object) -> str:
+    key = _k(value)
+    if key in {"l", "lk", "laki", "lakilaki", "pria", "m", "male"}:
+        return "L"
+    if key in {"p", "pr", "perempuan", "wanita", "w", "f", "female"}:
+        return "P"
+    raise ValueError(f"jenis kelamin '{value}' tidak dikenal (harus L atau P)")
+
+
+UNTRACKED_ANTIGEN = re.compile(r"^((dpt|dpthbhib|dpthb|dtp|penta|pentavalen)4|(mr|campak|campakrubela)2|ipv2|pcv\d|"
+                               r"(rv|rota|rotavirus)\d|td\d*|dt\d*|je\d*|hpv\d*|ibl|idl)$")
+
+
+def _antigen(value: object) -> str:
+    """A tracked antigen (phdt.schema.ANTIGENS), or another known antigen prefixed "lain:"."""
+    key = _k(value)
+    if key.startswith(("hb0", "hbo", "hepb0", "hepatitisb0", "hepatitisbo")):
+        return "hb0"
+    if key == "bcg":
+        return "bcg"
+    if m := re.fullmatch(r"(b?opv|polio|poliotetes)([1-4])", key):
+        return f"polio{m[2]}"
+    if m := re.fullmatch(r"(dpt|dpthbhib|dpthb|dtp|penta|pentavalen)([1-3])", key):
+        return f"dpt{m[2]}"
+    if key in {"ipv", "ipv1"}:
+        return "ipv1"
+    if key in {"mr", "mr1", "campak", "campak1", "campakrubela", "campakrubela1"}:
+        return "mr1"
+    if UNTRACKED_ANTIGEN.fullmatch(key):
+        return f"lain:{key}"
+    raise ValueError(f"antigen '{value}' tidak dikenal")
+
+
+SOURCE_ALIASES = {s.replace("_", ""): s for s in SOURCES} | {"ekohortkia": "ekohort", "simpus": "epuskesmas",
+                                                             "pwskiaexcel": "pws_kia"}
+
+
+def _source(value: object) -> str:
+    key = _k(value)
+    if key in SOURCE_ALIASES:
+        return SOURCE_ALIASES[key]
+    raise ValueError(f"sumber '{value}' tidak dikenal")
+
+
+def _indicator_aliases() -> dict[str, str]:
+    aliases: dict[str, str] = {}
+    for ind in REGISTRY:
+        for name in (ind.slug, ind.slug.split("_", 1)[1], ind.label_id):
+            aliases.setdefault(_k(name), ind.slug)
+    return aliases | {"k1": "anc_k1", "mr": "imm_mr1", "penta1": "imm_dpt1", "penta3": "imm_dpt3",
+                      "pentavalen1": "imm_dpt1", "pentavalen3": "imm_dpt3"}
+
+
+INDICATOR_ALIASES = _indicator_aliases()
+
+
+def _indicator(value: object) -> str:
+    key = _k(value)
+    if key in INDICATOR_ALIASES:
+        return INDICATOR_ALIASES[key]
+    raise ValueError(f"kode indikator '{value}' tidak dikenal")
+
+
+def _nik(value: object) -> str:
+    """NIK as a digit string: Excel numbers, spaces, dots and a leading apostrophe removed. The
+    format itself is checked by :func:`nik_format` (a warning, never a parse error)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return re.sub(r"[\s.'\-]", "", str(value)) or None
+
+
+CONVERTERS: dict[str, tuple[Callable[[object], object], pl.DataType, str]] = {
+    # kind: (converter, dtype, rule for a failure)
+    "int": (parse_number, pl.Float64, "invalid_number"),
+    "float": (parse_number, pl.Float64, "invalid_number"),
+    "date": (parse_date, pl.Date, "invalid_date"),
+    "period": (parse_period, pl.Date, "invalid_period"),
+    "bool": (_bool, pl.Boolean, "invalid_value"),
+    "pemeriksa": (_pemeriksa, pl.String, "invalid_value"),
+    "sex": (_sex, pl.String, "invalid_value"),
+    "antigen": (_antigen, pl.String, "invalid_value"),
+    "source": (_source, pl.String, "invalid_value"),
+    "indicator": (_indicator, pl.String, "invalid_value"),
+    "nik": (_nik, pl.String, "invalid_value"),
+}
+KIND_DTYPE = {"int": pl.Int64, "float": pl.Float64, "date": pl.Date, "period": pl.Date, "bool": pl.Boolean}
+FIXES = {
+    "invalid_number": "Tulis angka saja, tanpa satuan atau teks (mis. 12, 1.234 atau 12,5).",
+    "invalid_date": "Tulis tanggal sebagai hari/bulan/tahun (mis. 14/03/2025) atau gunakan format tanggal Excel.",
+    "invalid_period": "Tulis periode sebagai bulan dan tahun (mis. 2025-03 atau Maret 2025).",
+}
+VALUE_FIXES = {
+    "bool": "Isi ya atau tidak (Y/T, 1/0).",
+    "pemeriksa": "Isi bidan atau dokter.",
+    "sex": "Isi L (laki-laki) atau P (perempuan).",
+    "antigen": f"Gunakan salah satu: {', '.join(ANTIGENS)} (ejaan lain seperti DPT-HB-Hib 1 atau OPV1 juga dikenali).",
+    "source": f"Gunakan salah satu: {', '.join(SOURCES)}.",
+    "indicator": "Gunakan kode indikator dasbor (mis. anc_k1, anc_k4, imm_dpt1, ptm_hipertensi) atau label "
+                 "seperti K1, K4, DPT-HB-Hib1.",
+}
+
+
+def _convert(series: pl.Series, kind: str) -> tuple[pl.Series, pl.Series]:
+    """(typed values, error message or null) for one raw column; blanks become null, no error.
+    The scalar converter runs once per distinct value, then the result is joined back."""
+    fn, dtype, _ = CONVERTERS[kind]
+    no_errors = pl.Series(series.name, [None] * len(series), pl.String)
+    if kind in ("int", "float") and series.dtype.is_numeric():
+        return series.cast(pl.Float64).fill_nan(None), no_errors
+    if kind in ("date", "period") and series.dtype in (pl.Date, pl.Datetime):
+        typed = series.cast(pl.Date)
+        return (typed.dt.truncate("1mo") if kind == "period" else typed), no_errors
+    if kind == "bool" and series.dtype == pl.Boolean:
+        return series, no_errors
+    uniques = series.unique(maintain_order=True)
+    values: list[object] = []
+    errors: list[str | None] = []
+    for value in uniques.to_list():
+        blank = value is None or (isinstance(value, str) and value.strip() in BLANKS) or (
+            isinstance(value, float) and math.isnan(value))
+        if blank:
+            values.append(None)
+            errors.append(None)
+            continue
+        try:
+            values.append(fn(value.strip() if isinstance(value, str) else value))
+            errors.append(None)
+        except (ValueError, TypeError, OverflowError) as exc:
+            values.append(None)
+            errors.append(str(exc).rstrip(".") or "nilai tidak terbaca")
+    lookup = pl.DataFrame({"raw": uniques, "typed": pl.Series(values, dtype=dtype, strict=False),
+                           "err": pl.Series(errors, dtype=pl.String)})
+    out = pl.DataFrame({"raw": series}).with_row_index("_i").join(
+        lookup, on="raw", how="left", nulls_equal=True).sort("_i")
+    typed = out["typed"].fill_nan(None) if dtype == pl.Float64 else out["typed"]
+    return typed.alias(series.name), out["err"].alias(series.name)
+
+
+# --------------------------------------------------------------------------------------------
+# Rules
+# --------------------------------------------------------------------------------------------
+
+
+def missing_columns(frame: pl.DataFrame, family: str, has_sasaran: bool = False) -> pl.DataFrame:
+    """Required columns (and one-of groups) absent from the file, or no row at all: nothing else
+    can be checked."""
+    cols = set(frame.columns)
+    rows: list[tuple[str, str, str]] = []
+    for name, spec in FIELDS[family].items():
+        if spec.column and name not in cols:
+            rows.append((name, f"Kolom wajib '{name}' tidak ada di berkas.",
+                         f"Tambahkan kolom '{name}' atau petakan kolom berkas yang berisi data ini ke '{name}'."))
+    for group in ONE_OF[family]:
+        if not cols & set(group):
+            names = " atau ".join(f"'{g}'" for g in group)
+            rows.append((group[0], f"Berkas tidak punya kolom {names}.",
+                         f"Tambahkan atau petakan salah satu kolom {names}."))
+    if family == AGGREGATE and "denominator" not in cols and not has_sasaran:
+        rows.append(("denominator", "Kolom 'denominator' (sasaran) tidak ada dan data sasaran tidak diberikan.",
+                     "Tambahkan kolom sasaran per desa, atau muat data sasaran tahunan lebih dulu."))
+    report = [(0, c, "missing_column", "error", "", m, f) for c, m, f in rows]
+    if frame.height == 0:
+        report.append((0, "", "no_rows", "error", "", "Berkas tidak berisi baris data.",
+                       "Periksa lembar (sheet) yang dipilih dan baris judul kolom, lalu unggah ulang."))
+    return pl.DataFrame(report, schema=REPORT, orient="row")
+
+
+def type_errors(typed: pl.DataFrame, fields: dict[str, Field]) -> pl.DataFrame:
+    """Values that do not parse (numbers, dates, periods, vocabularies) and non-whole counts."""
+    parts = []
+    for name, spec in fields.items():
+        if f"_err_{name}" not in typed.columns:
+            continue
+        rule = CONVERTERS[spec.kind][2]
+        fix = FIXES.get(rule) or VALUE_FIXES.get(spec.kind, "Periksa nilai ini.")
+        parts.append(_issues(typed, pl.col(f"_err_{name}").is_not_null(), rule, name, _raw(name),
+                             pl.format("Kolom {}: {}.", pl.lit(name), pl.col(f"_err_{name}")), fix))
+    return pl.concat([_empty(), *parts])
+
+
+def missing_values(typed: pl.DataFrame, fields: dict[str, Field], family: str) -> pl.DataFrame:
+    """Required cells left empty (blank, or a dash); a value that does not parse is reported by
+    type_errors instead."""
+    def empty(name: str) -> pl.Expr:
+        if name not in typed.columns:
+            return pl.lit(True)
+        err = pl.col(f"_err_{name}").is_null() if f"_err_{name}" in typed.columns else pl.lit(True)
+        return pl.col(name).is_null() & err
+
+    parts = [
+        _issues(typed, empty(name), "missing_value", name, _raw(name), pl.format("Kolom {} kosong.", pl.lit(name)),
+                f"Isi kolom '{name}' untuk baris ini, atau hapus barisnya jika bukan data.")
+        for name, spec in fields.items() if spec.value and name in typed.columns
+    ]
+    if family == AGGREGATE:
+        parts.append(_issues(typed, empty("numerator_month") & empty("numerator_cum"), "missing_value",
+                             "numerator_month", "", "Jumlah bulan ini dan jumlah kumulatif keduanya kosong.",
+                             "Isi jumlah bulan ini (boleh 0) atau jumlah kumulatif s.d. bulan ini."))
+    return pl.concat([_empty(), *parts])
+
+
+def wilayah_issues(matched: pl.DataFrame, wilayah: pl.DataFrame) -> pl.DataFrame:
+    """Unknown codes, unknown kecamatan, ambiguous and unmatched names (errors, with the
+    candidates in the fix text), and codes whose name or kecamatan in the row disagrees (warning)."""
+    note = pl.col("match_note")
+    suggestions = pl.col("match_suggestions").list.join("; ")
+    code_value, name_value, kec_value = _raw("kode_desa"), _raw("nama_desa"), _raw("kecamatan")
+
+    def with_hint(text: str) -> pl.Expr:
+        return pl.when(pl.col("match_suggestions").list.len() > 0).then(
+            pl.format(text + " Mungkin maksudnya: {}.", suggestions)).otherwise(pl.lit(text))
+
+    parts = [
+        _issues(matched, note == "kode_tidak_dikenal", "unknown_code", "kode_desa", code_value,
+                pl.format("Kode desa '{}' tidak ada di daftar wilayah kabupaten.", code_value),
+                with_hint("Tulis kode Kemendagri 10 angka (mis. 33.03.08.2013 atau 3303082013), atau kosongkan "
+                          "kode dan isi nama desa serta kecamatan.")),
+        _issues(matched, note == "kecamatan_tidak_dikenal", "unknown_kecamatan", "kecamatan", kec_value,
+                pl.format("Kecamatan '{}' tidak ada di daftar wilayah.", kec_value),
+                with_hint("Tulis nama kecamatan seperti di daftar wilayah, atau kode kecamatan (mis. 33.03.08).")),
+        _issues(matched, note == "nama_ganda", "ambiguous_name", "nama_desa", name_value,
+                pl.format("Nama desa '{}' ada di lebih dari satu kecamatan; desa tidak bisa ditentukan.", name_value),
+                pl.format("Tambahkan kolom kecamatan (atau isi kode desa). Pilihan: {}.", suggestions)),
+        _issues(matched, note == "nama_tidak_dikenal", "unmatched_name", "nama_desa", name_value,
+                pl.format("Nama desa '{}' tidak ditemukan di daftar wilayah{}.", name_value,
+                          pl.when(pl.col("kode_kecamatan_matched").is_not_null())
+                          .then(pl.format(" (kecamatan {})", kec_value)).otherwise(pl.lit(""))),
+                with_hint("Perbaiki ejaan nama desa sesuai daftar wilayah, atau isi kode desa.")),
+        _issues(matched, note == "kosong", "missing_value", "kode_desa", "", "Kode desa dan nama desa kosong.",
+                "Isi kode desa (Kemendagri) atau nama desa dan kecamatan."),
+    ]
+    reg = wilayah.select(kode_desa_matched=pl.col("kode_desa").cast(pl.String), _reg_nama="nama_desa",
+                         _reg_kec=pl.col("kode_kecamatan").cast(pl.String), _reg_kec_nama="nama_kecamatan")
+    by_code = matched.filter(note == "kode").join(reg, on="kode_desa_matched", how="left")
+    name_differs = (key_expr(pl.col("nama_desa")) != key_expr(pl.col("_reg_nama"))).fill_null(False)
+    parts.append(_issues(by_code, name_differs, "wilayah_mismatch", "nama_desa", name_value,
+                         pl.format("Kode {} adalah desa {}, bukan '{}'.", "kode_desa_matched", "_reg_nama", name_value),
+                         "Periksa apakah baris tergeser: perbaiki kode atau nama desa. Data dipakai untuk desa "
+                         "sesuai kode."))
+    kec_differs = (pl.col("kode_kecamatan_matched") != pl.col("_reg_kec")).fill_null(False)
+    parts.append(_issues(by_code, kec_differs, "wilayah_mismatch", "kecamatan", kec_value,
+                         pl.format("Kode {} ada di kecamatan {}, bukan '{}'.", "kode_desa_matched", "_reg_kec_nama",
+                                   kec_value),
+                         "Perbaiki kode desa atau kecamatan. Data dipakai untuk desa sesuai kode."))
+    return pl.concat([_empty(), *parts])
+
+
+def derived_indicators(typed: pl.DataFrame) -> pl.DataFrame:
+    """Zero-dose, drop-out and UCI are computed from their base indicators, never imported."""
+    derived = {ind.slug: ind for ind in REGISTRY if ind.kind is not Kind.EVENT}
+    bases = pl.col("indicator_code").replace_strict(
+        {s: ", ".join(INDICATORS[b].label_id for b in ind.base) for s, ind in derived.items()}, default="",
+        return_dtype=pl.String)
+    return _issues(typed, pl.col("indicator_code").is_in(list(derived)), "derived_indicator", "indicator_code",
+                   _raw("indicator_code"),
+                   pl.format("Indikator {} dihitung otomatis oleh dasbor dari {}.", "indicator_code", bases),
+                   "Hapus baris ini; cukup unggah indikator dasarnya.")
+
+
+def negative_values(typed: pl.DataFrame, fields: dict[str, Field]) -> pl.DataFrame:
+    """Counts and measurements below zero."""
+    parts = [
+        _issues(typed, pl.col(name) < 0, "negative_value", name, _raw(name),
+                pl.format("Kolom {} bernilai negatif.", pl.lit(name)),
+                "Jumlah dan hasil ukur tidak boleh negatif: perbaiki angkanya (mungkin tanda minus salah ketik).")
+        for name, spec in fields.items() if spec.kind in ("int", "float") and name in typed.columns
+    ]
+    return pl.concat([_empty(), *parts])
+
+
+def out_of_range(typed: pl.DataFrame) -> pl.DataFrame:
+    """Line-list measurements outside a plausible range (warning: perhaps a typing slip)."""
+    parts = [
+        _issues(typed, (pl.col(name) >= 0) & ~pl.col(name).is_between(lo, hi), "out_of_range", name, _raw(name),
+                pl.format("Kolom {} = {} di luar rentang wajar {}–{}.", pl.lit(name), _raw(name), pl.lit(lo),
+                          pl.lit(hi)),
+                "Periksa apakah salah ketik atau salah kolom; jika benar, lanjutkan dengan konfirmasi.")
+        for name, (lo, hi) in RANGES.items() if name in typed.columns
+    ]
+    return pl.concat([_empty(), *parts])
+
+
+def future_periods(typed: pl.DataFrame, today: date) -> pl.DataFrame:
+    """An aggregate for a month that has not started yet."""
+    month = today.replace(day=1)
+    return _issues(typed, pl.col("period") > month, "future_period", "period", _raw("period"),
+                   pl.format("Periode {} belum terjadi (hari ini {}).", _month_name(pl.col("period")),
+                             pl.lit(today.isoformat())),
+                   "Periksa periode: mungkin tahun atau bulan salah ketik.")
+
+
+def future_dates(typed: pl.DataFrame, fields: dict[str, Field], today: date) -> pl.DataFrame:
+    """Service or birth dates after today."""
+    parts = [
+        _issues(typed, pl.col(name) > today, "future_date", name, _raw(name),
+                pl.format("Tanggal {} ({}) di masa depan (hari ini {}).", pl.lit(name), pl.col(name),
+                          pl.lit(today.isoformat())),
+                "Periksa tanggal: mungkin hari dan bulan tertukar, atau tahun salah ketik.")
+        for name, spec in fields.items() if spec.kind == "date" and name in typed.columns
+    ]
+    return pl.concat([_empty(), *parts])
+
+
+def date_order(typed: pl.DataFrame, family: str) -> pl.DataFrame:
+    """A service dated before the birth (or the last menstrual period) it follows."""
+    parts = [
+        _issues(typed, pl.col(later) < pl.col(earlier), "date_order", later, _raw(later),
+                pl.format("{} ({}) lebih awal dari {} ({}).", pl.lit(later), pl.col(later), pl.lit(earlier),
+                          pl.col(earlier)),
+                pl.lit(f"Periksa kedua tanggal ({later}, {earlier}): mungkin hari dan bulan tertukar."))
+        for later, earlier in DATE_ORDER.get(family, []) if {later, earlier} <= set(typed.columns)
+    ]
+    return pl.concat([_empty(), *parts])
+
+
+def duplicate_aggregates(typed: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Same desa, period and indicator twice: identical copies are a warning and only the first is
+    used; copies with different values are errors on every copy (which one is right is unknowable).
+    Returns (report rows, rows to drop)."""
+    key = ["kode_desa_matched", "period", "indicator_code"]
+    values = [c for c in ("numerator_month", "numerator_cum", "denominator") if c in typed.columns]
+    d = typed.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key)).with_columns(
+        _n=pl.len().over(key), _first=pl.col("_row").min().over(key),
+        _rows=pl.col("_row").cast(pl.String).str.join(", ").over(key),
+        _variants=pl.struct(values).n_unique().over(key) if values else pl.lit(1),
+    ).filter(pl.col("_n") > 1)
+    where = pl.format("desa {}, periode {}, indikator {}", "kode_desa_matched", _month_name(pl.col("period")),
+                      "indicator_code")
+    conflict = _issues(d, pl.col("_variants") > 1, "duplicate_conflict", "indicator_code", _raw("indicator_code"),
+                       pl.format("Baris {} sama-sama berisi {} dengan angka berbeda.", "_rows", where),
+                       "Sisakan satu baris yang benar untuk desa, periode dan indikator ini.")
+    copies = d.filter((pl.col("_variants") == 1) & (pl.col("_row") != pl.col("_first")))
+    copy = _issues(copies, pl.lit(True), "duplicate_row", "indicator_code", _raw("indicator_code"),
+                   pl.format("Salinan persis baris {} ({}); hanya baris {} yang dipakai.", "_first", where, "_first"),
+                   "Hapus baris ganda ini dari berkas (tidak wajib: salinan diabaikan).")
+    return pl.concat([conflict, copy]), copies.select("_row")
+
+
+def duplicate_line_rows(typed: pl.DataFrame, family: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Identical line-list rows (a re-entered record): warning, later copies dropped. Same person
+    and service with different details: warning, kept (the aggregation counts a person once)."""
+    cols = [c for c in LINE_LISTS[family] if c in typed.columns and c != "kode_desa"] + ["kode_desa_matched"]
+    d = typed.with_columns(_first=pl.col("_row").min().over(cols), _n=pl.len().over(cols))
+    copies = d.filter((pl.col("_n") > 1) & (pl.col("_row") != pl.col("_first")))
+    report = [_issues(copies, pl.lit(True), "duplicate_row", cols[0], _raw(cols[0]),
+                      pl.format("Baris ini sama persis dengan baris {}; hanya baris {} yang dipakai.", "_first",
+                                "_first"),
+                      "Hapus baris ganda ini dari berkas (tidak wajib: salinan diabaikan).")]
+    key = [k for k in EVENT_KEYS[family] if k in typed.columns]
+    if len(key) == len(EVENT_KEYS[family]):
+        e = d.filter(pl.col("_row") == pl.col("_first")).filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key)).with_columns(
+            _k_first=pl.col("_row").min().over(key), _k_n=pl.len().over(key))
+        what = {"anc_kunjungan": "kunjungan ANC ibu yang sama pada tanggal yang sama",
+                "imunisasi_dosis": "dosis antigen yang sama untuk anak yang sama",
+                "ptm_skrining": "skrining orang yang sama pada tanggal yang sama"}[family]
+        report.append(_issues(e, (pl.col("_k_n") > 1) & (pl.col("_row") != pl.col("_k_first")), "duplicate_event",
+                              key[0], _raw(key[0]),
+                              pl.format(f"{what.capitalize()} sudah tercatat di baris {{}}.", "_k_first"),
+                              "Periksa apakah ini entri ganda (dari dua aplikasi atau dua kali input); hapus salah "
+                              "satu. Dasbor menghitung orang ini sekali."))
+    return pl.concat([_empty(), *report]), copies.select("_row")
+
+
+def untracked_antigens(typed: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Antigens the dashboard does not count (PCV, RV, boosters): one warning per antigen, rows
+    left out."""
+    other = typed.filter(pl.col("antigen").str.starts_with("lain:"))
+    first = other.with_columns(_n=pl.len().over("antigen")).filter(
+        pl.col("_row") == pl.col("_row").min().over("antigen"))
+    report = _issues(first, pl.lit(True), "antigen_not_tracked", "antigen", _raw("antigen"),
+                     pl.format("Antigen '{}' tidak dipakai indikator dasbor; {} baris antigen ini tidak diimpor.",
+                               _raw("antigen"), "_n"),
+                     "Tidak perlu tindakan. Jika antigen ini seharusnya salah satu dari "
+                     f"{', '.join(ANTIGENS)}, perbaiki ejaannya.")
+    return report, other.select("_row")
+
+
+def nik_format(typed: pl.DataFrame, family: str) -> pl.DataFrame:
+    """NIK checks (warning): 16 digits, a Dukcapil province code, a plausible birth day (01–31,
+    41–71 for women) and month, not a placeholder. A missing NIK is flagged where it is the
+    person key (PTM screening)."""
+    parts = []
+    for name in NIK_COLUMNS:
+        if name not in typed.columns:
+            continue
+        s = pl.col(name)
+        day = s.str.slice(6, 2).cast(pl.Int32, strict=False)
+        month = s.str.slice(8, 2).cast(pl.Int32, strict=False)
+        problem = (
+            pl.when(~s.str.contains(r"^\d+$")).then(pl.lit("NIK harus berisi angka saja"))
+            .when(s.str.len_chars() != 16).then(pl.format("NIK harus 16 angka, terbaca {} angka", s.str.len_chars()))
+            .when(s.str.split("").list.n_unique() == 1).then(pl.lit("NIK berisi angka yang sama semua (pengisi)"))
+            .when(~s.str.slice(0, 2).cast(pl.Int32, strict=False).is_in(sorted(PROVINCES)))
+            .then(pl.format("dua angka pertama NIK ({}) bukan kode provinsi", s.str.slice(0, 2)))
+            .when(~(day.is_between(1, 31) | day.is_between(41, 71)))
+            .then(pl.format("angka ke-7–8 NIK ({}) bukan tanggal lahir (01–31, perempuan 41–71)", s.str.slice(6, 2)))
+            .when(~month.is_between(1, 12))
+            .then(pl.format("angka ke-9–10 NIK ({}) bukan bulan lahir (01–12)", s.str.slice(8, 2)))
+            .when(s.str.slice(12, 4) == "0000").then(pl.lit("nomor urut NIK (4 angka terakhir) 0000"))
+            .otherwise(None)
+        )
+        t = typed.with_columns(_nik_problem=problem)
+        parts.append(_issues(t, s.is_not_null() & pl.col("_nik_problem").is_not_null(), "nik_format", name,
+                             _raw(name), pl.format("{}.", "_nik_problem"),
+                             "Salin NIK dari KTP/KK (16 angka). Simpan kolom NIK sebagai teks di Excel agar angka "
+                             "tidak berubah; kosongkan bila tidak diketahui."))
+        if family == "ptm_skrining" and name == "nik":
+            parts.append(_issues(typed, s.is_null(), "nik_missing", name, _raw(name),
+                                 "NIK kosong: skrining ini dihitung sebagai orang tersendiri dan tidak bisa "
+                                 "digabung dengan skrining lain orang yang sama.",
+                                 "Isi NIK bila diketahui."))
+    return pl.concat([_empty(), *parts])
+
+
+def cumulative_decreases(typed: pl.DataFrame) -> pl.DataFrame:
+    """A cumulative (January to month) lower than an earlier month's of the same year in the file."""
+    key = ["kode_desa_matched", "indicator_code", "_tahun"]
+    c = (
+        typed.filter(pl.col("numerator_cum").is_not_null() & pl.all_horizontal(
+            pl.col(k).is_not_null() for k in ["kode_desa_matched", "indicator_code", "period"]))
+        .with_columns(_tahun=pl.col("period").dt.year()).sort(*key, "period")
+        .with_columns(_prev=pl.col("numerator_cum").shift(1).over(key), _prev_row=pl.col("_row").shift(1).over(key),
+                      _prev_period=pl.col("period").shift(1).over(key))
+    )
+    return _issues(c, pl.col("numerator_cum") < pl.col("_prev"), "cumulative_decrease", "numerator_cum",
+                   _raw("numerator_cum"),
+                   pl.format("Kumulatif {} ({}) lebih kecil dari kumulatif {} ({}, baris {}).", "numerator_cum",
+                             _month_name(pl.col("period")), "_prev", _month_name(pl.col("_prev_period")), "_prev_row"),
+                   "Kumulatif (s.d. bulan ini) tidak bisa turun: periksa apakah kolom 'bulan ini' dan "
+                   "'s.d. bulan ini' tertukar, atau perbaiki salah satu angka.")
+
+
+def cumulative_below_loaded(typed: pl.DataFrame, current: pl.DataFrame | None) -> pl.DataFrame:
+    """A cumulative lower than the loaded dataset's cumulative of the month before (same year),
+    when the file does not bring that month itself: one of the two is wrong (warning: the file
+    may be the correction)."""
+    if current is None or "numerator_cum" not in typed.columns:
+        return _empty()
+    loaded = current.select(
+        kode_desa_matched=pl.col("kode_desa").cast(pl.String), indicator_code=pl.col("indicator_code").cast(pl.String),
+        _prev_period="period", _loaded="numerator_cum",
+    ).filter(pl.col("_loaded").is_not_null())
+    in_file = typed.select("kode_desa_matched", "indicator_code", _prev_period="period")
+    c = (
+        typed.filter(pl.col("numerator_cum").is_not_null() & (pl.col("period").dt.month() > 1))
+        .with_columns(_prev_period=pl.col("period").dt.offset_by("-1mo"))
+        .join(in_file, on=["kode_desa_matched", "indicator_code", "_prev_period"], how="anti")
+        .join(loaded, on=["kode_desa_matched", "indicator_code", "_prev_period"], how="inner")
+    )
+    return _issues(c, pl.col("numerator_cum") < pl.col("_loaded"), "cumulative_below_loaded", "numerator_cum",
+                   _raw("numerator_cum"),
+                   pl.format("Kumulatif {} ({}) lebih kecil dari kumulatif {} yang sudah dimuat ({}).",
+                             "numerator_cum", _month_name(pl.col("period")), _month_name(pl.col("_prev_period")),
+                             "_loaded"),
+                   "Periksa angka ini; jika data bulan lalu yang salah, unggah ulang bulan lalu bersama bulan ini.")
+
+
+def periods_loaded(typed: pl.DataFrame, family: str, current: pl.DataFrame | None) -> pl.DataFrame:
+    """Months the loaded dataset already holds for the file's desa and indicators: one warning per
+    month, at its first row. The caller asks whether to replace or keep them."""
+    if current is None or typed.height == 0:
+        return _empty()
+    loaded = current.filter(pl.col("numerator_month").is_not_null()).select(
+        pl.col("period"), kode_desa_matched=pl.col("kode_desa").cast(pl.String),
+        indicator_code=pl.col("indicator_code").cast(pl.String))
+    if family == AGGREGATE:
+        rows = typed.select("_row", "period", "kode_desa_matched", "indicator_code")
+        on = ["period", "kode_desa_matched", "indicator_code"]
+    else:
+        slugs = [ind.slug for ind in REGISTRY if ind.programme is PROGRAMME[family]]
+        loaded = loaded.filter(pl.col("indicator_code").is_in(slugs)).select("period", "kode_desa_matched").unique()
+        rows = typed.select("_row", "kode_desa_matched", period=pl.col(SERVICE_DATE[family]).dt.truncate("1mo"))
+        on = ["period", "kode_desa_matched"]
+    hit = (
+        rows.join(loaded, on=on, how="semi")
+        .group_by("period").agg(pl.col("_row").min(), _n=pl.len()).sort("_row")
+    )
+    what = "baris" if family == AGGREGATE else "baris layanan"
+    return _issues(hit, pl.lit(True), "period_loaded", "period", pl.col("period").dt.strftime("%Y-%m"),
+                   pl.format(f"Data {{}} sudah ada di dasbor; impor ini akan menggantikan data lama untuk {{}} {what} "
+                             "berkas ini.", _month_name(pl.col("period")), "_n"),
+                   "Pilih 'Ganti' untuk memakai data berkas ini, atau 'Simpan yang lama' untuk melewati periode ini.")
+
+
+def partial_year(typed: pl.DataFrame, family: str) -> pl.DataFrame:
+    """A line list that starts after January of its last year: cumulatives (and K4/K6, which need
+    earlier visits) count only what the file holds."""
+    when = SERVICE_DATE[family]
+    t = typed.filter(pl.col(when).is_not_null())
+    if t.height == 0:
+        return _empty()
+    first, last = t[when].min(), t[when].max()
+    if first.year < last.year or first.month == 1:
+        return _empty()
+    row = t.filter(pl.col(when) == first).head(1)
+    return _issues(row, pl.lit(True), "partial_year", when, _raw(when),
+                   f"Daftar baru mulai {BULAN[first.month - 1]} {first.year}: capaian kumulatif {last.year} dan "
+                   "K4/K6 hanya menghitung isi berkas ini.",
+                   "Unggah daftar sejak Januari (kohort ibu: semua kunjungan kehamilan yang masih berjalan).")
+
+
+def coverage_over_100(completed: pl.DataFrame) -> pl.DataFrame:
+    """Cumulative numerator above the denominator (quality rule ``coverage_over_100``)."""
+    events = [ind.slug for ind in REGISTRY if ind.kind is Kind.EVENT]
+    c = completed.filter(pl.col("indicator_code").is_in(events) & (pl.col("denominator") > 0))
+    return _issues(c, pl.col("numerator_cum") > pl.col("denominator"), "coverage_over_100", "numerator_cum",
+                   pl.col("numerator_cum"),
+                   pl.format("Kumulatif {} melebihi sasaran {} ({} %).", "numerator_cum", "denominator",
+                             (100 * pl.col("numerator_cum") / pl.col("denominator")).round(1)),
+                   "Periksa sasaran (mungkin terlalu kecil) atau apakah orang dari luar wilayah ikut dihitung; "
+                   "jika benar, lanjutkan dengan konfirmasi.")
+
+
+def cascade(completed: pl.DataFrame, slack: float | None = None) -> pl.DataFrame:
+    """K1 ≥ K4 ≥ K6, K1 ≥ K1 murni, DPT1 ≥ DPT3, DPT1 ≥ MR1 on cumulatives (quality rule ids, as
+    warnings), with the review meeting's carry-over slack of the annual sasaran."""
+    slack = quality.Params().consistency_slack if slack is None else slack
+    c = completed.select("_row", "period", "kode_desa_matched", "indicator_code", "numerator_cum", "denominator")
+    parts = []
+    for rule, (earlier, later, carry_over) in quality.CONSISTENCY.items():
+        a = c.filter(pl.col("indicator_code") == earlier).select(
+            "period", "kode_desa_matched", _a="numerator_cum", _den="denominator", _a_row="_row")
+        b = c.filter(pl.col("indicator_code") == later)
+        j = b.join(a, on=["period", "kode_desa_matched"]).with_columns(
+            _allowed=(slack * pl.col("_den").fill_null(0)).floor().cast(pl.Int64) if carry_over else pl.lit(0))
+        la, lb = INDICATORS[earlier].label_id, INDICATORS[later].label_id
+        parts.append(_issues(
+            j, (pl.col("numerator_cum") - pl.col("_a")) > pl.col("_allowed"), rule, "numerator_cum",
+            pl.col("numerator_cum"),
+            pl.format(f"{lb} kumulatif ({{}}) melebihi {la} kumulatif ({{}}, baris {{}}){{}}.", "numerator_cum", "_a",
+                      "_a_row", pl.when(pl.col("_allowed") > 0).then(
+                          pl.format(" lebih dari kelonggaran {}", "_allowed")).otherwise(pl.lit(""))),
+            f"{lb} adalah bagian dari {la}: periksa kedua angka. Jika benar (mis. sasaran dari tahun lalu), "
+            "lanjutkan dengan konfirmasi."))
+    return pl.concat([_empty(), *parts])
+
+
+# --------------------------------------------------------------------------------------------
+# Orchestration
+# --------------------------------------------------------------------------------------------
+
+
+def _typed(frame: pl.DataFrame, fields: dict[str, Field], family: str) -> pl.DataFrame:
+    """Every known column parsed to its type (counts as Int64), with ``_raw_<col>`` (text as
+    seen) and ``_err_<col>`` (why it did not parse) beside it; absent optional columns as nulls."""
+    schema = LINE_LISTS.get(family, pl.Schema())
+    out = frame.with_columns(pl.col(c).cast(pl.String).alias(f"_raw_{c}") for c in fields if c in frame.columns)
+    for name, spec in fields.items():
+        if name not in frame.columns:
+            continue
+        if spec.kind in ("text", "code"):
+            s = pl.col(name).cast(pl.String).str.strip_chars()
+            out = out.with_columns(pl.when(s.is_in(BLANKS)).then(None).otherwise(s).alias(name))
+            continue
+        typed, err = _convert(frame[name], spec.kind)
+        if spec.kind == "int":  # counts: whole numbers that fit the schema's integer type
+            limit = INT_MAX.get(str(schema.get(name, pl.Int32())), INT_MAX["Int32"])
+            err = pl.select(
+                pl.when(typed.is_not_null() & (typed != typed.round())).then(pl.lit("harus bilangan bulat"))
+                .when(typed.is_not_null() & (typed.abs() > limit))
+                .then(pl.format("{} terlalu besar (maksimum {})", typed.cast(pl.Int64, strict=False), pl.lit(limit)))
+                .otherwise(err)
+            ).to_series()
+            typed = pl.select(pl.when(err.is_null()).then(typed.round().cast(pl.Int64, strict=False))).to_series()
+        out = out.with_columns(typed.alias(name), err.alias(f"_err_{name}"))
+    absent = [name for name in fields if name not in frame.columns]  # optional columns: present, empty
+    return out.with_columns(
+        *[pl.lit(None, KIND_DTYPE.get(fields[name].kind, pl.String)).alias(name) for name in absent],
+        *[pl.lit(None, pl.String).alias(f"_raw_{name}") for name in absent],
+        *[pl.lit(None, pl.String).alias(f"_err_{name}") for name in absent if fields[name].kind in CONVERTERS],
+    )
+
+
+def _clean(typed: pl.DataFrame, family: str, bad: pl.DataFrame) -> pl.DataFrame:
+    keep = typed.join(bad, on="_row", how="anti").with_columns(kode_desa=pl.col("kode_desa_matched"))
+    if family == AGGREGATE:
+        return keep.select([pl.col(c).cast(t) for c, t in CLEAN_AGGREGATE.items()])
+    return pl.concat([keep.select("_row"), conform(keep, LINE_LISTS[family])], how="horizontal")
+
+
+def validate(
+    frame: pl.DataFrame, family: str, wilayah: pl.DataFrame, *, today: date,
+    current_monthly: pl.DataFrame | None = None, sasaran: pl.DataFrame | None = None,
+) -> Validation:
+    """Check an upload of `family` against every rule; see the module docstring.
+
+    `current_monthly` is the loaded INDIKATOR_BULANAN (periods already loaded, last month's
+    cumulative); `sasaran` (SASARAN schema) fills aggregate denominators the file leaves empty.
+    """
+    if family not in FAMILIES:
+        raise ValueError(f"jenis data tidak dikenal: {family!r} (pilihan: {', '.join(FAMILIES)})")
+    fields = FIELDS[family]
+    if "_row" not in frame.columns:
+        frame = frame.with_row_index("_row", offset=2)  # header on sheet row 1
+    frame = frame.with_columns(pl.col("_row").cast(pl.Int64))
+    schema_issues = missing_columns(frame, family, has_sasaran=sasaran is not None)
+    empty_clean = CLEAN_AGGREGATE.to_frame() if family == AGGREGATE else pl.concat(
+        [pl.DataFrame(schema={"_row": pl.Int64}), LINE_LISTS[family].to_frame()], how="horizontal")
+    if schema_issues.height:
+        return Validation(schema_issues, empty_clean, family)
+
+    typed = match_desa(_typed(frame, fields, family), wilayah)
+    parts = [type_errors(typed, fields), missing_values(typed, fields, family), wilayah_issues(typed, wilayah),
+             negative_values(typed, fields), future_dates(typed, fields, today)]
+    drops: list[pl.DataFrame] = []
+    if family == AGGREGATE:
+        parts += [derived_indicators(typed), future_periods(typed, today)]
+        dup_report, dup_rows = duplicate_aggregates(typed)
+        parts.append(dup_report)
+        drops.append(dup_rows)
+        unique = typed.join(dup_rows, on="_row", how="anti").filter(
+            pl.len().over("kode_desa_matched", "period", "indicator_code") == 1)
+        parts += [cumulative_decreases(unique), cumulative_below_loaded(unique, current_monthly),
+                  periods_loaded(unique, family, current_monthly)]
+        keyed = unique.filter(pl.all_horizontal(pl.col(k).is_not_null()
+                                                for k in ("kode_desa_matched", "period", "indicator_code")))
+        completed = complete_long(keyed.with_columns(kode_desa=pl.col("kode_desa_matched")), sasaran=sasaran,
+                                  current_monthly=current_monthly).with_columns(kode_desa_matched=pl.col("kode_desa"))
+        parts += [coverage_over_100(completed), cascade(completed)]
+        no_den = completed.filter(pl.col("denominator").is_null() & pl.col("_err_denominator").is_null()
+                                  & pl.col("indicator_code").is_in([i.slug for i in REGISTRY if i.kind is Kind.EVENT]))
+        parts.append(_issues(no_den, pl.lit(True), "missing_value", "denominator", "",
+                             "Sasaran (denominator) kosong dan tidak ada di data sasaran untuk desa dan tahun ini.",
+                             "Isi kolom sasaran, atau muat data sasaran tahunan desa ini lebih dulu."))
+    else:
+        parts += [out_of_range(typed), date_order(typed, family), nik_format(typed, family),
+                  periods_loaded(typed, family, current_monthly), partial_year(typed, family)]
+        dup_report, dup_rows = duplicate_line_rows(typed, family)
+        parts.append(dup_report)
+        drops.append(dup_rows)
+        if family == "imunisasi_dosis":
+            other_report, other_rows = untracked_antigens(typed)
+            parts.append(other_report)
+            drops.append(other_rows)
+    report = pl.concat(parts).sort("row", maintain_order=True)
+    bad = pl.concat([report.filter(pl.col("severity") == "error").select(_row="row"),
+                     *[d.select(pl.col("_row").cast(pl.Int64)) for d in drops]]).unique()
+    dropped = tuple(sorted(pl.concat([d.select(pl.col("_row").cast(pl.Int64)) for d in drops])["_row"].to_list()))
+    return Validation(report, _clean(typed, family, bad), family, dropped)
+
+
+# --------------------------------------------------------------------------------------------
+# Downloadable report
+# --------------------------------------------------------------------------------------------
+
+
+def _safe(cell: object) -> object:
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_START):
+        return "'" + cell
+    return cell
+
+
+def _display_rows(report: pl.DataFrame) -> list[tuple]:
+    shown = report.select(*REPORT).with_columns(
+        pl.col("severity").replace(SEVERITY_ID), pl.col("row").cast(pl.String).replace({"0": "(berkas)"}))
+    return shown.rows()
+
+
+def report_bytes(report: pl.DataFrame, fmt: str = "csv") -> bytes:
+    """The report as a download: ``csv`` (UTF-8 with BOM so Excel reads the accents, formula-like
+    cells escaped) or ``xlsx`` (every cell written as text, never as a formula). Bahasa headers."""
+    header = [HEADERS[c] for c in REPORT]
+    rows = _display_rows(report)
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\r\n")
+        writer.writerow(header)
+        writer.writerows([_safe(cell) for cell in row] for row in rows)
+        return buf.getvalue().encode("utf-8-sig")
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+        from openpyxl.styles import Font
+
+        wb = Workbook()
+        ws = wb.active
+        ws.title = "Laporan validasi"
+        ws.append(header)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for r, row in enumerate(rows, start=2):
+            for c, value in enumerate(row, start=1):
+                cell = ws.cell(row=r, column=c)
+                cell.value = ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+                if isinstance(value, str):
+                    cell.data_type = "s"  # a leading "=" stays text, not a formula
+        for letter, width in zip("ABCDEFG", (10, 22, 24, 12, 24, 60, 70)):
+            ws.column_dimensions[letter].width = width
+        ws.freeze_panes = "A2"
+        out = io.BytesIO()
+        wb.save(out)
+        return out.getvalue()
+    raise ValueError(f"format laporan tidak dikenal: {fmt!r} (pilihan: csv, xlsx)")
