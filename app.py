@@ -24,6 +24,9 @@ pages = {
     t("nav_section_meetings"): [
         st.Page("pages/puskesmas_page.py", title=t("page_puskesmas"), url_path="puskesmas"),
     ],
+    t("nav_section_data"): [
+        st.Page("pages/data_page.py", title=t("page_data"), url_path="data"),
+    ],
 }
 navigation = st.navigation(pages)
 layout.synthetic_badge()

@@ -13,16 +13,22 @@ import polars as pl
 import streamlit as st
 
 from components.i18n import t
-from phdt import actions, metrics
+from phdt import actions, metrics, versions
 from phdt import dataset as ds
 from phdt import quality as dq
 from phdt.config import settings
 from phdt.indicators import INDICATORS
 
 
-@st.cache_resource(show_spinner="Memuat data… / Loading data…")
 def dataset() -> ds.Dataset:
-    return ds.load()
+    """The current dataset version (reading the small CURRENT pointer each run: an import or a
+    restore in another session shows on the next rerun)."""
+    return _dataset(versions.current_id() or versions.bootstrap(data_dir=settings().data_dir))
+
+
+@st.cache_resource(max_entries=2, show_spinner="Memuat data… / Loading data…")
+def _dataset(version_id: str) -> ds.Dataset:
+    return ds.load(versions.default_root() / version_id)
 
 
 def period_codes() -> list[str]:

@@ -144,8 +144,8 @@ def legend_html(title: str, entries: list[LegendEntry], source: str, facility_ty
         "<style>.phdt-legend-row{display:flex;align-items:center;gap:6px;margin-top:3px}"
         ".phdt-legend-row span{display:inline-block;width:14px;height:14px;border:1px solid #666;flex:none}"
         ".phdt-legend-facility div{flex:none;margin:0 2px}"
-        ".phdt-map-label{background:none;border:0;box-shadow:none;padding:0;font:600 11px sans-serif;color:#222;"
-        "text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff}.phdt-map-label:before{display:none}</style>"
+        ".phdt-map-label{font:600 11px sans-serif;color:#222;text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff}"
+        "</style>"
     )
 
 
@@ -281,16 +281,19 @@ def outline_layer(features: dict, bounds: list[list[float]], weight: float = 2.0
 
 
 class Labels(MacroElement):
-    """Names written on the map, one permanent tooltip per point: context when there are no tiles.
-    (folium's GeoJsonTooltip binds one tooltip to the whole layer, so it cannot label each unit.)
-    `points` carries already-escaped `nama` properties: tooltip text is HTML."""
+    """Names written on the map, one per point: context when there are no tiles. Each is a
+    zero-size marker whose text is centred by an inline transform, so its place never depends on
+    when a stylesheet arrives (a measured tooltip would be misplaced if leaflet.css came late).
+    `points` carries already-escaped `nama` properties: the text is HTML."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
         L.geoJson({{ this.points|tojson }}, {
             pointToLayer: function (feature, latlng) {
-                return L.circleMarker(latlng, {radius: 0, stroke: false, interactive: false}).bindTooltip(
-                    feature.properties.nama, {permanent: true, direction: "center", className: "phdt-map-label"});
+                return L.marker(latlng, {interactive: false, keyboard: false, icon: L.divIcon({
+                    className: "", iconSize: [0, 0],
+                    html: '<span class="phdt-map-label" style="position:absolute;transform:translate(-50%,-50%);' +
+                          'white-space:nowrap">' + feature.properties.nama + '</span>'})});
             }
         }).addTo({{ this._parent.get_name() }});
         {% endmacro %}

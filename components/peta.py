@@ -171,9 +171,6 @@ def district_map(slug: str, period: date, level: str, scheme: str, lang: str, fa
     if catchments and polygons and layer_for("desa")[1]:
         maps.catchment_layer(_catchments(), bounds, t("catchment_layer")).add_to(m)
         lines.append((maps.CATCHMENT_LINE, t("catchment_layer")))
-    labels = _within(_labels("desa"), drilled) if drilled else _labels("kecamatan")
-    if polygons and len(labels["features"]) <= MAX_LABELS:  # names as context, where they stay readable
-        maps.Labels(labels).add_to(m)
     for tipe in facility_types:
         maps.facility_layer(facilities(tipe, slug, period, level, lang, version), tipe, bounds).add_to(m)
     source = t("synthetic_badge") if data.dataset().synthetic else str(data.dataset().manifest.get("source", ""))
@@ -183,6 +180,10 @@ def district_map(slug: str, period: date, level: str, scheme: str, lang: str, fa
         m.fit_bounds(unit_bounds("kecamatan")[drilled], padding_bottom_right=(270, 10))
     else:
         m.fit_bounds(bounds)
+    # Names as context, where they stay readable.
+    labels = _within(_labels("desa"), drilled) if drilled else _labels("kecamatan")
+    if polygons and len(labels["features"]) <= MAX_LABELS:
+        maps.Labels(labels).add_to(m)
     return m
 
 

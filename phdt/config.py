@@ -45,10 +45,19 @@ class Settings:
     geo_dir: Path | None = None
     # Follow-up actions (rencana tindak lanjut) and, later, Dojo notes: an SQLite file outside git.
     actions_db: Path = ROOT / "var" / "phdt.sqlite"
+    # The Data page (imports, restores) asks for this password; empty = the page is switched off.
+    # Prefer the PHDT_ADMIN_PASSWORD environment variable to keeping it in a file.
+    admin_password: str = ""
+    max_upload_mb: int = 20
     # Boundary files in geo_dir are <boundary_files>_kecamatan / <boundary_files>_desa (.geojson, .gpkg
     # or .zip): "purbalingga" for the district, "jateng" for the Jawa Tengah province benchmark.
     boundary_files: str = "purbalingga"
     demo_seed: int = 20251231
+
+    @property
+    def profiles_dir(self) -> Path:
+        """Saved column mappings of the importer, beside the dataset folder."""
+        return self.data_dir.with_name(f"{self.data_dir.name}-profiles")
 
     def __post_init__(self) -> None:
         for name in ("cbr_per_1000", "imr_per_1000", "bumil_factor", "bersalin_factor"):
@@ -62,6 +71,8 @@ class Settings:
                 f"boundary_files must be a file stem of lowercase letters, digits, '_' or '-' (such as "
                 f"'purbalingga' or 'jateng'; no folder or suffix), got {self.boundary_files!r}"
             )
+        if not 1 <= self.max_upload_mb <= 200:
+            raise ConfigError(f"max_upload_mb must be 1-200, got {self.max_upload_mb}")
         for slug, value in self.targets.items():
             if not 0 <= value <= 100:
                 raise ConfigError(f"target for {slug} must be a percentage 0-100, got {value}")
@@ -89,7 +100,7 @@ def _from_toml(path: Path) -> dict:
 @cache
 def settings() -> Settings:
     """Settings from defaults, the optional ``PHDT_CONFIG`` TOML file, then ``PHDT_GEO_DIR``,
-    ``PHDT_DATA_DIR`` and ``PHDT_ACTIONS_DB``."""
+    ``PHDT_DATA_DIR``, ``PHDT_ACTIONS_DB`` and ``PHDT_ADMIN_PASSWORD``."""
     values: dict = {}
     if config_path := os.environ.get("PHDT_CONFIG"):
         values.update(_from_toml(Path(config_path)))
@@ -100,4 +111,6 @@ def settings() -> Settings:
         base = replace(base, data_dir=Path(data_dir).resolve())
     if actions_db := os.environ.get("PHDT_ACTIONS_DB"):
         base = replace(base, actions_db=Path(actions_db).resolve())
+    if password := os.environ.get("PHDT_ADMIN_PASSWORD"):
+        base = replace(base, admin_password=password)
     return base

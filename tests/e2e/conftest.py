@@ -9,12 +9,14 @@ from urllib.parse import urlparse
 
 import pytest
 
+from phdt import dataset
 from scripts import server
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-dev-shm-usage", "--disable-component-update", "--no-first-run"]
 # The frontend probes these base paths; a 404 there is expected, not a failure.
+ADMIN_PASSWORD = "uji-rahasia"
 HARMLESS_404 = ("/_stcore/health", "/_stcore/host-config", "/host-config")
 
 
@@ -35,8 +37,12 @@ def browser_context_args(browser_context_args):
 def app_url(tmp_path_factory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("streamlit")
     log = folder / "server.log"
-    try:  # a fresh follow-up action database: the meeting test adds to it
-        with server.running(log_path=log, env={"PHDT_ACTIONS_DB": str(folder / "actions.sqlite")}) as url:
+    # Tests add follow-up actions and import a month: a private action database and dataset copy.
+    shutil.copytree(dataset.ensure(), folder / "data")
+    env = {"PHDT_ACTIONS_DB": str(folder / "actions.sqlite"), "PHDT_DATA_DIR": str(folder / "data"),
+           "PHDT_ADMIN_PASSWORD": ADMIN_PASSWORD}
+    try:
+        with server.running(log_path=log, env=env) as url:
             yield url
     except Exception:
         print(log.read_text(errors="replace")[-5000:])

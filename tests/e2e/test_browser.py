@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from geo import boundaries
 from phdt.config import settings
-from tests.e2e.conftest import screenshot, wait_for_app
+from tests.e2e.conftest import ADMIN_PASSWORD, screenshot, wait_for_app
 
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 # Runs inside the map iframe: the Leaflet map and the choropleth layer (features carry a colour class).
@@ -259,4 +259,30 @@ def test_review_meeting_flow(page, app_url, requests_seen):
     expect(page.get_by_test_id("stDataFrame").first).to_be_visible()  # the stored action, listed
     expect(page.get_by_test_id("stSelectbox").first).to_be_visible()
     screenshot(page, "rapat-rtl")
+    assert_clean(page, requests_seen)
+
+
+def test_import_a_month_and_see_it_on_the_map(page, app_url, requests_seen, tmp_path):
+    """Upload -> validation report -> confirm -> the new month is on the map. Runs last: it changes
+    the (private) dataset of this server."""
+    upload = tmp_path / "k6-januari.csv"
+    upload.write_text("Kode Desa;Desa;Bulan;Indikator;Jumlah bln ini;Sasaran\n"
+                      "3303012001;Kedungbenda;2026-01;anc_k6;9;81\n", encoding="utf-8")
+    page.goto(f"{app_url}/data")
+    wait_for_app(page)
+    page.get_by_label("Kata sandi admin").fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(upload))
+    expect(page.get_by_text(re.compile(r"1 baris valid"))).to_be_visible(timeout=30_000)
+    screenshot(page, "data-report")
+    page.get_by_label("Nama pengisi").fill("Petugas data")
+    page.get_by_label("Nama pengisi").press("Enter")
+    page.get_by_role("button", name="Impor sebagai versi baru").click()
+    expect(page.get_by_text(re.compile(r"aktif \(bulan 2026-01\)"))).to_be_visible(timeout=30_000)
+    page.goto(f"{app_url}/peta?indikator=anc_k6&periode=2026-01&tingkat=desa")
+    wait_for_app(page)
+    features = {f["kode"]: f for f in drawn_features(page)}
+    assert features["33.03.01.2001"]["pembilang"] == "9"  # the imported desa-month
+    assert features["33.03.01.2002"]["colour"] == "no_data"  # not in the file: no report, not zero
+    screenshot(page, "data-imported-map")
     assert_clean(page, requests_seen)

@@ -1,0 +1,153 @@
+"""The Data page's steps: sign in, upload, map columns, read the validation report, confirm and
+commit a new dataset version, or restore an earlier one. All checks live in phdt.imports."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import polars as pl
+import streamlit as st
+
+from components import data
+from components.i18n import t
+from components.text import md_escape
+from phdt import versions
+from phdt.config import settings
+from phdt.imports import files, parse, pipeline, validate
+
+
+def signed_in() -> bool:
+    """The configured admin password, compared in constant time; the page is off without one."""
+    password = settings().admin_password
+    if not password:
+        st.info(t("data_disabled"), icon=":material/lock:")
+        return False
+    if st.session_state.get("data_admin"):
+        return True
+    with st.form("data_login"):
+        given = st.text_input(t("data_password"), type="password")
+        if st.form_submit_button(t("data_sign_in")):
+            if hmac.compare_digest(given.encode(), password.encode()):
+                st.session_state["data_admin"] = True
+                st.rerun()
+            st.error(t("data_wrong_password"))
+    return False
+
+
+def upload() -> tuple[bytes, str] | None:
+    uploaded = st.file_uploader(t("data_upload"), key="data_file", help=t("data_upload_help"))
+    if uploaded is None:
+        return None
+    return uploaded.getvalue(), uploaded.name
+
+
+def choose(content: bytes, name: str) -> pipeline.Prepared | None:
+    """Family, sheet and column mapping; returns the validated import (cached per choice)."""
+    families = {f: t(f"family_{f}") for f in pipeline.FAMILIES}
+    family = st.selectbox(t("data_family"), list(families), format_func=families.__getitem__, key="data_family")
+    limits = files.Limits(max_bytes=settings().max_upload_mb * 1_000_000)
+    try:
+        sheets = files.read_table(content, name, limits)
+    except files.FileRejected as exc:
+        st.error(md_escape(exc), icon=":material/block:")
+        return None
+    sheet = st.selectbox(t("data_sheet"), range(len(sheets)), format_func=lambda i: f"{i + 1}: {sheets[i].name}",
+                         key="data_sheet") if len(sheets) > 1 else 0
+    if sheets[sheet].formulas:
+        st.warning(t("data_formulas", n=sheets[sheet].formulas))
+    headers, _ = parse.flatten_header(sheets[sheet].rows)
+    mapping = _mapping(headers, family)
+    key = (hashlib.sha256(content).hexdigest(), family, sheet, tuple(sorted(mapping.items())), data.dataset().version)
+    if st.session_state.get("data_prepared_key") != key:
+        with st.spinner(t("data_checking")):
+            st.session_state["data_prepared"] = pipeline.prepare(content, name, family, data.dataset(), sheet=sheet,
+                                                                 mapping=mapping, limits=limits)
+        st.session_state["data_prepared_key"] = key
+    return st.session_state["data_prepared"]
+
+
+def _mapping(headers: list[str], family: str) -> dict[int, str]:
+    """Recognised columns, a saved profile, and the user's own choices (a data editor)."""
+    folder = settings().profiles_dir
+    profiles = ["", *parse.list_profiles(folder)]
+    chosen = st.selectbox(t("data_profile"), profiles, format_func=lambda p: p or t("data_profile_none"),
+                          key="data_profile")
+    profile = parse.load_profile(folder, chosen) if chosen else None
+    guessed = parse.recognise(headers, family, profile)
+    fields = ["", *parse.FAMILIES[family]]
+    table = pl.DataFrame({t("data_column"): headers, t("data_field"): [guessed.get(i, "") for i in range(len(headers))]})
+    with st.expander(t("data_mapping", n=len(guessed), total=len(headers)), expanded=len(guessed) < len(headers)):
+        edited = st.data_editor(table, hide_index=True, disabled=[t("data_column")], key=f"data_map_{family}",
+                                column_config={t("data_field"): st.column_config.SelectboxColumn(options=fields)})
+        name = st.text_input(t("data_profile_name"), key="data_profile_name")
+        if st.button(t("data_profile_save")) and name:
+            try:
+                parse.save_profile(folder, name, dict(zip(edited[t("data_column")], edited[t("data_field")].fill_null(""),
+                                                          strict=True)))
+                st.success(t("data_profile_saved", name=md_escape(name)))
+            except ValueError as exc:
+                st.error(md_escape(exc))
+    return {i: f for i, f in enumerate(edited[t("data_field")].to_list()) if f}
+
+
+def report(prepared: pipeline.Prepared) -> None:
+    checked = prepared.validation
+    months = ", ".join(f"{p:%Y-%m}" for p in prepared.periods) or "–"
+    st.markdown(t("data_summary", rows=checked.clean.height, errors=checked.errors, warnings=checked.warnings,
+                  months=months))
+    if checked.report.height:
+        severity = {"error": t("dq_error"), "warning": t("dq_warning")}
+        shown = checked.report.with_columns(pl.col("severity").replace_strict(severity))
+        st.dataframe(shown.rename({c: t(f"report_{c}") for c in shown.columns}), hide_index=True, key="data_report")
+        left, right = st.columns(2)
+        left.download_button(t("data_report_csv"), validate.report_bytes(checked.report, "csv"),
+                             file_name="laporan-validasi.csv", mime="text/csv")
+        right.download_button(t("data_report_xlsx"), validate.report_bytes(checked.report, "xlsx"),
+                              file_name="laporan-validasi.xlsx")
+
+
+def confirm_and_commit(prepared: pipeline.Prepared) -> None:
+    """Errors block; warnings and months already loaded need an explicit choice."""
+    if prepared.blocked:
+        st.error(t("data_blocked"), icon=":material/block:")
+        return
+    accepted = not prepared.validation.warnings or st.checkbox(t("data_accept_warnings"), key="data_accept")
+    replace = False
+    if prepared.loaded:
+        months = ", ".join(f"{p:%Y-%m}" for p in prepared.loaded)
+        choice = st.radio(t("data_loaded", months=months), ["keep", "replace"], key="data_replace",
+                          format_func=lambda c: t(f"data_{c}"))
+        replace = choice == "replace"
+    who = st.text_input(t("rtl_who"), max_chars=120, key="data_who")
+    if st.button(t("data_commit"), type="primary", disabled=not (accepted and who.strip())):
+        try:
+            version = pipeline.commit(prepared, data.dataset(), who.strip(), replace=replace)
+        except (ValueError, OSError) as exc:
+            st.error(md_escape(exc))
+            return
+        st.session_state.pop("data_prepared_key", None)
+        st.session_state["data_notice"] = t("data_committed", version=version, months=", ".join(
+            f"{p:%Y-%m}" for p in prepared.periods))
+        st.rerun()
+
+
+def history() -> None:
+    """Every version with who/when/what; any earlier one can be made current again."""
+    st.subheader(t("data_history"))
+    rows = versions.history()
+    st.dataframe(pl.DataFrame([{
+        "ID": r["id"], t("rtl_when"): r.get("when", "")[:16].replace("T", " "), t("rtl_who"): r.get("who", ""),
+        t("data_file"): r.get("file_name") or "–", t("data_months"): ", ".join(r.get("periods") or []),
+        t("data_current"): "✓" if r.get("current") else "",
+    } for r in rows]), hide_index=True, key="data_versions")
+    older = [r["id"] for r in rows if not r.get("current")]
+    if not older:
+        return
+    with st.form("data_restore"):
+        target = st.selectbox(t("data_restore_pick"), older, key="data_restore_id")
+        who = st.text_input(t("rtl_who"), max_chars=120, key="data_restore_who")
+        if st.form_submit_button(t("data_restore")) and who.strip():
+            versions.restore(None, target, who.strip())
+            st.session_state["data_notice"] = t("data_restored", version=target)
+            st.rerun()
