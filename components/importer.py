@@ -57,14 +57,30 @@ def choose(content: bytes, name: str) -> pipeline.Prepared | None:
     if sheets[sheet].formulas:
         st.warning(t("data_formulas", n=sheets[sheet].formulas))
     headers, _ = parse.flatten_header(sheets[sheet].rows)
-    mapping = _mapping(headers, family)
-    key = (hashlib.sha256(content).hexdigest(), family, sheet, tuple(sorted(mapping.items())), data.dataset().version)
+    period = None
+    if family == pipeline.WIDE:  # one month per sheet, indicators recognised from the column groups
+        periods = {p: f"{p:%Y-%m}" for p in _next_months()}
+        period = st.selectbox(t("data_period"), list(periods), format_func=periods.__getitem__, key="data_period")
+        found = [slug for slug in parse.wide_groups(headers) if not slug.startswith("_")]
+        st.caption(t("data_wide_found", indicators=", ".join(found) or "–"))
+        mapping = {}
+    else:
+        mapping = _mapping(headers, family)
+    key = (hashlib.sha256(content).hexdigest(), family, sheet, tuple(sorted(mapping.items())), period,
+           data.dataset().version)
     if st.session_state.get("data_prepared_key") != key:
         with st.spinner(t("data_checking")):
             st.session_state["data_prepared"] = pipeline.prepare(content, name, family, data.dataset(), sheet=sheet,
-                                                                 mapping=mapping, limits=limits)
+                                                                 mapping=mapping or None, period=period, limits=limits)
         st.session_state["data_prepared_key"] = key
     return st.session_state["data_prepared"]
+
+
+def _next_months() -> list:
+    """The month after the latest loaded one first, then the loaded months, newest first."""
+    latest = data.dataset().periods[-1]
+    following = latest.replace(year=latest.year + latest.month // 12, month=latest.month % 12 + 1)
+    return [following, *reversed(data.dataset().periods)]
 
 
 def _mapping(headers: list[str], family: str) -> dict[int, str]:

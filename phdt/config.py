@@ -49,6 +49,9 @@ class Settings:
     # Prefer the PHDT_ADMIN_PASSWORD environment variable to keeping it in a file.
     admin_password: str = ""
     max_upload_mb: int = 20
+    # Uploaded line lists (NIK, names) are kept this many days after their import, then deleted;
+    # the aggregated tables stay. 0 deletes them at the next import.
+    line_list_retention_days: int = 90
     # Boundary files in geo_dir are <boundary_files>_kecamatan / <boundary_files>_desa (.geojson, .gpkg
     # or .zip): "purbalingga" for the district, "jateng" for the Jawa Tengah province benchmark.
     boundary_files: str = "purbalingga"

@@ -45,8 +45,8 @@ import secrets
 import shutil
 import threading
 import uuid
-from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -567,3 +567,22 @@ def ensure_current(root: Path | None = None, data_dir: Path | None = None) -> Pa
     folder = current(root)
     assert folder is not None
     return folder
+
+
+def purge_personal_originals(root: Path | None, families: Iterable[str], older_than_days: int,
+                             now: datetime | None = None) -> list[str]:
+    """Delete the uploaded originals of line-list imports (NIK and names) once they are older than
+    the retention period: the aggregated tables are all the app needs. Returns the version ids
+    purged; each deletion is logged. The version's tables stay, so nothing shown is lost."""
+    root = _root(root)
+    now = now or _now()
+    purged = []
+    for record in history(root):
+        folder = root / record["id"] / "original"
+        when = datetime.fromisoformat(str(record.get("when") or _iso(now)).replace("Z", "+00:00"))
+        if record.get("family") in families and folder.is_dir() and now - when >= timedelta(days=older_than_days):
+            shutil.rmtree(folder)
+            _append_log(root, {"action": "purge_original", "who": "system", "when": _iso(now),
+                               "version": record["id"], "retention_days": older_than_days})
+            purged.append(record["id"])
+    return purged

@@ -12,7 +12,7 @@ import io
 import re
 import struct
 import zipfile
-from datetime import datetime
+from datetime import date, datetime
 
 import openpyxl
 import pytest
@@ -72,7 +72,7 @@ def test_xlsx_pws_sheet_keeps_values_fills_merged_headers_and_counts_formulas():
         ["No", "Desa", "Sasaran Bumil", "bln ini", "s.d. bln ini", "bln ini", "s.d. bln ini"],
         [1, "Bojong", 120, 3, 10, 2, None],  # openpyxl stores no cached value: the formula reads as empty
         [2, "Karangtengah", 90, 1, 8, 0, 4],
-        [None, "Tanggal lapor", datetime(2025, 4, 5), None, None, None, None],
+        [None, "Tanggal lapor", date(2025, 4, 5), None, None, None, None],
     ]
     assert sheet.formulas == 1
     assert sheet.merged_header_rows == 2

@@ -364,3 +364,18 @@ def test_concurrent_commits_from_processes_all_land(repo, tmp_path):
     outputs = [child.communicate(timeout=120) for child in children]
     assert [child.returncode for child in children] == [0] * 4, [err.decode() for _, err in outputs]
     _assert_serialized(root, first, [out.decode().strip() for out, _ in outputs])
+
+
+def test_personal_originals_are_purged_after_the_retention_period(repo):
+    from datetime import UTC, datetime, timedelta
+
+    root = repo[0]
+    line_list = import_month(root, date(2026, 1, 1), file_name="kohort.csv", family="anc_kunjungan")
+    aggregate = import_month(root, date(2026, 2, 1), file_name="rekap.csv", family="aggregate_long")
+    assert versions.purge_personal_originals(root, ("anc_kunjungan",), 90) == []  # still within 90 days
+    later = datetime.now(UTC) + timedelta(days=91)
+    assert versions.purge_personal_originals(root, ("anc_kunjungan",), 90, now=later) == [line_list]
+    assert not (root / line_list / "original").exists()
+    assert (root / aggregate / "original" / "rekap.csv").exists()  # aggregates carry no personal data
+    assert dataset.load(root / line_list).monthly.height > 0  # the tables stay
+    assert versions.log(root)[-1]["action"] == "purge_original"

@@ -3,7 +3,7 @@
 Every check that can run on the bytes runs before a parser sees them: size, suffix, macros,
 encryption, zip structure and uncompressed size. Row and cell limits are enforced while
 streaming (a cheap scan of the raw sheet XML for xlsx), so an oversized sheet is refused before
-openpyxl builds a single cell. Whatever still goes wrong inside a parser becomes a
+the reader (python-calamine) builds a single cell. Whatever still goes wrong inside a parser becomes a
 :class:`FileRejected` with a message in Bahasa Indonesia: the caller never sees another error.
 
 Cell values stay raw (str, int, float, bool, datetime, date or None): parsing numbers and dates
@@ -16,19 +16,21 @@ from __future__ import annotations
 import csv
 import io
 import re
-import warnings
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import PurePosixPath
+from xml.etree import ElementTree
 from xml.parsers import expat
 
-import openpyxl
 import xlrd
 from openpyxl.utils.cell import range_boundaries
+from python_calamine import CalamineWorkbook
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and the container of every encrypted xlsx
 ZIP_MAGIC = b"PK\x03\x04"
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 SUPPORTED = (".xlsx", ".xls", ".csv")
 MACRO_SUFFIXES = (".xlsm", ".xlsb", ".xltm")
 DELIMITERS = (";", ",", "\t", "|")  # ";" first: Excel with Indonesian regional settings writes it
@@ -136,15 +138,33 @@ def _read_xlsx(data: bytes, name: str, limits: Limits) -> list[Sheet]:
         raise FileRejected(_CORRUPT.format(kind=".xlsx")) from exc
     with archive:
         _check_archive(archive, len(data), limits)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about unsupported extensions: not the user's problem
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
-            try:
-                budget = _Budget(limits)  # openpyxl exposes a sheet's part name only as _worksheet_path
-                scans = [_scan_sheet(archive, ws._worksheet_path, ws.title, budget) for ws in book.worksheets]
-                return [_xlsx_sheet(ws, *scan) for ws, scan in zip(book.worksheets, scans, strict=True)]
-            finally:
-                book.close()
+        budget = _Budget(limits)
+        scans = [(title, *_scan_sheet(archive, path, title, budget)) for title, path in _sheet_parts(archive)]
+        values = CalamineWorkbook.from_filelike(io.BytesIO(data))  # cell values, ~10x faster than openpyxl
+        try:
+            return [_xlsx_sheet(values, *scan) for scan in scans]
+        finally:
+            values.close()
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """(title, part path) of each worksheet, in workbook order, from workbook.xml and its relations."""
+    try:
+        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError) as exc:
+        raise FileRejected(_CORRUPT.format(kind=".xlsx")) from exc
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
+    parts = []
+    for sheet in book.iter(f"{{{_MAIN_NS}}}sheet"):
+        target = targets.get(sheet.get(f"{{{_REL_NS}}}id"), "")
+        path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        if path not in archive.namelist():
+            raise FileRejected(_CORRUPT.format(kind=".xlsx"))
+        parts.append((sheet.get("name", ""), path))
+    if not parts:
+        raise FileRejected(_CORRUPT.format(kind=".xlsx"))
+    return parts
 
 
 def _check_archive(archive: zipfile.ZipFile, size: int, limits: Limits) -> None:
@@ -167,7 +187,7 @@ def _check_archive(archive: zipfile.ZipFile, size: int, limits: Limits) -> None:
 class _SheetScan:
     """Rows, widest column, formulas and merged ranges of one sheet's raw XML, enforcing the limits.
 
-    Expat callbacks build no tree, so this costs a fraction of openpyxl's pass and runs first: an
+    Expat callbacks build no tree, so this costs a fraction of a full read and runs first: an
     oversized sheet is refused before a cell is built. It also sees the formulas that a data_only
     read replaces by their cached values.
     """
@@ -217,10 +237,11 @@ def _column_number(ref: str | None, default: int) -> int:
     return number
 
 
-def _xlsx_sheet(ws, formulas: int, merges: list[str]) -> Sheet:
-    ws.reset_dimensions()  # a hostile <dimension> would otherwise pad every row to it
-    rows = [[_clean(value) for value in row] for row in ws.iter_rows(values_only=True)]
-    return _finish(ws.title, rows, formulas, [bounds for ref in merges if (bounds := _bounds(ref))])
+def _xlsx_sheet(book: CalamineWorkbook, title: str, formulas: int, merges: list[str]) -> Sheet:
+    """Cached cell values from A1 on (so merged ranges and row numbers keep their coordinates);
+    the limits were enforced by the scan before this reads anything."""
+    rows = [[_clean(value) for value in row] for row in book.get_sheet_by_name(title).to_python(skip_empty_area=False)]
+    return _finish(title, rows, formulas, [bounds for ref in merges if (bounds := _bounds(ref))])
 
 
 def _bounds(ref: str) -> tuple[int, int, int, int] | None:

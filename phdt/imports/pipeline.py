@@ -18,8 +18,10 @@ from phdt import versions
 from phdt.config import settings
 from phdt.imports import files, normalise, parse, validate
 
-FAMILIES = normalise.FAMILIES
+WIDE = "aggregate_wide"  # a PWS-style sheet: one row per desa, column groups per indicator, one month
+FAMILIES = (*normalise.FAMILIES, WIDE)
 KEY = ["period", "kode_desa", "indicator_code"]
+PLACE_FIELDS = ("kode_desa", "nama_desa", "kecamatan", "puskesmas")
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,37 @@ def raw_frame(rows: list[list[object]], headers: list[str], start: int, mapping:
                         schema={"_row": pl.Int64, **{f: pl.String for f in mapping.values()}})
 
 
+def wide_to_long(rows: list[list[object]], headers: list[str], start: int, period: date) -> pl.DataFrame:
+    """A wide PWS sheet as aggregate_long rows (raw text): one row per desa and indicator found,
+    L and P columns summed where there is no total. A cell that does not parse is passed on as
+    written, so the validator reports it with its row and column."""
+    place = {i: f for i, f in parse.recognise(headers, normalise.AGGREGATE).items() if f in PLACE_FIELDS}
+    groups = {slug: kinds for slug, kinds in parse.wide_groups(headers).items() if not slug.startswith("_")}
+    records = []
+    for number, row in enumerate(rows[start:], start=start + 1):
+        where = {f: _text(row[i] if i < len(row) else None) for i, f in place.items()}
+        for slug, kinds in groups.items():
+            records.append({"_row": number, **where, "period": f"{period:%Y-%m}", "indicator_code": slug,
+                            "numerator_month": _sum(row, kinds.get("month", [])),
+                            "numerator_cum": _sum(row, kinds.get("cum", [])),
+                            "denominator": _sum(row, kinds.get("denominator", []))})
+    fields = ["_row", *dict.fromkeys(place.values()), "period", "indicator_code", "numerator_month",
+              "numerator_cum", "denominator"]
+    return pl.DataFrame(records, schema={f: pl.Int64 if f == "_row" else pl.String for f in fields})
+
+
+def _sum(row: list[object], columns: list[int]) -> str | None:
+    cells = [row[i] if i < len(row) else None for i in columns]
+    if len(cells) <= 1:
+        return _text(cells[0]) if cells else None
+    try:
+        values = [parse.parse_number(cell) for cell in cells]
+    except ValueError:
+        return " + ".join(str(cell) for cell in cells)
+    present = [v for v in values if v is not None]
+    return _text(float(sum(present))) if present else None
+
+
 def _text(value: object) -> str | None:
     """Raw cell as text for the validator (Excel numbers keep their value; dates keep ISO form)."""
     if value is None:
@@ -63,16 +96,23 @@ def _text(value: object) -> str | None:
 
 def prepare(data: bytes, file_name: str, family: str, dataset: ds.Dataset, *, sheet: int = 0,
             mapping: dict[int, str] | None = None, profile: dict[str, str] | None = None,
-            today: date | None = None, limits: files.Limits = files.Limits()) -> Prepared:
-    """Read, map, validate and normalise; raises files.FileRejected for a file that cannot be read."""
+            period: date | None = None, today: date | None = None,
+            limits: files.Limits = files.Limits()) -> Prepared:
+    """Read, map, validate and normalise; raises files.FileRejected for a file that cannot be read.
+    A wide PWS sheet (`aggregate_wide`) needs the month it reports (`period`)."""
     if family not in FAMILIES:
         raise ValueError(f"unknown family {family!r}; use one of {', '.join(FAMILIES)}")
     sheets = files.read_table(data, file_name, limits)
     if not 0 <= sheet < len(sheets):
         raise files.FileRejected(f"Lembar ke-{sheet + 1} tidak ada; berkas ini punya {len(sheets)} lembar.")
     headers, start = parse.flatten_header(sheets[sheet].rows)
-    mapping = mapping if mapping is not None else parse.recognise(headers, family, profile)
-    frame = raw_frame(sheets[sheet].rows, headers, start, mapping)
+    if family == WIDE:
+        if period is None:
+            raise ValueError("A wide PWS sheet holds one month: give its period.")
+        frame, mapping, family = wide_to_long(sheets[sheet].rows, headers, start, period), {}, normalise.AGGREGATE
+    else:
+        mapping = mapping if mapping is not None else parse.recognise(headers, family, profile)
+        frame = raw_frame(sheets[sheet].rows, headers, start, mapping)
     checked = validate.validate(frame, family, dataset.wilayah, today=today or date.today(),
                                 current_monthly=dataset.monthly, sasaran=dataset.sasaran)
     monthly = normalise.to_monthly(checked.clean, family, dataset.wilayah, settings(), _source(family),
@@ -116,8 +156,10 @@ def commit(prepared: Prepared, dataset: ds.Dataset, who: str, *, replace: bool, 
             "periods": [f"{p:%Y-%m}" for p in prepared.periods], "rows": prepared.validation.clean.height,
             "replaced_periods": [f"{p:%Y-%m}" for p in prepared.loaded] if replace else [],
             "message": f"{prepared.validation.warnings} peringatan dikonfirmasi"}
-    return versions.new_version_from(base, tables, root, info, original=prepared.data,
-                                     expect_current=versions.current_id(root))
+    version = versions.new_version_from(base, tables, root, info, original=prepared.data,
+                                        expect_current=versions.current_id(root))
+    versions.purge_personal_originals(root, normalise.LINE_LISTS, settings().line_list_retention_days)
+    return version
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -126,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("file", type=Path)
     parser.add_argument("--family", choices=FAMILIES, required=True)
     parser.add_argument("--sheet", type=int, default=1, help="sheet number, from 1")
+    parser.add_argument("--period", type=parse.parse_period, help="the month of a wide PWS sheet (2026-01)")
     parser.add_argument("--profile", help="saved column-mapping profile name")
     parser.add_argument("--who", required=True, help="your name, kept with the new version")
     parser.add_argument("--replace", action="store_true", help="replace months that are already loaded")
@@ -137,8 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     profile = parse.load_profile(cfg.profiles_dir, args.profile) if args.profile else None
     try:
         prepared = prepare(args.file.read_bytes(), args.file.name, args.family, dataset, sheet=args.sheet - 1,
-                           profile=profile)
-    except files.FileRejected as exc:
+                           profile=profile, period=args.period)
+    except (files.FileRejected, ValueError) as exc:
         print(f"DITOLAK: {exc}", file=sys.stderr)
         return 1
     checked = prepared.validation
