@@ -117,10 +117,11 @@ def report(prepared: pipeline.Prepared) -> None:
         shown = checked.report.with_columns(pl.col("severity").replace_strict(severity))
         st.dataframe(shown.rename({c: t(f"report_{c}") for c in shown.columns}), hide_index=True, key="data_report")
         left, right = st.columns(2)
-        left.download_button(t("data_report_csv"), validate.report_bytes(checked.report, "csv"),
-                             file_name="laporan-validasi.csv", mime="text/csv")
-        right.download_button(t("data_report_xlsx"), validate.report_bytes(checked.report, "xlsx"),
-                              file_name="laporan-validasi.xlsx")
+        # Built when clicked, not on every rerun (and no stale file is left behind by the next run).
+        left.download_button(t("data_report_csv"), lambda: validate.report_bytes(checked.report, "csv"),
+                             file_name="laporan-validasi.csv", mime="text/csv", on_click="ignore")
+        right.download_button(t("data_report_xlsx"), lambda: validate.report_bytes(checked.report, "xlsx"),
+                              file_name="laporan-validasi.xlsx", on_click="ignore")
 
 
 def confirm_and_commit(prepared: pipeline.Prepared) -> None:
