@@ -149,13 +149,19 @@ def confirm_and_commit(prepared: pipeline.Prepared) -> None:
         st.rerun()
 
 
+def _months(periods: list[str]) -> str:
+    """A version's months, as a range when there are many (the first version holds years)."""
+    months = sorted(p[:7] for p in periods)
+    return ", ".join(months) if len(months) <= 3 else f"{months[0]} – {months[-1]} ({len(months)})"
+
+
 def history() -> None:
     """Every version with who/when/what; any earlier one can be made current again."""
     st.subheader(t("data_history"))
     rows = versions.history()
     st.dataframe(pl.DataFrame([{
         "ID": r["id"], t("rtl_when"): r.get("when", "")[:16].replace("T", " "), t("rtl_who"): r.get("who", ""),
-        t("data_file"): r.get("file_name") or "–", t("data_months"): ", ".join(r.get("periods") or []),
+        t("data_file"): r.get("file_name") or "–", t("data_months"): _months(r.get("periods") or []),
         t("data_current"): "✓" if r.get("current") else "",
     } for r in rows]), hide_index=True, key="data_versions")
     older = [r["id"] for r in rows if not r.get("current")]
