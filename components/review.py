@@ -268,6 +268,18 @@ def add_form(store: actions.Store, puskesmas: str, period: date) -> None:
                 _saved()
 
 
+def _save_merged(store: actions.Store, shown: actions.Action, changes: dict, who: str) -> None:
+    """Update from the version shown; if it is stale, apply our changes to the stored version when
+    the other edit touched none of our fields, else raise the store's ConflictError."""
+    try:
+        store.update(shown.id, changes, who=who, expected_version=shown.version)
+    except actions.ConflictError:
+        stored = store.get(shown.id)
+        if any(getattr(stored, name) != getattr(shown, name) for name in changes):
+            raise
+        store.update(shown.id, changes, who=who, expected_version=stored.version)
+
+
 def _saved() -> None:
     """Show the tables with the change: rerun, carrying the confirmation over."""
     st.session_state["rtl_notice"] = t("rtl_saved")
@@ -275,34 +287,35 @@ def _saved() -> None:
 
 
 def edit_form(store: actions.Store, rows: list[actions.Action]) -> None:
-    """Edit one action. The version shown when the action was picked is the one the update is
-    based on: if someone saved in between, the store refuses and nothing is overwritten."""
+    """Edit one action. Only the fields the user changed are saved, on top of the version the form
+    showed. If someone saved in between: their change and ours are merged when they touched other
+    fields; when both changed the same field, ours is refused (nothing is overwritten) and the form
+    shows the stored version to re-apply it."""
     with st.expander(t("rtl_edit")):
         choices = {a.id: f"#{a.id} · {a.masalah[:60]}" for a in rows}
         chosen = st.selectbox(t("rtl_pick"), list(choices), format_func=choices.__getitem__, key="rtl_pick")
         current = next(a for a in rows if a.id == chosen)
         if conflict := st.session_state.pop("rtl_conflict", None):
             st.error(conflict, icon=":material/sync_problem:")
-        base = st.session_state.setdefault("rtl_base", {})
-        base.setdefault(chosen, current.version)
+        shown = st.session_state.setdefault("rtl_base", {}).setdefault(chosen, current)
         with st.form(f"rtl_edit_form_{chosen}"):
             fields = _action_fields(f"rtl_edit_{chosen}", current.puskesmas, current)
             who = st.text_input(t("rtl_who"), max_chars=120, key=f"rtl_edit_{chosen}_who")
             if st.form_submit_button(t("rtl_save"), type="primary"):
+                changes = {name: value for name, value in fields.items() if value != getattr(shown, name)}
                 try:
-                    store.update(chosen, fields, who=who, expected_version=base[chosen])
+                    _save_merged(store, shown, changes, who)
                 except actions.ConflictError as exc:
-                    # Show what is stored now (the other edit); the user re-applies theirs on top of it.
                     for key in [k for k in st.session_state if str(k).startswith(f"rtl_edit_{chosen}_")]:
                         del st.session_state[key]
-                    base.pop(chosen, None)
+                    st.session_state["rtl_base"].pop(chosen, None)
                     st.session_state["rtl_conflict"] = t("rtl_conflict", who=md_escape(exc.updated_by),
                                                          at=exc.updated_at[:16].replace("T", " "))
                     st.rerun()
                 except actions.ValidationError as exc:
                     st.error("\n".join(f"- {md_escape(m)}" for m in exc.messages))
                 else:
-                    base.pop(chosen, None)  # the next edit starts from what is stored now
+                    st.session_state["rtl_base"].pop(chosen, None)  # the next edit starts from what is stored
                     _saved()
         history = store.history(chosen)
         st.dataframe(pl.DataFrame([{t("rtl_when"): c.at[:16].replace("T", " "), t("rtl_who"): c.who,

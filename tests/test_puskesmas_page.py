@@ -127,19 +127,36 @@ def test_invalid_action_is_refused_with_messages(actions_db):
     assert not any("Masalah" in df.value.columns for df in at.dataframe)  # nothing stored
 
 
-def test_concurrent_edits_do_not_lose_either(actions_db):
+def open_two_browsers() -> tuple[AppTest, AppTest]:
     first = meeting("rtl")
     fill_action(first, "Cakupan K6 turun")
     submit(first, "rtl_add_form")
-    a, b = meeting("rtl"), meeting("rtl")  # two browsers open the same action
+    return meeting("rtl"), meeting("rtl")  # both show version 1 of action 1
+
+
+def test_concurrent_edits_of_different_fields_are_both_kept(actions_db):
+    a, b = open_two_browsers()
     a.text_area(key="rtl_edit_1_rtl").input("Kunjungan rumah oleh bidan desa")
     a.text_input(key="rtl_edit_1_who").input("Kepala puskesmas")
     submit(a, "rtl_edit_form_1")
-    assert any(s.value == "Tersimpan." for s in a.success)
-    b.selectbox(key="rtl_edit_1_status").set_value("selesai")
+    b.selectbox(key="rtl_edit_1_status").set_value("berjalan")
+    b.text_input(key="rtl_edit_1_who").input("Bidan koordinator")
+    submit(b, "rtl_edit_form_1")
+    assert any(s.value == "Tersimpan." for s in b.success)
+    table = frame_with(meeting("rtl"), "Masalah")
+    assert list(table["Rencana tindak lanjut"]) == ["Kunjungan rumah oleh bidan desa"]
+    assert list(table["Status"]) == ["Berjalan"]
+
+
+def test_concurrent_edits_of_the_same_field_refuse_the_second(actions_db):
+    a, b = open_two_browsers()
+    a.text_area(key="rtl_edit_1_rtl").input("Kunjungan rumah oleh bidan desa")
+    a.text_input(key="rtl_edit_1_who").input("Kepala puskesmas")
+    submit(a, "rtl_edit_form_1")
+    b.text_area(key="rtl_edit_1_rtl").input("Kelas ibu hamil tambahan")
     b.text_input(key="rtl_edit_1_who").input("Bidan koordinator")
     submit(b, "rtl_edit_form_1")
     assert any("Kepala puskesmas" in e.value for e in b.error)  # told who changed it, nothing overwritten
+    assert b.text_area(key="rtl_edit_1_rtl").value == "Kunjungan rumah oleh bidan desa"  # the stored version
     table = frame_with(meeting("rtl"), "Masalah")
     assert list(table["Rencana tindak lanjut"]) == ["Kunjungan rumah oleh bidan desa"]
-    assert list(table["Status"]) == ["Direncanakan"]
