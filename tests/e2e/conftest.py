@@ -58,9 +58,14 @@ class RequestLog:
 
     def attach(self, page) -> None:
         page.on("request", self._on_request)
-        page.on("requestfailed", lambda r: self.failed.append(r.url))
+        page.on("requestfailed", self._on_failed)
         page.on("response", lambda r: r.status >= 400 and not r.url.endswith(HARMLESS_404) and self.failed.append(
             f"{r.status} {r.url}"))
+
+    def _on_failed(self, request) -> None:
+        """A load the test itself cut short by navigating away (net::ERR_ABORTED) is not a failure."""
+        if request.failure != "net::ERR_ABORTED":
+            self.failed.append(f"{request.failure} {request.url}")
 
     def _on_request(self, request) -> None:
         host = urlparse(request.url).hostname
