@@ -9,7 +9,12 @@ import polars as pl
 from plotly.subplots import make_subplots
 
 from components.colours import (
-    DROPOUT_CATEGORY_COLOURS, GAP_BAR, LAST_YEAR_LINE, PWS_STATUS, TARGET_LINE, VALUE_LINE,
+    DROPOUT_CATEGORY_COLOURS,
+    GAP_BAR,
+    LAST_YEAR_LINE,
+    PWS_STATUS,
+    TARGET_LINE,
+    VALUE_LINE,
 )
 from components.i18n import lang, month_name, t
 

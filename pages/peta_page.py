@@ -13,9 +13,9 @@ from components import data, layout, maps, peta, state, tables
 from components.desa_card import desa_card
 from components.i18n import lang, number, period_label, t
 from geo.coverage import DEFAULT_MAX_KM
+from phdt import metrics
 from phdt.classify import Scheme
 from phdt.indicators import INDICATORS
-from phdt import metrics
 from phdt.metrics import parse_period
 from phdt.schema import FACILITY_TYPES
 

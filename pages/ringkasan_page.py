@@ -7,8 +7,8 @@ import streamlit as st
 
 from components import cards, charts, data, tables
 from components.i18n import lang, month_name, period_label, t
-from phdt.indicators import INDICATORS, Programme, headline
 from phdt.gaps import holders, pareto
+from phdt.indicators import INDICATORS, Programme, headline
 from phdt.metrics import parse_period
 
 period = parse_period(st.session_state["periode"])

@@ -24,7 +24,8 @@ from pathlib import Path
 import polars as pl
 
 from phdt.aggregate import monthly_indicators
-from phdt.config import Settings, settings as default_settings
+from phdt.config import Settings
+from phdt.config import settings as default_settings
 from phdt.schema import WILAYAH, conform
 from phdt.wilayah import load_puskesmas, load_wilayah
 

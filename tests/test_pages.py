@@ -10,8 +10,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from phdt import dataset as ds
-from phdt.config import ROOT
 from phdt import metrics
+from phdt.config import ROOT
 from phdt.gaps import pareto
 from phdt.indicators import INDICATORS, Programme, headline
 
