@@ -48,7 +48,7 @@ def choose(content: bytes, name: str) -> pipeline.Prepared | None:
     family = st.selectbox(t("data_family"), list(families), format_func=families.__getitem__, key="data_family")
     limits = files.Limits(max_bytes=settings().max_upload_mb * 1_000_000)
     try:
-        sheets = files.read_table(content, name, limits)
+        sheets = _sheets(content, name, limits.max_bytes)
     except files.FileRejected as exc:
         st.error(md_escape(exc), icon=":material/block:")
         return None
@@ -81,6 +81,12 @@ def _next_months() -> list:
     latest = data.dataset().periods[-1]
     following = latest.replace(year=latest.year + latest.month // 12, month=latest.month % 12 + 1)
     return [following, *reversed(data.dataset().periods)]
+
+
+@st.cache_data(max_entries=2, show_spinner=False)
+def _sheets(content: bytes, name: str, max_bytes: int) -> list[files.Sheet]:
+    """The upload read once, not again on every rerun while the user maps columns or types a name."""
+    return files.read_table(content, name, files.Limits(max_bytes=max_bytes))
 
 
 def _mapping(headers: list[str], family: str) -> dict[int, str]:

@@ -134,14 +134,20 @@ def open_two_browsers() -> tuple[AppTest, AppTest]:
     return meeting("rtl"), meeting("rtl")  # both show version 1 of action 1
 
 
+def save_edit(at: AppTest, who: str, rtl: str | None = None, status: str | None = None) -> AppTest:
+    """Edit action 1 in one browser session and press Simpan."""
+    if rtl is not None:
+        at.text_area(key="rtl_edit_1_rtl").input(rtl)
+    if status is not None:
+        at.selectbox(key="rtl_edit_1_status").set_value(status)
+    at.text_input(key="rtl_edit_1_who").input(who)
+    return submit(at, "rtl_edit_form_1")
+
+
 def test_concurrent_edits_of_different_fields_are_both_kept(actions_db):
     a, b = open_two_browsers()
-    a.text_area(key="rtl_edit_1_rtl").input("Kunjungan rumah oleh bidan desa")
-    a.text_input(key="rtl_edit_1_who").input("Kepala puskesmas")
-    submit(a, "rtl_edit_form_1")
-    b.selectbox(key="rtl_edit_1_status").set_value("berjalan")
-    b.text_input(key="rtl_edit_1_who").input("Bidan koordinator")
-    submit(b, "rtl_edit_form_1")
+    save_edit(a, "Kepala puskesmas", rtl="Kunjungan rumah oleh bidan desa")
+    save_edit(b, "Bidan koordinator", status="berjalan")
     assert any(s.value == "Tersimpan." for s in b.success)
     table = frame_with(meeting("rtl"), "Masalah")
     assert list(table["Rencana tindak lanjut"]) == ["Kunjungan rumah oleh bidan desa"]
@@ -150,12 +156,8 @@ def test_concurrent_edits_of_different_fields_are_both_kept(actions_db):
 
 def test_concurrent_edits_of_the_same_field_refuse_the_second(actions_db):
     a, b = open_two_browsers()
-    a.text_area(key="rtl_edit_1_rtl").input("Kunjungan rumah oleh bidan desa")
-    a.text_input(key="rtl_edit_1_who").input("Kepala puskesmas")
-    submit(a, "rtl_edit_form_1")
-    b.text_area(key="rtl_edit_1_rtl").input("Kelas ibu hamil tambahan")
-    b.text_input(key="rtl_edit_1_who").input("Bidan koordinator")
-    submit(b, "rtl_edit_form_1")
+    save_edit(a, "Kepala puskesmas", rtl="Kunjungan rumah oleh bidan desa")
+    save_edit(b, "Bidan koordinator", rtl="Kelas ibu hamil tambahan")
     assert any("Kepala puskesmas" in e.value for e in b.error)  # told who changed it, nothing overwritten
     assert b.text_area(key="rtl_edit_1_rtl").value == "Kunjungan rumah oleh bidan desa"  # the stored version
     table = frame_with(meeting("rtl"), "Masalah")
