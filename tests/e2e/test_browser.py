@@ -7,13 +7,15 @@ import re
 
 import pytest
 import shapely
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from geo import boundaries
 from phdt.config import settings
 from tests.e2e.conftest import ADMIN_PASSWORD, screenshot, wait_for_app
 
-MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+# The map on screen: while st_folium re-mounts a changed map, the outgoing iframe lingers with width -1.
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]:not([width="-1"])'
 # Runs inside the map iframe: the Leaflet map and the choropleth layer (features carry a colour class).
 FIND_LAYER = """
 () => {
@@ -31,10 +33,22 @@ def map_frame(page):
     return frame
 
 
+def in_map(page, ready: str, result: str, attempts: int = 3):
+    """Wait for the JS condition `ready` in the map, then evaluate `result` there; if a re-mount
+    replaces the iframe meanwhile ("Frame was detached"), start again on the new one."""
+    for attempt in range(attempts):
+        try:
+            frame = map_frame(page)
+            frame.wait_for_function(ready, timeout=30_000)
+            return frame.evaluate(result)
+        except PlaywrightError as exc:
+            if "detached" not in str(exc) or attempt == attempts - 1:
+                raise
+
+
 def drawn_features(page) -> list[dict]:
-    frame = map_frame(page)
-    frame.wait_for_function(f"({FIND_LAYER})().layers.length > 0", timeout=30_000)
-    return frame.evaluate(f"() => ({FIND_LAYER})().layers.map(l => l.feature.properties)")
+    return in_map(page, f"({FIND_LAYER})().layers.length > 0",
+                  f"() => ({FIND_LAYER})().layers.map(l => l.feature.properties)")
 
 
 def assert_clean(page, requests_seen) -> None:
@@ -223,10 +237,8 @@ def test_gap_bubbles_are_drawn_by_size(page, app_url, requests_seen):
     page.get_by_text("Gelembung (orang)").click()
     wait_for_app(page)
     expect(page.locator(MAP_FRAME)).to_have_count(1, timeout=15_000)
-    frame = map_frame(page)
-    frame.wait_for_function(f"({FIND_LAYER})().layers.some(l => l instanceof L.CircleMarker)", timeout=30_000)
-    radii = frame.evaluate(f"() => ({FIND_LAYER})().layers.filter(l => l instanceof L.CircleMarker)"
-                           ".map(l => l.getRadius())")
+    radii = in_map(page, f"({FIND_LAYER})().layers.some(l => l instanceof L.CircleMarker)",
+                   f"() => ({FIND_LAYER})().layers.filter(l => l instanceof L.CircleMarker).map(l => l.getRadius())")
     assert len(radii) == 239 and max(radii) == 28
     expect(page.frame_locator(MAP_FRAME).locator(".phdt-legend-bubble").first).to_be_visible()
     screenshot(page, "peta-bubbles")
