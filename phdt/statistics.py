@@ -3,7 +3,8 @@ uncertainty and small-count suppression. Pure functions on numbers and numpy arr
 
 References: Wilson (1927) score interval, as in Newcombe, Stat Med 1998;17:857-72 (method 3);
 Spiegelhalter, Stat Med 2005;24:1185-202 (funnel plots, overdispersion by a multiplicative factor
-from winsorised z-scores, or an additive random-effects variance, DerSimonian-Laird style).
+from winsorised z-scores, or an additive random-effects variance, DerSimonian-Laird style);
+Wilson & Hilferty, PNAS 1931;17:684-8 (cube-root normal approximation of chi-square quantiles).
 """
 
 from __future__ import annotations
@@ -31,29 +32,45 @@ def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
+def chi2_quantile(p: float, df: int) -> float:
+    """Chi-square quantile by Wilson-Hilferty: (X/df)^(1/3) is nearly normal with mean 1 − 2/(9df)
+    and variance 2/(9df). No scipy here; within 1 % of table values from 3 df up (-0.5 % at 3 df,
+    -2.5 % at 1 df), which is ample for a screening test."""
+    if df < 1:
+        raise ValueError("df must be at least 1")
+    s = 2 / (9 * df)
+    return df * (1 - s + NormalDist().inv_cdf(p) * math.sqrt(s)) ** 3
+
+
 @dataclass(frozen=True)
 class Overdispersion:
     phi: float  # multiplicative factor (1 = none)
     tau2: float  # additive between-unit variance (0 = none)
+    k: int = 0  # units phi was estimated from; below 2 (e.g. phi set by hand) nothing can be tested
 
     @property
     def detected(self) -> bool:
-        return self.phi > 1
+        """Spiegelhalter 2005: k·phi is chi-square with k − 1 df under no overdispersion, so phi > 1
+        alone is expected half the time by chance; detect only beyond the upper 95 % point."""
+        return self.k >= 2 and self.k * self.phi > chi2_quantile(0.95, self.k - 1)
 
 
 def overdispersion(successes: np.ndarray, n: np.ndarray, target: float, winsor: float = 0.1) -> Overdispersion:
     """phi = mean of squared z-scores after winsorising the top and bottom `winsor` share
-    (Spiegelhalter 2005, eq. 4-5); tau² from phi as a random-effects variance (eq. 6)."""
+    (Spiegelhalter 2005, eq. 4-5); tau² from phi as a random-effects variance (eq. 6). A target of
+    0 or 1 has no binomial variance and one unit has no spread: both report no overdispersion."""
     n = np.asarray(n, dtype=float)
+    k = len(n)
+    if k < 2 or target <= 0 or target >= 1:
+        return Overdispersion(1.0, 0.0, k)
     p = np.asarray(successes, dtype=float) / n
     variance = target * (1 - target) / n
     z = (p - target) / np.sqrt(variance)
     low, high = np.quantile(z, [winsor, 1 - winsor])
     phi = float(np.mean(np.clip(z, low, high) ** 2))
-    k = len(z)
     weights = 1 / variance
     tau2 = max(0.0, (k * phi - (k - 1)) / (weights.sum() - (weights**2).sum() / weights.sum()))
-    return Overdispersion(phi, tau2)
+    return Overdispersion(phi, tau2, k)
 
 
 def funnel_limits(target: float, n: np.ndarray, z: float = Z95, adjust: str = "none",

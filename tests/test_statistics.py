@@ -11,6 +11,7 @@ from phdt.statistics import (
     Z95,
     Z998,
     Overdispersion,
+    chi2_quantile,
     funnel_limits,
     overdispersion,
     rank_intervals,
@@ -50,7 +51,32 @@ def test_overdispersion_by_hand():
     result = overdispersion(np.array([40, 45, 55, 60]), np.array([100] * 4), 0.5)
     assert result.phi == pytest.approx(1.945)
     assert result.tau2 == pytest.approx(4.78 / 1200)
-    assert result.detected
+    # k·phi = 7.78 sits on the 3-df critical value (7.815; Wilson-Hilferty 7.775): too close to call, so
+    # detection is tested on clear cases below.
+    assert result.k == 4
+
+
+@pytest.mark.parametrize(("df", "table"), [(1, 3.841), (3, 7.815), (10, 18.307), (21, 32.671)])
+def test_chi2_quantile_is_near_table_values(df, table):
+    # Upper 95 % points of chi-square; Wilson-Hilferty is within 1 % from 3 df, 2.5 % at 1 df.
+    assert chi2_quantile(0.95, df) == pytest.approx(table, rel=0.01 if df >= 3 else 0.03)
+
+
+def test_overdispersion_is_detected_beyond_the_chi_square_point():
+    # 22 units: 22 × 1.5 = 33.0 > 32.67 (21 df) is detected; 22 × 1.45 = 31.9 is not, although phi > 1.
+    assert Overdispersion(1.5, 0.0, 22).detected
+    assert not Overdispersion(1.45, 0.0, 22).detected
+    # 11 units: 11 × 1.7 = 18.7 > 18.31 (10 df); 11 × 1.6 = 17.6 is not.
+    assert Overdispersion(1.7, 0.0, 11).detected and not Overdispersion(1.6, 0.0, 11).detected
+    # Without units (phi given by hand) or with one unit there is nothing to test.
+    assert not Overdispersion(4.0, 0.0).detected and not Overdispersion(4.0, 0.0, 1).detected
+
+
+def test_overdispersion_without_variance_or_spread_is_none():
+    # Target 0 or 1 has zero binomial variance; one unit has no spread.
+    assert overdispersion(np.array([0, 0]), np.array([10, 20]), 0.0) == Overdispersion(1.0, 0.0, 2)
+    assert overdispersion(np.array([10, 20]), np.array([10, 20]), 1.0) == Overdispersion(1.0, 0.0, 2)
+    assert overdispersion(np.array([5]), np.array([10]), 0.5) == Overdispersion(1.0, 0.0, 1)
 
 
 def test_rank_intervals_are_seeded_and_widen_with_small_n():
