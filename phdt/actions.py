@@ -7,8 +7,9 @@ the problem (masalah), its cause (penyebab), the action (rtl), who is responsibl
 
 Storage is one SQLite file (stdlib ``sqlite3``) outside git, at a path the caller chooses. The
 schema is versioned with ``PRAGMA user_version``: ``MIGRATIONS`` is an ordered list of steps and
-``Store(path)`` applies the missing ones in one transaction on open. Later features (the Dojo
-peer-critique notes) add their tables by appending a step; a step is never edited once released.
+``Store(path)`` applies the missing ones in one transaction on open. Later features add their tables
+by appending a step (step 2: the Dojo peer-critique sessions and notes of ``phdt.critique``); a step
+is never edited once released.
 A file from a newer version of the app is refused rather than written with an older schema.
 
 Concurrency: Streamlit serves each browser session in its own thread, and more than one process
@@ -44,8 +45,8 @@ log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 10_000
 
 # Ordered schema migrations. Step i (1-based) brings the file from user_version i-1 to i. Append new
-# steps (e.g. the Dojo tables) at the end; never edit or reorder a released step. SQLite cannot
-# alter a CHECK constraint in place: changing the status set needs a table-rebuild step.
+# steps at the end; never edit or reorder a released step. SQLite cannot alter a CHECK constraint
+# in place: changing the status or note-kind set needs a table-rebuild step.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (  # 1: follow-up actions and their audit trail
         """
@@ -82,6 +83,34 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )
         """,
         "CREATE INDEX action_history_action ON action_history (action_id, id)",
+    ),
+    (  # 2: Dojo peer-critique sessions and their notes (phdt.critique)
+        """
+        CREATE TABLE dojo_session (
+            id         INTEGER PRIMARY KEY,
+            title      TEXT    NOT NULL,
+            period     TEXT    NOT NULL CHECK (period GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-01'),
+            indicators TEXT    NOT NULL,  -- JSON list of indicator slugs
+            presenters TEXT    NOT NULL,  -- JSON list of puskesmas names, in presenting order
+            created_at TEXT    NOT NULL,
+            created_by TEXT    NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE critique (
+            id         INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES dojo_session (id),
+            presenter  TEXT    NOT NULL,
+            reviewer   TEXT    NOT NULL,  -- the reviewing puskesmas, or e.g. Dinkes
+            author     TEXT    NOT NULL,  -- the person writing the note
+            kind       TEXT    NOT NULL CHECK (kind IN ('kekuatan', 'masalah', 'saran', 'pertanyaan')),
+            text       TEXT    NOT NULL,
+            indicator  TEXT,
+            action_id  INTEGER REFERENCES action (id),  -- set when a saran became a follow-up action
+            created_at TEXT    NOT NULL
+        )
+        """,
+        "CREATE INDEX critique_session ON critique (session_id, id)",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -136,7 +165,7 @@ class ValidationError(StoreError, ValueError):
 
 
 class NotFoundError(StoreError, LookupError):
-    """No action with that id."""
+    """No record (action, Dojo session or note) with that id."""
 
 
 class ConflictError(StoreError):
@@ -413,22 +442,26 @@ class Store:
 
     def add(self, action: Action | Mapping[str, Any], who: str) -> int:
         """Store a new action (version 1) and its creation in the audit trail; returns its id."""
+        with self.transaction() as conn:
+            return self.insert(conn, action, who)
+
+    def insert(self, conn: sqlite3.Connection, action: Action | Mapping[str, Any], who: str) -> int:
+        """``add`` on the caller's transaction, so a feature can create an action atomically with its own rows."""
         clean, errors = _clean(_editable(action), who)
         if errors:
             raise ValidationError(errors)
         who, now = who.strip(), _now()
         values = {name: _to_db(clean[name]) for name in EDITABLE}
         columns = (*EDITABLE, "version", "created_at", "created_by", "updated_at", "updated_by")
-        with self.transaction() as conn:
-            cursor = conn.execute(
-                f"INSERT INTO action ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                (*values.values(), 1, now, who, now, who),
-            )
-            action_id = cursor.lastrowid
-            conn.executemany(
-                "INSERT INTO action_history (action_id, version, at, who, field, old, new) VALUES (?, 1, ?, ?, ?, NULL, ?)",
-                [(action_id, now, who, name, _to_text(value)) for name, value in values.items() if value not in (None, "")],
-            )
+        cursor = conn.execute(
+            f"INSERT INTO action ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            (*values.values(), 1, now, who, now, who),
+        )
+        action_id = cursor.lastrowid
+        conn.executemany(
+            "INSERT INTO action_history (action_id, version, at, who, field, old, new) VALUES (?, 1, ?, ?, ?, NULL, ?)",
+            [(action_id, now, who, name, _to_text(value)) for name, value in values.items() if value not in (None, "")],
+        )
         return action_id
 
     def get(self, action_id: int) -> Action:

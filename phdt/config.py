@@ -43,7 +43,7 @@ class Settings:
     data_dir: Path = ROOT / "var" / "data"
     geo_cache_dir: Path = ROOT / "var" / "geo"
     geo_dir: Path | None = None
-    # Follow-up actions (rencana tindak lanjut) and, later, Dojo notes: an SQLite file outside git.
+    # Follow-up actions (rencana tindak lanjut) and Dojo sessions with their notes: an SQLite file outside git.
     actions_db: Path = ROOT / "var" / "phdt.sqlite"
     # The Data page (imports, restores) asks for this password; empty = the page is switched off.
     # Prefer the PHDT_ADMIN_PASSWORD environment variable to keeping it in a file.
@@ -55,6 +55,11 @@ class Settings:
     # Boundary files in geo_dir are <boundary_files>_kecamatan / <boundary_files>_desa (.geojson, .gpkg
     # or .zip): "purbalingga" for the district, "jateng" for the Jawa Tengah province benchmark.
     boundary_files: str = "purbalingga"
+    # Dojo (default, unverified: confirm with the Dinkes). A puskesmas whose data-quality score this month
+    # is below dojo_min_quality is shown but not ranked; counts below suppress_below are shown as
+    # "<5" in views shared between puskesmas (0 switches suppression off).
+    dojo_min_quality: float = 95.0
+    suppress_below: int = 5
     demo_seed: int = 20251231
 
     @property
@@ -76,6 +81,10 @@ class Settings:
             )
         if not 1 <= self.max_upload_mb <= 200:
             raise ConfigError(f"max_upload_mb must be 1-200, got {self.max_upload_mb}")
+        if not 0 <= self.dojo_min_quality <= 100:
+            raise ConfigError(f"dojo_min_quality must be a score 0-100, got {self.dojo_min_quality}")
+        if not 0 <= self.suppress_below <= 100:
+            raise ConfigError(f"suppress_below must be a count 0-100 (0 = off), got {self.suppress_below}")
         for slug, value in self.targets.items():
             if not 0 <= value <= 100:
                 raise ConfigError(f"target for {slug} must be a percentage 0-100, got {value}")

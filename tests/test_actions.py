@@ -57,12 +57,12 @@ def raw(path):
 def test_open_creates_schema_in_wal_mode_with_foreign_keys(tmp_path):
     path = tmp_path / "nested" / "dir" / "rtl.sqlite"
     store = Store(path)
-    assert path.exists() and store.schema_version() == SCHEMA_VERSION == 1
+    assert path.exists() and store.schema_version() == SCHEMA_VERSION == 2
     with raw(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert tables == {"action", "action_history"}
+    assert tables == {"action", "action_history", "dojo_session", "critique"}
     with store.connect() as conn:
         assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == actions.BUSY_TIMEOUT_MS
@@ -89,9 +89,9 @@ def test_a_later_migration_step_upgrades_an_existing_file_and_keeps_data(tmp_pat
     action_id = Store(path).add(rtl(), WHO)
     dojo = ("CREATE TABLE dojo_note (id INTEGER PRIMARY KEY, action_id INTEGER REFERENCES action (id), note TEXT)",)
     monkeypatch.setattr(actions, "MIGRATIONS", (*actions.MIGRATIONS, dojo))
-    monkeypatch.setattr(actions, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(actions, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     store = Store(path)
-    assert store.schema_version() == 2
+    assert store.schema_version() == SCHEMA_VERSION + 1
     with store.transaction() as conn:
         conn.execute("INSERT INTO dojo_note (action_id, note) VALUES (?, 'catatan')", (action_id,))
     assert store.get(action_id).version == 1
@@ -102,11 +102,11 @@ def test_a_failing_migration_step_is_rolled_back_entirely(tmp_path, monkeypatch)
     Store(path)
     broken = ("CREATE TABLE dojo_note (id INTEGER PRIMARY KEY)", "CREATE TABLE action (id INTEGER)")  # 2nd fails
     monkeypatch.setattr(actions, "MIGRATIONS", (*actions.MIGRATIONS, broken))
-    monkeypatch.setattr(actions, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(actions, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     with pytest.raises(sqlite3.OperationalError):
         Store(path)
     with raw(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'dojo_note'").fetchone()[0] == 0
 
 

@@ -41,6 +41,11 @@ def test_out_of_range_values_are_rejected(configured):
         configured("uci_threshold = 80\n")
     with pytest.raises(config.ConfigError, match="percentage"):
         configured("[targets]\nanc_k6 = 900\n")
+    with pytest.raises(config.ConfigError, match="dojo_min_quality"):
+        configured("dojo_min_quality = 101\n")
+    with pytest.raises(config.ConfigError, match="suppress_below"):
+        configured("suppress_below = -1\n")
+    assert configured("suppress_below = 0\ndojo_min_quality = 80\n").suppress_below == 0
 
 
 def test_bad_toml_and_missing_file(configured, monkeypatch):

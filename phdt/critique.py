@@ -1,0 +1,249 @@
+"""Dojo peer-critique: sessions where 2–4 puskesmas present their results and peers write notes.
+
+A session covers one month and a few indicators; its presenters speak in a fixed order. Each note
+is written by a person (``author``) on behalf of a reviewer (another puskesmas, or e.g. Dinkes)
+about one presenter, and is a strength, problem, suggestion or question. A suggestion (saran) can
+become a follow-up action (RTL) of the presenting puskesmas: the action and the link to it are
+written in one transaction, so a failure leaves neither and two browsers converting the same
+suggestion create exactly one action.
+
+Rows live in the follow-up actions' SQLite file (``phdt.actions.Store``, migration step 2) and use
+its connections, transactions, errors and rules for names. Sessions and notes are not edited once
+written. Text is stored exactly as entered after stripping; escaping is the UI's job. User-facing
+messages are in Bahasa Indonesia.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from phdt.actions import (
+    MAX_LEN,
+    NotFoundError,
+    Store,
+    ValidationError,
+    _blank,
+    _now,
+    _who_errors,
+    parse_period,
+    validate,
+)
+from phdt.indicators import INDICATORS
+
+
+class NoteKind(StrEnum):
+    """Kinds of note, in display order."""
+
+    KEKUATAN = "kekuatan"
+    MASALAH = "masalah"
+    SARAN = "saran"
+    PERTANYAAN = "pertanyaan"
+
+
+@dataclass(frozen=True)
+class Session:
+    id: int
+    title: str
+    period: date  # first of the month under review
+    indicators: tuple[str, ...]  # slugs in phdt.indicators.INDICATORS
+    presenters: tuple[str, ...]  # puskesmas names, in presenting order
+    created_at: str  # UTC ISO 8601
+    created_by: str
+
+
+@dataclass(frozen=True)
+class Note:
+    id: int
+    session_id: int
+    presenter: str
+    reviewer: str
+    author: str
+    kind: NoteKind
+    text: str
+    indicator: str | None
+    action_id: int | None  # the follow-up action this saran became
+    created_at: str  # UTC ISO 8601
+
+
+MIN_PRESENTERS, MAX_PRESENTERS = 2, 4
+MAX_TITLE = 120
+MAX_NAME = MAX_LEN["puskesmas"]
+MAX_TEXT = 1000
+_KIND_ORDER = {kind: i for i, kind in enumerate(NoteKind)}
+
+
+# --- validation ---------------------------------------------------------------------------------------
+
+
+def _text_errors(value: object, label: str, limit: int) -> list[str]:
+    """Required free text, with the same wording as the follow-up action form."""
+    if _blank(value):
+        return [f"{label} wajib diisi."]
+    if not isinstance(value, str):
+        return [f"{label} harus berupa teks."]
+    if len(value.strip()) > limit:
+        return [f"{label} paling banyak {limit} karakter."]
+    return []
+
+
+def _raise_if(errors: list[str]) -> None:
+    """Report every problem at once, each message once (e.g. several blank presenters)."""
+    if errors:
+        raise ValidationError(list(dict.fromkeys(errors)))
+
+
+def _period_errors(period: object) -> list[str]:
+    if _blank(period):
+        return ["Periode wajib diisi."]
+    return [] if parse_period(period) is not None else ["Periode harus berupa bulan (YYYY-MM)."]
+
+
+def _indicator_errors(indicators: Sequence[str]) -> list[str]:
+    if not indicators:
+        return ["Pilih minimal satu indikator."]
+    errors = [f"Indikator tidak dikenal: {slug}." for slug in indicators if slug not in INDICATORS]
+    errors += [f"Indikator tidak boleh ganda: {slug}." for i, slug in enumerate(indicators) if slug in indicators[:i]]
+    return errors
+
+
+def _presenter_errors(presenters: Sequence[object]) -> list[str]:
+    """Count, name rules, and distinctness ignoring case (the same puskesmas typed twice)."""
+    errors = []
+    if not MIN_PRESENTERS <= len(presenters) <= MAX_PRESENTERS:
+        errors.append(f"Puskesmas penyaji harus {MIN_PRESENTERS} sampai {MAX_PRESENTERS} (dipilih: {len(presenters)}).")
+    errors += [e for name in presenters for e in _text_errors(name, "Nama puskesmas penyaji", MAX_NAME)]
+    seen: set[str] = set()
+    for name in (p.strip() for p in presenters if isinstance(p, str) and p.strip()):
+        if name.casefold() in seen:
+            errors.append(f"Puskesmas penyaji tidak boleh ganda: {name}.")
+        seen.add(name.casefold())
+    return errors
+
+
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+# --- sessions -----------------------------------------------------------------------------------------
+
+
+def _row_to_session(row: sqlite3.Row) -> Session:
+    return Session(
+        id=row["id"], title=row["title"], period=date.fromisoformat(row["period"]),
+        indicators=tuple(json.loads(row["indicators"])), presenters=tuple(json.loads(row["presenters"])),
+        created_at=row["created_at"], created_by=row["created_by"],
+    )
+
+
+def _load_session(conn: sqlite3.Connection, session_id: int) -> Session:
+    row = conn.execute("SELECT * FROM dojo_session WHERE id = ?", (session_id,)).fetchone()
+    if row is None:
+        raise NotFoundError(f"Sesi Dojo #{session_id} tidak ditemukan.")
+    return _row_to_session(row)
+
+
+def create_session(store: Store, title: str, period: date | str, indicators: Sequence[str],
+                   presenters: Sequence[str], who: str) -> int:
+    """Store a new session; presenters keep the given order, which is the order notes are shown in."""
+    indicators = tuple(_strip(slug) for slug in indicators)
+    _raise_if(
+        _text_errors(title, "Judul", MAX_TITLE) + _period_errors(period) + _indicator_errors(indicators)
+        + _presenter_errors(tuple(presenters)) + _who_errors(who)
+    )
+    with store.transaction() as conn:
+        cursor = conn.execute(
+            "INSERT INTO dojo_session (title, period, indicators, presenters, created_at, created_by) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (title.strip(), parse_period(period).isoformat(), json.dumps(indicators),
+             json.dumps([p.strip() for p in presenters], ensure_ascii=False), _now(), who.strip()),
+        )
+        return cursor.lastrowid
+
+
+def sessions(store: Store) -> list[Session]:
+    """All sessions, newest first."""
+    with store.connect() as conn:
+        return [_row_to_session(row) for row in conn.execute("SELECT * FROM dojo_session ORDER BY id DESC")]
+
+
+def get_session(store: Store, session_id: int) -> Session:
+    with store.connect() as conn:
+        return _load_session(conn, session_id)
+
+
+# --- notes --------------------------------------------------------------------------------------------
+
+
+def _note_errors(session: Session, presenter: object, reviewer: object, author: object, kind: object,
+                 text: object, indicator: object) -> list[str]:
+    errors = []
+    if _strip(presenter) not in session.presenters:
+        errors.append(f"Puskesmas penyaji harus salah satu dari: {', '.join(session.presenters)}.")
+    reviewer_errors = _text_errors(reviewer, "Penanggap", MAX_NAME)
+    if not reviewer_errors and isinstance(presenter, str) and reviewer.strip().casefold() == presenter.strip().casefold():
+        reviewer_errors = ["Puskesmas tidak dapat menanggapi paparannya sendiri."]
+    errors += reviewer_errors + _who_errors(author)
+    if _blank(kind):
+        errors.append("Jenis catatan wajib diisi.")
+    elif _strip(kind) not in set(NoteKind):
+        errors.append(f"Jenis catatan tidak dikenal: {kind}. Pilih salah satu: {', '.join(NoteKind)}.")
+    errors += _text_errors(text, "Catatan", MAX_TEXT)
+    if not _blank(indicator) and _strip(indicator) not in session.indicators:
+        errors.append(f"Indikator {indicator} tidak dibahas dalam sesi ini.")
+    return errors
+
+
+def add_note(store: Store, session_id: int, presenter: str, reviewer: str, author: str, kind: str, text: str,
+             indicator: str | None = None) -> int:
+    """Store a note on one presenter of the session; NotFoundError for an unknown session."""
+    with store.transaction() as conn:
+        _raise_if(_note_errors(_load_session(conn, session_id), presenter, reviewer, author, kind, text, indicator))
+        cursor = conn.execute(
+            "INSERT INTO critique (session_id, presenter, reviewer, author, kind, text, indicator, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (session_id, presenter.strip(), reviewer.strip(), author.strip(), kind.strip(), text.strip(),
+             None if _blank(indicator) else indicator.strip(), _now()),
+        )
+        return cursor.lastrowid
+
+
+def _row_to_note(row: sqlite3.Row) -> Note:
+    return Note(**{**dict(row), "kind": NoteKind(row["kind"])})
+
+
+def notes(store: Store, session_id: int) -> list[Note]:
+    """The session's notes grouped as presented: presenter order, then NoteKind order, then as written."""
+    with store.connect() as conn:
+        session = _load_session(conn, session_id)
+        rows = conn.execute("SELECT * FROM critique WHERE session_id = ?", (session_id,)).fetchall()
+    order = {name: i for i, name in enumerate(session.presenters)}
+    return sorted(map(_row_to_note, rows), key=lambda n: (order[n.presenter], _KIND_ORDER[n.kind], n.id))
+
+
+def note_to_action(store: Store, note_id: int, action: Mapping[str, Any], who: str) -> int:
+    """Turn a saran into a follow-up action of its presenter; returns the action id.
+
+    The checks, the action and the link are one BEGIN IMMEDIATE transaction: of two browsers
+    converting the same saran the second waits for the lock, then sees the link and is refused.
+    """
+    with store.transaction() as conn:
+        row = conn.execute("SELECT kind, presenter, action_id FROM critique WHERE id = ?", (note_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"Catatan #{note_id} tidak ditemukan.")
+        if row["kind"] != NoteKind.SARAN:
+            raise ValidationError(["Hanya saran yang dapat dijadikan RTL."])
+        if row["action_id"] is not None:
+            raise ValidationError([f"Saran ini sudah dijadikan RTL #{row['action_id']}."])
+        puskesmas = action.get("puskesmas")
+        wrong_puskesmas = [] if _blank(puskesmas) or _strip(puskesmas) == row["presenter"] else [
+            f"RTL dari saran ini harus untuk puskesmas penyaji: {row['presenter']}."]
+        _raise_if(wrong_puskesmas + validate(action, who))
+        action_id = store.insert(conn, action, who)
+        conn.execute("UPDATE critique SET action_id = ? WHERE id = ?", (action_id, note_id))
+        return action_id
