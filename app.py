@@ -23,6 +23,7 @@ pages = {
     ],
     t("nav_section_meetings"): [
         st.Page("pages/puskesmas_page.py", title=t("page_puskesmas"), url_path="puskesmas"),
+        st.Page("pages/dojo_page.py", title=t("page_dojo"), url_path="dojo"),
     ],
     t("nav_section_data"): [
         st.Page("pages/data_page.py", title=t("page_data"), url_path="data"),

@@ -16,7 +16,7 @@ from components.colours import (
     TARGET_LINE,
     VALUE_LINE,
 )
-from components.i18n import lang, month_name, t
+from components.i18n import lang, month_name, number, t
 
 
 def trend_figure(trend: pl.DataFrame, period: date, title: str) -> go.Figure:
@@ -132,3 +132,41 @@ def pws_small_multiples(series: pl.DataFrame, columns: int = 4) -> go.Figure:
 
 def _separators() -> str:
     return ",." if lang() == "id" else ".,"
+
+
+FUNNEL_POSITION = {  # position against the control limits, in the indicator's direction
+    "better_998": "#006837", "better_95": "#66bd63", "within": "#4575b4", "worse_95": "#fc8d59", "worse_998": "#d73027",
+}
+
+
+def funnel_figure(funnel, highlight: tuple[str, ...] = (), height: int = 460) -> go.Figure:
+    """Capaian against sasaran (dojo.Funnel): the district value, 95 % and 99.8 % limits, one point
+    per puskesmas coloured by its position; presenting puskesmas (`highlight`) are labelled.
+    Points carry the puskesmas name as customdata, so a click can open its profile."""
+    curve, points = funnel.curve, funnel.points
+    fig = go.Figure()
+    for low, high, name, dash in (("low998", "high998", t("funnel_998"), "dot"), ("low95", "high95", t("funnel_95"), "dash")):
+        for column, show in ((low, True), (high, False)):
+            fig.add_scatter(x=curve["denominator"], y=curve[column], mode="lines", name=name, showlegend=show,
+                            legendgroup=name, hoverinfo="skip", line={"color": TARGET_LINE, "dash": dash, "width": 1})
+    fig.add_hline(y=funnel.centre, line_color=TARGET_LINE, line_width=1.5,
+                  annotation_text=t("funnel_centre", value=number(funnel.centre, 1)), annotation_position="top left")
+    for position, colour in FUNNEL_POSITION.items():
+        part = points.filter((pl.col("position") == position) & pl.col("reason").is_null())
+        fig.add_scatter(x=part["denominator"], y=part["value"], mode="markers", name=t(f"funnel_{position}"),
+                        customdata=part["kode"], marker={"color": colour, "size": 11, "line": {"width": 1, "color": "white"}},
+                        hovertemplate="%{customdata}: %{y:.1f} % (n = %{x:,})<extra></extra>")
+    unranked = points.filter(pl.col("position").is_not_null() & pl.col("reason").is_not_null())
+    if unranked.height:
+        fig.add_scatter(x=unranked["denominator"], y=unranked["value"], mode="markers", name=t("funnel_unranked"),
+                        customdata=unranked["kode"], marker={"color": "#969696", "size": 11, "symbol": "circle-open",
+                                                              "line": {"width": 2}},
+                        hovertemplate="%{customdata}: %{y:.1f} % (n = %{x:,})<extra></extra>")
+    shown = points.filter(pl.col("kode").is_in(list(highlight)) & pl.col("position").is_not_null())
+    if shown.height:
+        fig.add_scatter(x=shown["denominator"], y=shown["value"], mode="text", text=shown["kode"], showlegend=False,
+                        textposition="top center", textfont={"size": 13, "color": "#111"}, hoverinfo="skip")
+    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, separators=_separators(),
+                      xaxis_title=t("funnel_x"), yaxis_title=t("percent_axis"), legend={"orientation": "h", "y": -0.2},
+                      clickmode="event+select")
+    return fig

@@ -13,11 +13,12 @@ import polars as pl
 import streamlit as st
 
 from components.i18n import t
-from phdt import actions, metrics, versions
+from phdt import actions, dojo, metrics, versions
 from phdt import dataset as ds
 from phdt import quality as dq
 from phdt.config import settings
 from phdt.indicators import INDICATORS
+from phdt.metrics import parse_period
 
 
 def dataset() -> ds.Dataset:
@@ -137,3 +138,38 @@ def flagged_units(slug: str, period: date, level: str, version: str) -> set[str]
 def action_store() -> actions.Store:
     """The follow-up action database (created or migrated on first use)."""
     return actions.Store(settings().actions_db)
+
+
+def comparison_period(period: date) -> date:
+    """The period compared with (URL ``pembanding``): by default the same month last year, since
+    cumulative PWS values restart each January; the first loaded month when that is missing."""
+    if st.session_state["pembanding"]:
+        return parse_period(st.session_state["pembanding"])
+    return default_comparison(period)
+
+
+def default_comparison(period: date) -> date:
+    same_month = date(period.year - 1, period.month, 1)
+    return same_month if same_month in dataset().periods else dataset().periods[0]
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def quality_scores(period: date, version: str) -> pl.DataFrame:
+    """puskesmas, score: this month's data-quality score of each puskesmas."""
+    _, _, scores = quality(version)
+    return scores.filter(pl.col("period") == period).select("puskesmas", "score")
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def league(slug: str, period: date, earlier: date, version: str) -> pl.DataFrame:
+    """The Dojo league table of one indicator (phdt.dojo.league), ranked only on trusted data."""
+    return dojo.league(units(slug, period, "puskesmas", version), units(slug, earlier, "puskesmas", version),
+                       quality_scores(period, version), INDICATORS[slug], settings().dojo_min_quality)
+
+
+@st.cache_data(max_entries=32, show_spinner="Menyusun rapor… / Building the scorecard…")
+def scorecard(period: date, earlier: date, version: str) -> pl.DataFrame:
+    """Every puskesmas × every registry indicator (phdt.dojo.scorecard)."""
+    return dojo.scorecard({slug: units(slug, period, "puskesmas", version) for slug in INDICATORS},
+                          {slug: units(slug, earlier, "puskesmas", version) for slug in INDICATORS},
+                          quality_scores(period, version), settings().dojo_min_quality)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from datetime import date
 
 import streamlit as st
 
@@ -53,6 +54,17 @@ def breadcrumb() -> None:
                       disabled=depth == len(crumbs) - 1)
 
 
+def comparison_picker(period: date) -> date:
+    """Choose the period to compare with (URL ``pembanding``; default: data.comparison_period)."""
+    choices = {"": t("compare_default", period=period_label(data.default_comparison(period))),
+               **{p: period_label(parse_period(p)) for p in data.period_codes()[::-1]}}
+    st.selectbox(t("compare_with"), list(choices), format_func=choices.__getitem__, key="pembanding")
+    earlier = data.comparison_period(period)
+    if earlier == period:
+        st.warning(t("compare_same_period"))
+    return earlier
+
+
 def synthetic_badge() -> None:
     if data.dataset().synthetic:
         st.markdown(
@@ -79,6 +91,8 @@ CSS = """
 <style>
 .phdt-badge {background:#fff3cd;border:1px solid #d39e00;color:#5c4400;padding:.35rem .75rem;border-radius:.4rem;
   font-size:.85rem;margin-bottom:.5rem}
+@media print {section[data-testid="stSidebar"], header[data-testid="stHeader"], .stSegmentedControl,
+  [data-testid="stToolbar"] {display:none !important}}
 .phdt-badge strong {background:#d39e00;color:#fff;padding:0 .4rem;border-radius:.25rem;margin-right:.25rem}
 </style>
 """

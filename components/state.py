@@ -21,6 +21,9 @@ NOTICES = "_notices"
 MAP_LEVELS = ("kecamatan", "desa")
 MAP_VIEWS = ("warna", "gelembung", "banding")  # choropleth, gap bubbles, two periods + change map
 REVIEW_SECTIONS = ("profil", "pws", "kualitas", "rtl")  # the review meeting's agenda, in order
+DOJO_SECTIONS = ("funnel", "peringkat", "rapor", "kesetaraan", "sesi", "ringkasan")
+FUNNEL_ADJUSTMENTS = {"tanpa": "none", "multiplikatif": "multiplicative", "aditif": "additive"}  # URL -> phdt.dojo
+SCORECARD_ORDERS = ("terbaik", "meningkat")  # best / most improved
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,10 @@ def params(periods: list[str], kecamatan_codes: set[str], desa_codes: set[str],
         Param("pembanding", lambda: "", lambda v: v == "" or v in periods),  # "": same month last year
         Param("puskesmas", lambda: puskesmas[0], lambda v: v in puskesmas),
         Param("bagian", lambda: REVIEW_SECTIONS[0], lambda v: v in REVIEW_SECTIONS),
+        Param("dojo", lambda: DOJO_SECTIONS[0], lambda v: v in DOJO_SECTIONS),
+        Param("penyesuaian", lambda: "tanpa", lambda v: v in FUNNEL_ADJUSTMENTS),
+        Param("urutan", lambda: SCORECARD_ORDERS[0], lambda v: v in SCORECARD_ORDERS),
+        Param("sesi", lambda: "", lambda v: v == "" or (v.isdecimal() and v.isascii() and len(v) <= 9)),
     )
 
 
@@ -103,6 +110,15 @@ def open_area(kecamatan: str = "", desa: str = "") -> None:
     code), or with no arguments back up to the whole kabupaten."""
     st.session_state["kecamatan"] = desa[:8] or kecamatan
     st.session_state["desa"] = desa
+
+
+def open_profile(puskesmas: str) -> None:
+    """Go to a puskesmas's profile in the review-meeting page (e.g. from a point on the funnel plot)."""
+    st.session_state["puskesmas"] = puskesmas
+    st.session_state["bagian"] = REVIEW_SECTIONS[0]
+    st.switch_page("pages/puskesmas_page.py")
+
+
 
 
 def on_kecamatan_change() -> None:

@@ -3,8 +3,6 @@ the desa card); the split view compares two periods with a change map."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import polars as pl
 import streamlit as st
 from streamlit_folium import st_folium
@@ -47,14 +45,7 @@ if not polygons:
     st.info(t("no_boundaries"), icon=":material/map:")
 
 if view == "banding":
-    same_month = date(period.year - 1, period.month, 1)
-    default = same_month if same_month in data.dataset().periods else data.dataset().periods[0]
-    choices = {"": t("compare_default", period=period_label(default)),
-               **{p: period_label(parse_period(p)) for p in data.period_codes()[::-1]}}
-    st.selectbox(t("compare_with"), list(choices), format_func=choices.__getitem__, key="pembanding")
-    earlier = parse_period(st.session_state["pembanding"]) if st.session_state["pembanding"] else default
-    if earlier == period:
-        st.warning(t("compare_same_period"))
+    earlier = layout.comparison_picker(period)
     now_column, earlier_column = st.columns(2)
     for column, shown in ((now_column, period), (earlier_column, earlier)):
         with column:

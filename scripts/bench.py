@@ -41,6 +41,10 @@ POLYGON_COUNT = """() => { const f = document.querySelector('iframe[title="strea
 PROFILE_READY = """() => document.querySelector("[data-testid='stApp'][data-test-script-state='notRunning']")
   && [...document.querySelectorAll("[data-testid='stDataFrame'] canvas")].filter(c => c.offsetParent).length >= 2"""
 RENDERED = "[data-testid='stApp'][data-test-script-state='notRunning'] [data-testid='stMetric']"
+FUNNEL_READY = """() => document.querySelector("[data-testid='stApp'][data-test-script-state='notRunning']")
+  && document.querySelectorAll('.js-plotly-plot .scatterlayer .points path').length > 0"""
+SCORECARD_READY = """() => document.querySelector("[data-testid='stApp'][data-test-script-state='notRunning']")
+  && [...document.querySelectorAll("[data-testid='stDataFrame'] canvas")].filter(c => c.offsetParent).length >= 1"""
 
 
 def rss_mb(pid: int) -> float:
@@ -79,11 +83,25 @@ def browser_figures() -> dict:
             page.get_by_role("link", name="Rapat puskesmas").click()
             page.wait_for_function(PROFILE_READY, timeout=60_000)  # both ILP cluster tables drawn
             profile = time.perf_counter() - t0
+            dojo = dojo_figures(page)
             browser.close()
             return {"cold_start_s": round(cold, 2), "peta_ready_s": round(peta, 2), "profile_ready_s": round(profile, 2),
-                    "rss_mb": round(rss_mb(proc.pid))}
+                    **dojo, "rss_mb": round(rss_mb(proc.pid))}
         finally:
             server.stop(proc)
+
+
+def dojo_figures(page, suffix: str = "") -> dict:
+    """From the previous page to the Dojo's funnel plot drawn (``dojo_ready_s``: every puskesmas
+    with intervals, ranks and limits), then to the scorecard of every puskesmas × every indicator."""
+    t0 = time.perf_counter()
+    page.get_by_role("link", name="Dojo puskesmas").click()
+    page.wait_for_function(FUNNEL_READY, timeout=120_000)
+    funnel = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    page.get_by_test_id("stButtonGroup").get_by_text("Rapor").click()
+    page.wait_for_function(SCORECARD_READY, timeout=120_000)
+    return {f"dojo_ready_s{suffix}": round(funnel, 2), f"dojo_scorecard_ready_s{suffix}": round(time.perf_counter() - t0, 2)}
 
 
 def apptest_figures() -> dict:
@@ -237,6 +255,7 @@ def province_figures() -> dict:
         page.get_by_test_id("stButtonGroup").get_by_text("Desa/kelurahan").click()
         page.wait_for_function(f"({POLYGON_COUNT})() >= 8563", timeout=120_000)
         ready["peta_ready_s_province_desa"] = round(time.perf_counter() - t0, 2)
+        ready.update(dojo_figures(page, "_province"))
         browser.close()
     out = subprocess.run([sys.executable, str(Path(__file__)), "province-payload"], env=env, cwd=ROOT,
                          check=True, capture_output=True, text=True)

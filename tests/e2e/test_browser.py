@@ -298,3 +298,66 @@ def test_import_a_month_and_see_it_on_the_map(page, app_url, requests_seen, tmp_
     assert features["33.03.01.2002"]["colour"] == "no_data"  # not in the file: no report, not zero
     screenshot(page, "data-imported-map")
     assert_clean(page, requests_seen)
+
+
+def choose(page, label: str, options: list[str]) -> None:
+    """Pick options in a Streamlit multiselect by typing them."""
+    box = page.get_by_test_id("stMultiSelect").filter(has_text=label).locator("input")
+    for option in options:
+        box.click()
+        box.fill(option)
+        page.keyboard.press("Enter")
+
+
+def test_dojo_session_end_to_end(page, app_url, requests_seen):
+    """Start a session with two presenters, see their panels side by side, record a suggestion,
+    turn it into a follow-up action, and find both in the printable summary."""
+    page.goto(f"{app_url}/dojo?dojo=sesi&periode=2025-12&indikator=anc_k6")
+    wait_for_app(page)
+    page.get_by_label("Judul sesi").fill("Dojo KIA Desember")
+    choose(page, "Puskesmas yang presentasi", ["Rembang", "Bukateja"])
+    page.get_by_label("Nama pengisi").fill("Kasie Kesga")
+    page.get_by_role("button", name="Mulai sesi").click()
+    wait_for_app(page)
+    expect(page).to_have_url(re.compile(r"sesi=\d+"))
+    expect(page.get_by_role("heading", name=re.compile(r"Dojo KIA Desember"))).to_be_visible()
+    for index, name in enumerate(["Rembang", "Bukateja"]):
+        expect(page.locator(f".st-key-panel_{index}").get_by_role("heading", name=name)).to_be_visible()
+    expect(page.locator(".js-plotly-plot")).to_have_count(3, timeout=30_000)  # shared funnel + two trends
+    screenshot(page, "dojo-sesi")
+
+    page.get_by_role("tab", name="Rembang").click()
+    form = page.get_by_test_id("stForm").filter(has_text="Catatan untuk Rembang")
+    form.get_by_text("Saran", exact=True).click()
+    form.get_by_label("Catatan", exact=True).fill("Kunjungan rumah ibu hamil yang belum K6 bersama kader")
+    form.get_by_label("Nama penulis").fill("Bidan Ani")
+    form.get_by_role("button", name="Simpan catatan").click()
+    expect(page.get_by_text("Catatan tersimpan.")).to_be_visible(timeout=15_000)
+
+    page.get_by_text(re.compile(r"Jadikan saran sebagai RTL")).click()
+    action = page.get_by_test_id("stForm").filter(has_text="Buat RTL")
+    action.get_by_label("Masalah").fill("K6 di bawah target linear")
+    action.get_by_label("Penanggung jawab").fill("Bidan koordinator")
+    action.get_by_label("Nama pengisi").fill("Kasie Kesga")
+    action.get_by_role("button", name="Buat RTL").click()
+    expect(page.get_by_text(re.compile(r"RTL #\d+ dibuat untuk Rembang"))).to_be_visible(timeout=15_000)
+
+    page.get_by_test_id("stButtonGroup").get_by_text("Ringkasan sesi").click()
+    wait_for_app(page)
+    summary = page.locator(".st-key-dojo_summary")
+    expect(summary.get_by_text(re.compile(r"^Kunjungan rumah ibu hamil yang belum K6 bersama kader — Dinkes, Bidan Ani"))).to_be_visible()
+    expect(summary.get_by_text(re.compile(r"RTL #\d+: Kunjungan rumah"))).to_be_visible()
+    screenshot(page, "dojo-ringkasan")
+    assert_clean(page, requests_seen)
+
+
+def test_funnel_point_opens_the_puskesmas_profile(page, app_url, requests_seen):
+    page.goto(f"{app_url}/dojo?dojo=funnel&periode=2025-12&indikator=anc_k6")
+    wait_for_app(page)
+    points = page.locator(".js-plotly-plot .scatterlayer .trace .points path")
+    expect(points.first).to_be_visible(timeout=30_000)
+    screenshot(page, "dojo-funnel")
+    points.first.click(force=True)
+    expect(page).to_have_url(re.compile(r"/puskesmas\?.*puskesmas=\w+"), timeout=30_000)
+    expect(page.get_by_role("heading", name=re.compile(r"^Puskesmas .+ — Desember 2025$"))).to_be_visible()
+    assert_clean(page, requests_seen)

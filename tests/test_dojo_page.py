@@ -1,0 +1,245 @@
+"""AppTest of the Dojo page: each comparison section against phdt computed independently, the
+session states (none, created, unknown, notes, suggestion -> action, summary) and suppression."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from phdt import actions, critique, dojo, metrics
+from phdt import dataset as ds
+from phdt import quality as dq
+from phdt.config import ROOT, settings
+from phdt.indicators import INDICATORS
+
+DECEMBER, LAST_DECEMBER = date(2025, 12, 1), date(2024, 12, 1)
+
+
+@pytest.fixture(scope="module")
+def data() -> ds.Dataset:
+    return ds.load()
+
+
+@pytest.fixture(scope="module")
+def scores(data) -> pl.DataFrame:
+    evaluation = dq.evaluate(data.monthly, data.laporan, data.sasaran, data.wilayah, settings=settings())
+    return dq.scores(evaluation.flags, evaluation.expected_cells).puskesmas
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    """A fresh action database per test (the store is cached per process: clear it)."""
+    import streamlit as st
+
+    monkeypatch.setenv("PHDT_ACTIONS_DB", str(tmp_path / "actions.sqlite"))
+    settings.cache_clear()
+    st.cache_resource.clear()
+    yield actions.Store(tmp_path / "actions.sqlite")
+    monkeypatch.undo()
+    settings.cache_clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def configured(tmp_path, monkeypatch):
+    """Run the app with extra settings (a PHDT_CONFIG file); cached results are cleared."""
+    import streamlit as st
+
+    def use(text: str) -> None:
+        path = tmp_path / "phdt.toml"
+        path.write_text(text, encoding="utf-8")
+        monkeypatch.setenv("PHDT_CONFIG", str(path))
+        settings.cache_clear()
+        st.cache_data.clear()
+
+    yield use
+    monkeypatch.undo()
+    settings.cache_clear()
+    st.cache_data.clear()
+
+
+def dojo_page(section: str, indikator: str = "anc_k6", periode: str = "2025-12", **params: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for key, value in {"dojo": section, "indikator": indikator, "periode": periode, **params}.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page("pages/dojo_page.py")
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def expected_league(data, scores, slug: str, period: date = DECEMBER, earlier: date = LAST_DECEMBER) -> pl.DataFrame:
+    units = {p: metrics.summarise(data.monthly, data.wilayah, INDICATORS[slug], p, "puskesmas") for p in (period, earlier)}
+    quality = scores.filter(pl.col("period") == period).select("puskesmas", "score")
+    return dojo.league(units[period], units[earlier], quality, INDICATORS[slug], settings().dojo_min_quality)
+
+
+def frame_with(at: AppTest, column: str):
+    """The first table with that column (AppTest does not expose a dataframe's key)."""
+    return next(df.value for df in at.dataframe if column in df.value.columns)
+
+
+def markdown_with(at: AppTest, start: str) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith(start))
+
+
+def test_funnel_sentence_counts_match_the_funnel(data, scores):
+    at = dojo_page("funnel")
+    funnel = dojo.funnel(expected_league(data, scores, "anc_k6"), INDICATORS["anc_k6"])
+    placed = funnel.points.drop_nulls("position")
+    inside = placed.filter(pl.col("position") == "within").height
+    text = markdown_with(at, "Capaian K6 kabupaten")
+    assert f"**{inside} dari {placed.height}** puskesmas" in text
+    worst = placed.filter(pl.col("position") == "worse_998")["kode"].sort().to_list()
+    assert worst and ", ".join(worst) in text  # the demo has K6 outliers far below the district
+    assert funnel.dispersion.detected  # so the page suggests an adjustment
+    assert any("Overdispersi terdeteksi" in i.value for i in at.info)
+
+
+def test_funnel_adjustment_from_the_url_widens_the_limits(data, scores):
+    at = dojo_page("funnel", penyesuaian="aditif")
+    assert at.segmented_control(key="penyesuaian").value == "aditif"
+    phi = dojo.funnel(expected_league(data, scores, "anc_k6"), INDICATORS["anc_k6"], "additive").dispersion.phi
+    shown = f"{phi:.1f}".replace(".", ",")
+    assert any(c.value == f"Batas dilebarkan untuk overdispersi (φ = {shown})." for c in at.caption)
+
+
+def test_funnel_profile_button_opens_the_review_meeting():
+    at = dojo_page("funnel")
+    at.selectbox(key="funnel_profile_pick").set_value("Rembang").run()
+    at.button(key="funnel_profile_open").click().run()
+    assert not at.exception
+    assert at.title[0].value == "Puskesmas Rembang — Desember 2025"
+    assert at.session_state["bagian"] == "profil"
+
+
+def test_league_table_values_intervals_and_unranked(data, scores):
+    at = dojo_page("peringkat")
+    expected = expected_league(data, scores, "anc_k6")
+    table = frame_with(at, "Keterangan")
+    assert table["Puskesmas"].tolist() == expected["nama"].to_list()
+    first = expected.row(0, named=True)
+    assert table["Peringkat (rentang 95 %)"].iloc[0] == f"1 ({first['rank_low']}–{first['rank_high']})"
+    assert table["Capaian (%)"].iloc[0] == pytest.approx(round(first["value"], 1))
+    assert table["IK 95 %"].iloc[0] == f"{first['ci_low']:.1f}–{first['ci_high']:.1f}".replace(".", ",")
+    unranked = expected.filter(pl.col("reason") == "quality")
+    assert unranked.height > 0  # December: some puskesmas score below the default 95
+    shown = table[table["Keterangan"] != ""]
+    assert shown["Puskesmas"].tolist() == unranked["nama"].to_list()
+    assert set(shown["Peringkat (rentang 95 %)"]) == {"–"}
+    assert any(w.value.startswith(f"{unranked.height} puskesmas ditampilkan tetapi tidak diperingkat") for w in at.warning)
+
+
+def test_small_counts_are_suppressed_and_the_rule_is_configurable(configured):
+    # Children dropping out between DPT1 and MR1 by March are few: counts 1-4 stay within the puskesmas.
+    at = dojo_page("peringkat", indikator="imm_do_dpt1_mr1", periode="2025-03")
+    numerators = frame_with(at, "Keterangan")["Pembilang"].tolist()
+    assert "<5" in numerators
+    assert not any(n.isdigit() and 0 < int(n) < 5 for n in numerators)
+    # Desa counts (UCI) identify nobody: not suppressed.
+    uci = frame_with(dojo_page("peringkat", indikator="imm_uci", periode="2025-03"), "Keterangan")["Pembilang"]
+    assert "<5" not in uci.tolist() and any(n in ("1", "2", "3", "4") for n in uci)
+    configured("suppress_below = 0\n")
+    at = dojo_page("peringkat", indikator="imm_do_dpt1_mr1", periode="2025-03")
+    assert "<5" not in frame_with(at, "Keterangan")["Pembilang"].tolist()
+
+
+def test_quality_threshold_is_configurable(configured):
+    configured("dojo_min_quality = 0\n")
+    at = dojo_page("peringkat")
+    assert set(frame_with(at, "Keterangan")["Keterangan"]) == {""}  # everyone ranked
+
+
+def test_scorecard_order_values_and_most_improved(data, scores):
+    at = dojo_page("rapor")
+    units = {(slug, p): metrics.summarise(data.monthly, data.wilayah, ind, p, "puskesmas")
+             for slug, ind in INDICATORS.items() for p in (DECEMBER, LAST_DECEMBER)}
+    card = dojo.scorecard({s: units[s, DECEMBER] for s in INDICATORS}, {s: units[s, LAST_DECEMBER] for s in INDICATORS},
+                          scores.filter(pl.col("period") == DECEMBER).select("puskesmas", "score"),
+                          settings().dojo_min_quality)
+    matrix = at.dataframe[0].value
+    best = dojo.standings(card, by="best")
+    assert matrix.index.tolist() == best["puskesmas"].to_list()
+    k6 = card.filter((pl.col("slug") == "anc_k6") & (pl.col("puskesmas") == "Rembang"))["value"][0]
+    assert matrix.loc["Rembang", "K6"] == pytest.approx(k6)
+    assert frame_with(at, "Indikator membaik")["Puskesmas"].tolist() == \
+        dojo.standings(card, by="improved")["nama"].to_list()
+    at = dojo_page("rapor", urutan="meningkat")
+    improved = dojo.standings(card, by="improved")["puskesmas"].to_list()
+    assert at.dataframe[0].value.index.tolist() == improved
+
+
+def test_equity_sentence_and_table(data):
+    at = dojo_page("kesetaraan", tingkat="kecamatan")
+    units = metrics.summarise(data.monthly, data.wilayah, INDICATORS["anc_k6"], DECEMBER, "kecamatan")
+    summary = dojo.equity(units, INDICATORS["anc_k6"])
+    text = markdown_with(at, "K6 per kecamatan")
+    assert f"tertinggi di **{summary.best}**" in text and f"terendah di **{summary.worst}**" in text
+    assert f"**{summary.gap_half_units} dari {summary.units}** wilayah" in text
+    table = frame_with(at, "Selisih terbaik–terburuk")
+    assert len(table) == len(INDICATORS)
+    row = table[table["Indikator"] == "K6"].iloc[0]
+    assert row["Selisih terbaik–terburuk"] == pytest.approx(round(summary.difference, 1))
+
+
+def test_session_states_from_none_to_summary(store):
+    at = dojo_page("sesi")
+    assert any(i.value == "Belum ada sesi Dojo." for i in at.info)
+    # One presenter is not a session: the form says why and nothing is stored.
+    at.text_input(key="session_new_title").input("Dojo KIA")
+    at.multiselect(key="session_new_presenters").set_value(["Rembang"])
+    at.text_input(key="session_new_who").input("Kasie Kesga")
+    next(b for b in at.button if b.label == "Mulai sesi").click().run()
+    assert any("Puskesmas penyaji harus 2 sampai 4" in e.value for e in at.error)
+    assert critique.sessions(store) == []
+    at.multiselect(key="session_new_presenters").set_value(["Rembang", "Bukateja"])
+    next(b for b in at.button if b.label == "Mulai sesi").click().run()
+    assert not at.exception
+    (session,) = critique.sessions(store)
+    assert at.session_state["sesi"] == str(session.id) and session.presenters == ("Rembang", "Bukateja")
+    assert at.subheader[0].value == f"#{session.id} · Dojo KIA"
+    assert [m.label for m in at.metric][:2] == ["K6", "K6"]
+    assert at.metric[0].value == "63,5 %"  # Rembang's K6, December 2025 (as in the league table)
+
+
+def test_notes_suggestion_to_action_and_summary(store):
+    session_id = critique.create_session(store, "Dojo <b>KIA</b>", "2025-12", ["anc_k6"], ["Rembang", "Bukateja"], "Kasie")
+    at = dojo_page("sesi", sesi=str(session_id))
+    at.radio(key="note_kind_0").set_value("saran")
+    at.text_area(key="note_text_0").input("Kunjungan rumah bersama kader")
+    at.selectbox(key="note_reviewer_0").set_value("Bukateja")
+    at.text_input(key="note_author_0").input("Bidan Ani")
+    next(b for b in at.button if b.label == "Simpan catatan").click().run()
+    assert any(s.value == "Catatan tersimpan." for s in at.success)
+    (note,) = critique.notes(store, session_id)
+    assert (note.presenter, note.reviewer, note.kind, note.text) == ("Rembang", "Bukateja", "saran",
+                                                                    "Kunjungan rumah bersama kader")
+    at.text_area(key="note_action_masalah_0").input("K6 rendah")
+    at.text_input(key="note_action_pj_0").input("Bidan koordinator")
+    at.text_input(key="note_action_who_0").input("Kasie")
+    next(b for b in at.button if b.label == "Buat RTL").click().run()
+    assert not at.exception
+    action = store.for_month("Rembang", "2025-12")[0]
+    assert (action.rtl, action.masalah, action.indicator) == ("Kunjungan rumah bersama kader", "K6 rendah", None)
+    assert critique.notes(store, session_id)[0].action_id == action.id
+    summary = dojo_page("ringkasan", sesi=str(session_id))
+    text = "\n".join(m.value for m in summary.markdown)
+    assert "Dojo \\<b\\>KIA\\</b\\>" in text  # user text escaped
+    assert f"RTL #{action.id}: Kunjungan rumah bersama kader — Bidan koordinator" in text
+    assert "Kunjungan rumah bersama kader — *Bukateja, Bidan Ani* → RTL" in text
+
+
+def test_unknown_session_falls_back_to_the_list(store):
+    at = dojo_page("sesi", sesi="999")
+    assert any(w.value.startswith("Sesi #999 tidak ditemukan") for w in at.warning)
+    assert at.text_input(key="session_new_title") is not None
+
+
+@pytest.mark.parametrize("section", ["funnel", "peringkat", "rapor", "kesetaraan", "sesi", "ringkasan"])
+def test_every_section_in_english(section, store):
+    at = dojo_page(section, bahasa="en")
+    assert at.title[0].value == "Dojo: fair comparison between puskesmas"
