@@ -450,7 +450,8 @@ def action_form(store: actions.Store, session: critique.Session, presenter: str,
 
 def session_summary(session: critique.Session) -> None:
     """What was shown, said and decided, per presenting puskesmas; printed without the app's frame."""
-    st.caption(t("summary_print"))
+    with st.container(key="no_print_hint"):
+        st.caption(t("summary_print"))
     with st.container(key="dojo_summary"):
         st.markdown(summary_markdown(session))
 

@@ -91,8 +91,8 @@ CSS = """
 <style>
 .phdt-badge {background:#fff3cd;border:1px solid #d39e00;color:#5c4400;padding:.35rem .75rem;border-radius:.4rem;
   font-size:.85rem;margin-bottom:.5rem}
-@media print {section[data-testid="stSidebar"], header[data-testid="stHeader"], .stSegmentedControl,
-  [data-testid="stToolbar"] {display:none !important}}
+@media print {section[data-testid="stSidebar"], header[data-testid="stHeader"], [data-testid="stToolbar"],
+  [data-testid="stElementContainer"]:has([data-testid="stButtonGroup"]), [class*="st-key-no_print"] {display:none !important}}
 .phdt-badge strong {background:#d39e00;color:#fff;padding:0 .4rem;border-radius:.25rem;margin-right:.25rem}
 </style>
 """
