@@ -8,8 +8,8 @@ the problem (masalah), its cause (penyebab), the action (rtl), who is responsibl
 Storage is one SQLite file (stdlib ``sqlite3``) outside git, at a path the caller chooses. The
 schema is versioned with ``PRAGMA user_version``: ``MIGRATIONS`` is an ordered list of steps and
 ``Store(path)`` applies the missing ones in one transaction on open. Later features add their tables
-by appending a step (step 2: the Dojo peer-critique sessions and notes of ``phdt.critique``); a step
-is never edited once released.
+by appending a step (step 2: the Dojo peer-critique sessions and notes of ``phdt.critique``; step 3:
+the theater-mode scripts of ``phdt.theater``); a step is never edited once released.
 A file from a newer version of the app is refused rather than written with an older schema.
 
 Concurrency: Streamlit serves each browser session in its own thread, and more than one process
@@ -112,6 +112,29 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """,
         "CREATE INDEX critique_session ON critique (session_id, id)",
     ),
+    (  # 3: theater-mode scripts, each an ordered list of deep-linked views (phdt.theater)
+        """
+        CREATE TABLE script (
+            id         INTEGER PRIMARY KEY,
+            name       TEXT    NOT NULL UNIQUE COLLATE NOCASE,
+            version    INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT    NOT NULL,
+            created_by TEXT    NOT NULL,
+            updated_at TEXT    NOT NULL,
+            updated_by TEXT    NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE script_view (
+            script_id INTEGER NOT NULL REFERENCES script (id) ON DELETE CASCADE,
+            position  INTEGER NOT NULL,  -- 0-based presenting order
+            link      TEXT    NOT NULL,  -- relative deep link of the app, e.g. /peta?indikator=anc_k6
+            title     TEXT    NOT NULL,
+            note      TEXT    NOT NULL DEFAULT '',  -- speaker note
+            PRIMARY KEY (script_id, position)
+        )
+        """,
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -165,7 +188,7 @@ class ValidationError(StoreError, ValueError):
 
 
 class NotFoundError(StoreError, LookupError):
-    """No record (action, Dojo session or note) with that id."""
+    """No record (action, Dojo session or note, theater script) with that id."""
 
 
 class ConflictError(StoreError):

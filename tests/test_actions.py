@@ -57,12 +57,12 @@ def raw(path):
 def test_open_creates_schema_in_wal_mode_with_foreign_keys(tmp_path):
     path = tmp_path / "nested" / "dir" / "rtl.sqlite"
     store = Store(path)
-    assert path.exists() and store.schema_version() == SCHEMA_VERSION == 2
+    assert path.exists() and store.schema_version() == SCHEMA_VERSION == len(actions.MIGRATIONS)
     with raw(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert tables == {"action", "action_history", "dojo_session", "critique"}
+    assert tables == {"action", "action_history", "dojo_session", "critique", "script", "script_view"}
     with store.connect() as conn:
         assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == actions.BUSY_TIMEOUT_MS

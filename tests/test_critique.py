@@ -66,7 +66,7 @@ def test_a_version_1_file_is_migrated_and_keeps_its_actions(tmp_path):
             "'berjalan', 't', 'w', 't', 'w')"
         )
     store = Store(path)
-    assert SCHEMA_VERSION == 2 and store.schema_version() == 2
+    assert store.schema_version() == SCHEMA_VERSION
     [old] = store.for_month("Kutasari", JAN)
     assert (old.masalah, old.status, old.version) == ("lama", "berjalan", 1)
     with sqlite3.connect(path) as conn:

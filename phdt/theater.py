@@ -1,0 +1,199 @@
+"""Theater mode: named, reusable scripts a presenter steps through, one deep-linked view at a time.
+
+A script is an ordered list of views; each view is a relative deep link of the app (e.g.
+``/peta?indikator=anc_k6&periode=2025-12&tingkat=desa``) with a title and a speaker note. Only the
+app knows its pages and parameters, so it passes ``check_link`` to ``save``; this module checks the
+rest.
+
+Rows live in the follow-up actions' SQLite file (``phdt.actions.Store``, migration step 3) and use
+its connections, transactions, errors and rules for names. A save replaces the script's name and
+whole view list in one BEGIN IMMEDIATE transaction and bumps its ``version``; editing names the
+version it was based on, so of two browsers editing the same script the second is told to reload.
+Text is stored exactly as entered after stripping; escaping is the UI's job. User-facing messages
+are in Bahasa Indonesia.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import groupby
+
+from phdt.actions import ConflictError, NotFoundError, Store, ValidationError, _blank, _now, _who_errors
+
+log = logging.getLogger(__name__)
+
+MAX_VIEWS = 30
+MAX_NAME = 80
+MAX_TITLE = 120
+MAX_NOTE = 1000
+MAX_LINK = 2000
+
+
+@dataclass(frozen=True)
+class View:
+    link: str  # relative deep link of the app
+    title: str
+    note: str = ""  # speaker note
+
+
+@dataclass(frozen=True)
+class Script:
+    id: int
+    name: str
+    views: tuple[View, ...]  # in presenting order
+    version: int
+    updated_at: str  # UTC ISO 8601
+    updated_by: str
+
+
+class ScriptConflictError(ConflictError):
+    """A stale ``expected_version``: a ConflictError (one type for the UI to catch) worded for a script."""
+
+    def __init__(self, script_id: int, expected_version: int, current_version: int, updated_by: str,
+                 updated_at: str):
+        super().__init__(script_id, expected_version, current_version, updated_by, updated_at)
+        message = (f"Naskah #{script_id} sudah diubah oleh {updated_by} pada {updated_at} (versi {current_version}, "
+                   f"Anda mengedit versi {expected_version}). Perubahan Anda belum disimpan: muat ulang lalu ulangi.")
+        self.args = (message,)  # what str() shows; the parent's message names an RTL
+
+
+# --- validation ---------------------------------------------------------------------------------------
+
+
+def _text_errors(value: object, label: str, limit: int, required: bool = True) -> list[str]:
+    """Free text, with the same wording as the follow-up action form."""
+    if _blank(value):
+        return [f"{label} wajib diisi."] if required else []
+    if not isinstance(value, str):
+        return [f"{label} harus berupa teks."]
+    if len(value.strip()) > limit:
+        return [f"{label} paling banyak {limit} karakter."]
+    return []
+
+
+def _view_errors(view: View, check_link: Callable[[str], str | None]) -> list[str]:
+    """Problems of one view; the link is shown to ``check_link`` only once it is plausible text."""
+    errors = _text_errors(view.title, "Judul", MAX_TITLE) + _text_errors(view.note, "Catatan pembicara", MAX_NOTE,
+                                                                           required=False)
+    link_errors = _text_errors(view.link, "Tautan", MAX_LINK)
+    if not link_errors:
+        problem = check_link(view.link.strip())
+        link_errors = [] if problem is None else [problem]
+    return errors + link_errors
+
+
+def _errors(name: object, views: Sequence[View], who: object, check_link: Callable[[str], str | None]) -> list[str]:
+    """Every problem that needs no database; view messages carry the view's 1-based position."""
+    errors = _text_errors(name, "Nama naskah", MAX_NAME)
+    if not 1 <= len(views) <= MAX_VIEWS:
+        errors.append(f"Naskah harus berisi 1 sampai {MAX_VIEWS} tampilan (ada {len(views)}).")
+    for position, view in enumerate(views, start=1):
+        errors += [f"Tampilan {position}: {e}" for e in _view_errors(view, check_link)]
+    return errors + _who_errors(who)
+
+
+def _name_clash(conn: sqlite3.Connection, name: str, script_id: int | None) -> list[str]:
+    """The column's NOCASE collation makes the lookup case-insensitive, like the UNIQUE constraint."""
+    row = conn.execute("SELECT name FROM script WHERE name = ? AND id IS NOT ?", (name, script_id)).fetchone()
+    return [] if row is None else [f'Nama naskah "{row["name"]}" sudah dipakai.']
+
+
+# --- storage ------------------------------------------------------------------------------------------
+
+
+def _check_current(conn: sqlite3.Connection, script_id: int, expected_version: int) -> None:
+    """NotFoundError for an unknown script, ScriptConflictError when someone saved since it was loaded."""
+    if isinstance(expected_version, bool) or not isinstance(expected_version, int):
+        raise TypeError("expected_version must be an int")
+    row = conn.execute("SELECT version, updated_by, updated_at FROM script WHERE id = ?", (script_id,)).fetchone()
+    if row is None:
+        raise NotFoundError(f"Naskah #{script_id} tidak ditemukan.")
+    if row["version"] != expected_version:
+        raise ScriptConflictError(script_id, expected_version, row["version"], row["updated_by"], row["updated_at"])
+
+
+def _write(conn: sqlite3.Connection, name: str, who: str, script_id: int | None) -> int:
+    """Insert the script row (version 1) or rename it and bump its version; returns its id."""
+    now = _now()
+    if script_id is None:
+        return conn.execute(
+            "INSERT INTO script (name, created_at, created_by, updated_at, updated_by) VALUES (?, ?, ?, ?, ?)",
+            (name, now, who, now, who),
+        ).lastrowid
+    conn.execute("UPDATE script SET name = ?, version = version + 1, updated_at = ?, updated_by = ? WHERE id = ?",
+                 (name, now, who, script_id))
+    conn.execute("DELETE FROM script_view WHERE script_id = ?", (script_id,))
+    return script_id
+
+
+def save(store: Store, name: str, views: Sequence[View], who: str, check_link: Callable[[str], str | None],
+         script_id: int | None = None, expected_version: int | None = None) -> int:
+    """Create a script (no ``script_id``) or replace its name and views; returns its id.
+
+    Replacing needs the ``expected_version`` it was loaded at. Raises ValidationError with every
+    problem, NotFoundError for an unknown id, ScriptConflictError (a ConflictError) for a stale version.
+    """
+    if (script_id is None) != (expected_version is None):
+        raise TypeError("expected_version is required exactly when script_id is given")
+    views = tuple(views)
+    errors = _errors(name, views, who, check_link)  # before the lock: check_link is the app's code
+    with store.transaction() as conn:
+        if script_id is not None:
+            _check_current(conn, script_id, expected_version)
+        if isinstance(name, str) and name.strip():
+            errors = _name_clash(conn, name.strip(), script_id) + errors  # where the name's messages go
+        if errors:
+            raise ValidationError(errors)
+        script_id = _write(conn, name.strip(), who.strip(), script_id)
+        conn.executemany(
+            "INSERT INTO script_view (script_id, position, link, title, note) VALUES (?, ?, ?, ?, ?)",
+            [(script_id, i, v.link.strip(), v.title.strip(), (v.note or "").strip()) for i, v in enumerate(views)],
+        )
+        return script_id
+
+
+def _load(conn: sqlite3.Connection, where: str = "", params: tuple = ()) -> list[Script]:
+    """Scripts with their views in one statement, so a concurrent save is seen whole or not at all."""
+    rows = conn.execute(
+        "SELECT s.id, s.name, s.version, s.updated_at, s.updated_by, v.link, v.title, v.note "
+        f"FROM script s JOIN script_view v ON v.script_id = s.id {where} ORDER BY s.name, s.id, v.position",
+        params,
+    ).fetchall()
+    return [_to_script(list(group)) for _, group in groupby(rows, key=lambda row: row["id"])]
+
+
+def _to_script(rows: list[sqlite3.Row]) -> Script:
+    """One script from its joined rows, which repeat the script's columns on every view."""
+    head = rows[0]
+    return Script(id=head["id"], name=head["name"], views=tuple(View(r["link"], r["title"], r["note"]) for r in rows),
+                  version=head["version"], updated_at=head["updated_at"], updated_by=head["updated_by"])
+
+
+def scripts(store: Store) -> list[Script]:
+    """All scripts by name, ignoring case (the column's NOCASE collation)."""
+    with store.connect() as conn:
+        return _load(conn)
+
+
+def get(store: Store, script_id: int) -> Script:
+    with store.connect() as conn:
+        found = _load(conn, "WHERE s.id = ?", (script_id,))
+    if not found:
+        raise NotFoundError(f"Naskah #{script_id} tidak ditemukan.")
+    return found[0]
+
+
+def delete(store: Store, script_id: int, who: str, expected_version: int) -> None:
+    """Delete a script and (by ON DELETE CASCADE) its views, unless someone saved it since it was loaded.
+
+    Nothing keeps a deleted script, so who deleted it goes to the log.
+    """
+    if errors := _who_errors(who):
+        raise ValidationError(errors)
+    with store.transaction() as conn:
+        _check_current(conn, script_id, expected_version)
+        conn.execute("DELETE FROM script WHERE id = ?", (script_id,))
+    log.info("Naskah #%s dihapus oleh %s", script_id, who.strip())
