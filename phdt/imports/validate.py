@@ -16,8 +16,6 @@ value.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 from collections.abc import Callable
@@ -27,6 +25,7 @@ from datetime import date
 import polars as pl
 
 from phdt import quality
+from phdt.exports import csv_bytes, xlsx_bytes
 from phdt.imports.match import key_expr, match_desa
 from phdt.imports.normalise import AGGREGATE, FAMILIES, PROGRAMME, SERVICE_DATE, complete_long
 from phdt.imports.parse import parse_date, parse_number, parse_period
@@ -145,7 +144,6 @@ PROVINCES = frozenset([*range(11, 20), 21, *range(31, 37), 51, 52, 53, *range(61
                        *range(91, 97)])  # Dukcapil province codes (Papua's new provinces 93-96 included)
 BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
          "November", "Desember")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 BLANKS = ("", "-", "–", "—")  # as phdt.imports.parse: the dash Excel users write for empty
 
 
@@ -878,51 +876,17 @@ def validate(
 # --------------------------------------------------------------------------------------------
 
 
-def _safe(cell: object) -> object:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(cell, str) and cell.startswith(FORMULA_START):
-        return "'" + cell
-    return cell
-
-
-def _display_rows(report: pl.DataFrame) -> list[tuple]:
-    shown = report.select(*REPORT).with_columns(
-        pl.col("severity").replace(SEVERITY_ID), pl.col("row").cast(pl.String).replace({"0": "(berkas)"}))
-    return shown.rows()
+def _display(report: pl.DataFrame) -> pl.DataFrame:
+    """The report as the data officer reads it: Bahasa headers and severities, the file row as "(berkas)"."""
+    return report.select(*REPORT).with_columns(
+        pl.col("severity").replace(SEVERITY_ID), pl.col("row").cast(pl.String).replace({"0": "(berkas)"}),
+    ).rename({c: HEADERS[c] for c in REPORT})
 
 
 def report_bytes(report: pl.DataFrame, fmt: str = "csv") -> bytes:
-    """The report as a download: ``csv`` (UTF-8 with BOM so Excel reads the accents, formula-like
-    cells escaped) or ``xlsx`` (every cell written as text, never as a formula). Bahasa headers."""
-    header = [HEADERS[c] for c in REPORT]
-    rows = _display_rows(report)
+    """The report as a download, ``csv`` or ``xlsx``, safe against formulas (:mod:`phdt.exports`)."""
     if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\r\n")
-        writer.writerow(header)
-        writer.writerows([_safe(cell) for cell in row] for row in rows)
-        return buf.getvalue().encode("utf-8-sig")
+        return csv_bytes(_display(report))
     if fmt == "xlsx":
-        from openpyxl import Workbook
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-        from openpyxl.styles import Font
-
-        wb = Workbook()
-        ws = wb.active
-        ws.title = "Laporan validasi"
-        ws.append(header)
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for r, row in enumerate(rows, start=2):
-            for c, value in enumerate(row, start=1):
-                cell = ws.cell(row=r, column=c)
-                cell.value = ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
-                if isinstance(value, str):
-                    cell.data_type = "s"  # a leading "=" stays text, not a formula
-        for letter, width in zip("ABCDEFG", (10, 22, 24, 12, 24, 60, 70)):
-            ws.column_dimensions[letter].width = width
-        ws.freeze_panes = "A2"
-        out = io.BytesIO()
-        wb.save(out)
-        return out.getvalue()
+        return xlsx_bytes(_display(report), "Laporan validasi")
     raise ValueError(f"format laporan tidak dikenal: {fmt!r} (pilihan: csv, xlsx)")
