@@ -25,6 +25,10 @@ pages = {
         st.Page("pages/puskesmas_page.py", title=t("page_puskesmas"), url_path="puskesmas"),
         st.Page("pages/dojo_page.py", title=t("page_dojo"), url_path="dojo"),
     ],
+    t("nav_section_briefing"): [
+        st.Page("pages/bupati_page.py", title=t("page_bupati"), url_path="bupati"),
+        st.Page("pages/teater_page.py", title=t("page_teater"), url_path="teater"),
+    ],
     t("nav_section_data"): [
         st.Page("pages/data_page.py", title=t("page_data"), url_path="data"),
     ],

@@ -22,9 +22,27 @@ from phdt.metrics import parse_period
 
 
 def dataset() -> ds.Dataset:
-    """The current dataset version (reading the small CURRENT pointer each run: an import or a
-    restore in another session shows on the next rerun)."""
-    return _dataset(versions.current_id() or versions.bootstrap(data_dir=settings().data_dir))
+    """The dataset version pinned by the link (``versi``: a theater script freezes its data), else
+    the current one (reading the small CURRENT pointer each run: an import or a restore in another
+    session shows on the next rerun)."""
+    return _dataset(version_id())
+
+
+def version_id() -> str:
+    """The id of the version shown: pinned, current, or the demo registered as the first."""
+    return pinned_version() or versions.current_id() or versions.bootstrap(data_dir=settings().data_dir)
+
+
+def pinned_version() -> str:
+    """``versi`` from the session, or on a session's first run from the URL when it names a stored
+    version (state.init reports an invalid one)."""
+    if "versi" not in st.session_state and is_version(raw := st.query_params.get("versi", "")):
+        st.session_state["versi"] = raw
+    return st.session_state.get("versi", "")
+
+
+def is_version(raw: str) -> bool:
+    return bool(versions.ID_PATTERN.fullmatch(raw)) and raw in versions.version_ids()
 
 
 @st.cache_resource(max_entries=2, show_spinner="Memuat data… / Loading data…")

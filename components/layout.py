@@ -98,5 +98,56 @@ CSS = """
 """
 
 
+def one_screen() -> None:
+    """Tighter spacing for a page that must fit a 1920×1080 screen without scrolling."""
+    st.markdown("<style>.block-container {padding-top: 3rem; padding-bottom: 0.5rem}"
+                "[data-testid='stMetricValue'] {font-size: 2rem}</style>", unsafe_allow_html=True)
+
+
+THEATER_CSS = """
+<style>
+section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] {display:none}
+.phdt-theater-title {font-size:2.2rem;font-weight:700;display:flex;justify-content:space-between;align-items:baseline}
+.phdt-theater-title span {font-size:1.3rem;color:#555;font-weight:400}
+.phdt-theater-banner {background:#1f2937;color:#fff;padding:.35rem .8rem;border-radius:.3rem;font-size:1.05rem;
+  margin-bottom:.4rem}
+</style>
+"""
+VIEW_CSS = """
+<style>
+html {font-size: 20px}
+.block-container, [data-testid="stMainBlockContainer"] {padding-top: 0.5rem !important; max-width: 100%}
+.phdt-badge, [data-testid="stElementContainer"]:has([data-testid="stButtonGroup"]),
+[data-testid="stElementContainer"]:has([data-testid="stMultiSelect"]),
+[data-testid="stElementContainer"]:has([data-testid="stCheckbox"]) {display:none}
+</style>
+"""  # a view in the player: large type, no controls; the player itself shows the synthetic-data badge
+FORWARD_JS = """
+<script>
+// Inside a view of the theater player: pass the presenter's keys on to the player. The handler is
+// replaced whenever this frame is rebuilt (one left by a removed frame would no longer run).
+const view = window.parent;
+const onKey = (e) => {
+  if (["ArrowRight", "PageDown", " ", "ArrowLeft", "PageUp", "Escape"].includes(e.key)) {
+    view.parent.postMessage({phdtKey: e.key}, view.location.origin);
+    e.preventDefault();
+  }
+};
+if (view.phdtForward) view.document.removeEventListener("keydown", view.phdtForward);
+view.document.addEventListener("keydown", onKey);
+view.phdtForward = onKey;
+</script>
+"""
+
+
 def style() -> None:
+    """The app's CSS; inside the theater player a view gets large type and passes keys on to it."""
     st.markdown(CSS, unsafe_allow_html=True)
+    if st.session_state.get("layar") == "teater":
+        st.markdown(THEATER_CSS + VIEW_CSS, unsafe_allow_html=True)
+        st.iframe(FORWARD_JS, height=1)
+
+
+def theater() -> None:
+    """The player's own frame: no sidebar, a large title and the frozen-data banner."""
+    st.markdown(THEATER_CSS, unsafe_allow_html=True)

@@ -48,5 +48,39 @@ def choropleth_figure(outlines: dict, codes: list[str], fills: list[str], hover:
     fig.update_layout(
         title={"text": title, "font": {"size": 15}}, height=height, margin={"l": 0, "r": 0, "t": 40, "b": 0},
         map={"style": "white-bg", "center": centre, "zoom": zoom, "domain": {"x": [0, MAP_SHARE], "y": [0, 1]}},
+        meta={"bounds": bounds},  # for_export refits the zoom to an image's size
     )
+    return fig
+
+
+EARTH_CIRCUMFERENCE_M = 2 * math.pi * 6_378_137
+
+
+def metres_per_pixel(lat: float, zoom: float) -> float:
+    """Web Mercator ground resolution at a latitude and MapLibre zoom (512 px tiles)."""
+    return EARTH_CIRCUMFERENCE_M * math.cos(math.radians(lat)) / (TILE_PX * 2**zoom)
+
+
+def scale_length_m(mpp: float, map_width_px: float, share: float = 0.2) -> float:
+    """A round length (1, 2 or 5 × 10^k m) of at most `share` of the map's width."""
+    target = share * map_width_px * mpp
+    exponent = 10 ** math.floor(math.log10(target))
+    return max(step * exponent for step in (1, 2, 5) if step * exponent <= target)
+
+
+def for_export(fig: go.Figure, width: int, height: int, north: str) -> go.Figure:
+    """The map at an image's size: zoom refitted to its bounds, a north arrow and a scale bar (a
+    printed map has no zoom buttons or hover to give direction and distance)."""
+    fig = go.Figure(fig)
+    centre, zoom = fit(fig.layout.meta["bounds"], int(width * MAP_SHARE), height - 40)
+    metres = scale_length_m(metres_per_pixel(centre["lat"], zoom), width * MAP_SHARE)
+    bar = metres / metres_per_pixel(centre["lat"], zoom) / width  # in paper (figure-width) units
+    label = f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
+    fig.update_layout(width=width, height=height, map={"center": centre, "zoom": zoom})
+    fig.add_shape(type="line", xref="paper", yref="paper", x0=0.02, x1=0.02 + bar, y0=0.04, y1=0.04,
+                  line={"color": "#222", "width": 3})
+    fig.add_annotation(xref="paper", yref="paper", x=0.02 + bar / 2, y=0.05, text=label, showarrow=False,
+                       yanchor="bottom", font={"size": 13, "color": "#222"})
+    fig.add_annotation(xref="paper", yref="paper", x=MAP_SHARE - 0.03, y=0.9, text=f"▲<br><b>{north}</b>",
+                       showarrow=False, font={"size": 16, "color": "#222"})
     return fig

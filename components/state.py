@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from components import data
 from components.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from phdt.classify import Scheme
 from phdt.indicators import DEFAULT_INDICATOR, INDICATORS, Programme, headline
@@ -24,6 +25,7 @@ REVIEW_SECTIONS = ("profil", "pws", "kualitas", "rtl")  # the review meeting's a
 DOJO_SECTIONS = ("funnel", "peringkat", "rapor", "kesetaraan", "sesi", "ringkasan")
 FUNNEL_ADJUSTMENTS = {"tanpa": "none", "multiplikatif": "multiplicative", "aditif": "additive"}  # URL -> phdt.dojo
 SCORECARD_ORDERS = ("terbaik", "meningkat")  # best / most improved
+AUTO_ADVANCE_SECONDS = (0, 10, 20, 30, 60)  # theater: 0 = step with the keys
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,10 @@ class Param:
     default: Callable[[], str]
     valid: Callable[[str], bool]
     always_in_url: bool = False  # the data changes monthly: a shared link must pin what it showed
+
+
+def _count(value: str) -> bool:
+    return value == "" or (value.isdecimal() and value.isascii() and len(value) <= 6)
 
 
 def params(periods: list[str], kecamatan_codes: set[str], desa_codes: set[str],
@@ -52,7 +58,12 @@ def params(periods: list[str], kecamatan_codes: set[str], desa_codes: set[str],
         Param("dojo", lambda: DOJO_SECTIONS[0], lambda v: v in DOJO_SECTIONS),
         Param("penyesuaian", lambda: "tanpa", lambda v: v in FUNNEL_ADJUSTMENTS),
         Param("urutan", lambda: SCORECARD_ORDERS[0], lambda v: v in SCORECARD_ORDERS),
-        Param("sesi", lambda: "", lambda v: v == "" or (v.isdecimal() and v.isascii() and len(v) <= 9)),
+        Param("sesi", lambda: "", _count),
+        Param("versi", lambda: "", lambda v: v == "" or data.is_version(v)),  # a frozen data version
+        Param("layar", lambda: "", lambda v: v in ("", "teater")),  # a view inside the theater player
+        Param("naskah", lambda: "", _count),  # theater: the script played ...
+        Param("langkah", lambda: "", _count),  # ... its view, from 1 ("": the editor)
+        Param("otomatis", lambda: "0", lambda v: v in {str(s) for s in AUTO_ADVANCE_SECONDS}),
     )
 
 

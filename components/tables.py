@@ -1,4 +1,4 @@
-"""Unit tables (desa, kecamatan) with localised headers and status labels."""
+"""Tables as shown: localised headers and status labels, and every table with its Excel download."""
 
 from __future__ import annotations
 
@@ -8,8 +8,42 @@ import polars as pl
 import streamlit as st
 
 from components import data
-from components.i18n import lang, number, t
+from components.i18n import lang, number, percent, t
+from phdt import actions, exports
 from phdt.indicators import INDICATORS, Colour, Direction, Indicator
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def show(frame: pl.DataFrame, key: str, file_name: str, **dataframe_options) -> None:
+    """A table and, under it, its Excel file, built only when the button is clicked (every cell
+    written as text or number, never as a formula)."""
+    st.dataframe(frame, key=key, hide_index=True, **dataframe_options)
+    download(frame, key, file_name)
+
+
+def download(frame: pl.DataFrame, key: str, file_name: str) -> None:
+    st.download_button(t("export_xlsx"), lambda: exports.xlsx_bytes(frame), file_name=f"{file_name}.xlsx",
+                       mime=XLSX_MIME, on_click="ignore", key=f"{key}_xlsx", icon=":material/download:",
+                       type="tertiary")
+
+
+def top_gaps(top: pl.DataFrame) -> pl.DataFrame:
+    """Desa with the most people behind (components.briefing.Summary.top)."""
+    return top.select(
+        pl.col("nama").alias(t("col_desa")), pl.col("nama_kecamatan").alias(t("col_kecamatan")),
+        pl.col("puskesmas").alias(t("col_puskesmas")),
+        pl.col("value").map_elements(percent, return_dtype=pl.String).alias(t("col_value")),
+        pl.col("gap").alias(t("brief_col_people")),
+    )
+
+
+def actions_brief(rows: tuple[actions.Action, ...]) -> pl.DataFrame:
+    """Open actions in short: who does what by when (user text shown as text, never rendered)."""
+    return pl.DataFrame([{
+        t("col_puskesmas"): a.puskesmas, t("rtl_rtl"): a.rtl, t("rtl_pj"): a.penanggung_jawab,
+        t("rtl_tenggat"): f"{a.tenggat:%d/%m/%Y}", t("rtl_status"): t(f"rtl_status_{a.status}"),
+    } for a in rows])
 
 
 def fmt_int(value: int | float) -> str:

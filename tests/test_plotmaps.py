@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from components.plotmaps import ZOOM_MARGIN, choropleth_figure, fit
+from components.plotmaps import ZOOM_MARGIN, choropleth_figure, fit, for_export, metres_per_pixel, scale_length_m
 
 
 def test_fit_zoom_by_hand():
@@ -34,3 +34,28 @@ def test_one_trace_with_a_stepped_scale_per_legend_class():
         (0.0, "#d73027"), (1 / 3, "#d73027"), (1 / 3, "#1a9850"), (2 / 3, "#1a9850"), (2 / 3, "#bdbdbd"), (1.0, "#bdbdbd")]
     assert list(trace.colorbar.ticktext) == ["Merah", "Hijau", "Tidak ada data"]
     assert fig.layout.map.style == "white-bg" and tuple(fig.layout.map.domain.x) == (0, 0.6)
+
+
+def test_ground_resolution_and_scale_bar_by_hand():
+    # Zoom 0 at the equator: the 512 px world is 40,075,017 m wide -> 78,271.5 m per pixel; each zoom halves it.
+    assert metres_per_pixel(0, 0) == pytest.approx(40_075_016.69 / 512, rel=1e-6)
+    assert metres_per_pixel(-7.4, 10) == pytest.approx(40_075_016.69 * math.cos(math.radians(7.4)) / (512 * 1024))
+    # 77.6 m/px over 720 px: 20 % is 11.2 km -> the round length below it is 10 km; 3.4 km -> 2 km.
+    assert scale_length_m(77.6, 720) == 10_000
+    assert scale_length_m(23.6, 720) == 2_000
+
+
+def test_export_refits_the_map_and_adds_north_and_scale():
+    outlines = {"type": "FeatureCollection", "features": []}
+    legend = [("#1a9850", "Hijau", "green")]
+    fig = choropleth_figure(outlines, [], [], [], legend, "Judul", [[-7.5, 109.0], [-7.0, 109.5]])
+    out = for_export(fig, 1200, 640, "U")
+    centre, zoom = fit([[-7.5, 109.0], [-7.0, 109.5]], 720, 600)
+    assert out.layout.map.zoom == zoom and (out.layout.width, out.layout.height) == (1200, 640)
+    texts = [a.text for a in out.layout.annotations]
+    assert "▲<br><b>U</b>" in texts
+    metres = scale_length_m(metres_per_pixel(centre["lat"], zoom), 720)
+    assert f"{metres / 1000:g} km" in texts
+    bar = out.layout.shapes[0]
+    assert (bar.x1 - bar.x0) * 1200 * metres_per_pixel(centre["lat"], zoom) == pytest.approx(metres)
+    assert fig.layout.map.zoom != zoom  # the page's figure is left as it was

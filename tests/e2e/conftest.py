@@ -34,8 +34,14 @@ def browser_context_args(browser_context_args):
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory) -> Iterator[str]:
-    folder = tmp_path_factory.mktemp("streamlit")
+def server_dir(tmp_path_factory) -> Path:
+    """The browser-test server's private folder (its action database is ``actions.sqlite``)."""
+    return tmp_path_factory.mktemp("streamlit")
+
+
+@pytest.fixture(scope="session")
+def app_url(server_dir) -> Iterator[str]:
+    folder = server_dir
     log = folder / "server.log"
     # Tests add follow-up actions and import a month: a private action database and dataset copy.
     shutil.copytree(dataset.ensure(), folder / "data")

@@ -362,3 +362,59 @@ def test_funnel_point_opens_the_puskesmas_profile(page, app_url, requests_seen):
         timeout=30_000)
     expect(page).to_have_url(re.compile(r"/puskesmas"))
     assert_clean(page, requests_seen)
+
+
+def test_executive_view_fits_one_full_hd_screen(page, app_url, requests_seen):
+    """The bupati's screen: three headlines, the map of the biggest gap, top desa, actions; no scrolling."""
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto(f"{app_url}/bupati?periode=2025-12")
+    wait_for_app(page)
+    for programme in ("anc", "imunisasi", "ptm"):
+        expect(page.locator(f".st-key-headline_{programme}").get_by_test_id("stMetric")).to_be_visible()
+    expect(page.locator(".js-plotly-plot .choroplethmap, .js-plotly-plot canvas").first).to_be_visible(timeout=30_000)
+    expect(page.get_by_text(re.compile(r"^5 desa dengan orang terbanyak"))).to_be_visible()
+    scroll, height = page.evaluate("() => { const m = document.querySelector('[data-testid=stMain]');"
+                                   " return [m.scrollHeight, m.clientHeight]; }")
+    assert scroll <= height, f"the executive view scrolls: {scroll} px content in a {height} px window"
+    screenshot(page, "bupati")
+    assert_clean(page, requests_seen)
+
+
+def test_theater_plays_a_three_view_script_with_the_keyboard(page, app_url, server_dir, requests_seen):
+    from phdt import actions, theater
+
+    store = actions.Store(server_dir / "actions.sqlite")
+    views = [theater.View("/bupati?periode=2025-12", "Satu: ringkasan", "Buka dengan tiga program."),
+             theater.View("/peta?indikator=anc_k6&periode=2025-12", "Dua: peta K6"),
+             theater.View("/dojo?dojo=funnel&indikator=imm_idl&periode=2025-12", "Tiga: IDL antar puskesmas")]
+    script_id = theater.save(store, "Uji keyboard", views, "Penguji", lambda link: None)
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto(f"{app_url}/teater?periode=2025-12")
+    wait_for_app(page)
+    page.get_by_test_id("stMain").get_by_test_id("stSelectbox").first.click()
+    page.get_by_role("option", name="Uji keyboard (3)").click()
+    page.get_by_role("button", name="Putar").click()
+    title = page.locator(".phdt-theater-title")
+    expect(title).to_contain_text("Satu: ringkasan")
+    expect(title).to_contain_text("1 / 3")
+    expect(page.get_by_test_id("theater-banner")).to_contain_text("Data dibekukan s.d. 2025-12-31")
+    frame = page.locator("iframe[src*='layar=teater']")
+    expect(frame).to_have_attribute("src", re.compile(r"^/bupati\?.*versi=\d{8}T\d{6}Z-[0-9a-f]{8}"))
+    page.keyboard.press("ArrowRight")
+    expect(title).to_contain_text("Dua: peta K6")
+    expect(frame).to_have_attribute("src", re.compile(r"^/peta\?"))
+    page.keyboard.press("PageDown")
+    expect(title).to_contain_text("Tiga: IDL antar puskesmas")
+    expect(title).to_contain_text("3 / 3")
+    # Keys pressed inside the view reach the player too.
+    page.frame_locator("iframe[src*='layar=teater']").locator("body").press("ArrowLeft")
+    expect(title).to_contain_text("Dua: peta K6")
+    expect(page).to_have_url(re.compile(rf"naskah={script_id}&langkah=2"))
+    view = page.frame_locator("iframe[src*='layar=teater']")
+    expect(view.get_by_role("heading", name="Peta K6 — Desember 2025")).to_be_visible(timeout=30_000)
+    expect(view.locator("iframe[title='streamlit_folium.st_folium']")).to_be_visible(timeout=30_000)
+    page.wait_for_timeout(1500)  # let Leaflet draw before the picture
+    screenshot(page, "teater")
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("heading", name=re.compile("^Teater"))).to_be_visible()
+    assert_clean(page, requests_seen)

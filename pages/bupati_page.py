@@ -1,0 +1,47 @@
+"""Ringkasan Bupati: on one screen the three programme headlines, the map of the biggest gap, the
+five desa with most people missed and the open follow-up actions addressing them; and the
+briefing pack to take away."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components import briefing, data, layout, pack, tables
+from components.i18n import lang, number, period_label, t
+from phdt.indicators import INDICATORS, Programme
+from phdt.metrics import parse_period
+
+period = parse_period(st.session_state["periode"])
+version = data.dataset().version
+summary = briefing.summary(period, version)
+focus = INDICATORS[summary.focus.slug]
+
+layout.one_screen()
+st.markdown(f"### {t('exec_title', period=period_label(period))}")
+earlier = summary.headlines[0].earlier
+st.caption(t("exec_caption", period=period_label(period), earlier=period_label(earlier)) if earlier
+           else t("exec_caption_no_earlier", period=period_label(period)))
+for column, programme, h in zip(st.columns(3), Programme, summary.headlines, strict=True):
+    with column, st.container(border=True, key=f"headline_{programme.value}"):
+        indicator = INDICATORS[h.slug]
+        delta = None if h.change is None else t("exec_points_vs", delta=f"{'+' if h.change >= 0 else ''}"
+                                                f"{number(h.change, 1)}", month=period_label(h.earlier))
+        st.metric(f"{t(f'programme_{programme.value}')} · {indicator.label(lang())}",
+                  "–" if h.value is None else f"{number(h.value, 1)} %", delta,
+                  help=t("col_expected") + f": {number(h.expected, 1)} %")
+        st.markdown(briefing.sentence(h))
+
+map_column, list_column = st.columns([3, 2])
+with map_column:
+    st.plotly_chart(briefing.screen_map(summary), key="exec_map", config={"displaylogo": False})
+with list_column:
+    st.markdown(f"**{t('exec_top', n=briefing.TOP, indicator=focus.label(lang()))}**")
+    tables.show(tables.top_gaps(summary.top), key="exec_top", file_name="desa-kesenjangan-terbesar")
+    st.markdown(f"**{t('exec_actions')}**")
+    if summary.actions:
+        tables.show(tables.actions_brief(summary.actions), key="exec_actions", file_name="rtl-berjalan")
+    else:
+        st.caption(t("exec_no_actions"))
+
+with st.expander(t("exec_pack")):
+    pack.pack_buttons(period)

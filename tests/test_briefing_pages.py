@@ -1,0 +1,203 @@
+"""The bupati's executive view, the theater (script editor and player) and the briefing pack: page
+values against phdt computed independently; the PPTX and PDF opened and read back."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import polars as pl
+import pytest
+from PIL import Image
+from pptx import Presentation
+from pypdf import PdfReader
+from streamlit.testing.v1 import AppTest
+
+from phdt import actions, briefing, metrics, theater
+from phdt import dataset as ds
+from phdt.config import ROOT, settings
+from phdt.indicators import INDICATORS, Programme, headline
+
+DECEMBER, SEPTEMBER = date(2025, 12, 1), date(2025, 9, 1)
+
+
+@pytest.fixture(scope="module")
+def data() -> ds.Dataset:
+    return ds.load()
+
+
+@pytest.fixture(scope="module")
+def headlines(data) -> list[briefing.Headline]:
+    return [briefing.headline(data.monthly, data.wilayah, headline(p), DECEMBER, SEPTEMBER) for p in Programme]
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    """A fresh action database per test (the store and the summary are cached per process)."""
+    import streamlit as st
+
+    monkeypatch.setenv("PHDT_ACTIONS_DB", str(tmp_path / "actions.sqlite"))
+    settings.cache_clear()
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield actions.Store(tmp_path / "actions.sqlite")
+    monkeypatch.undo()
+    settings.cache_clear()
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def open_page(page: str, **params: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    for key, value in {"periode": "2025-12", **params}.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(f"pages/{page}.py")
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def id_number(value: float, decimals: int = 0) -> str:
+    return f"{value:,.{decimals}f}".replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def test_executive_headlines_and_sentences(store, headlines):
+    at = open_page("bupati_page")
+    assert [m.value for m in at.metric] == [f"{id_number(h.value, 1)} %" for h in headlines]
+    k6 = headlines[0]
+    # Cakupan K6 x %, y poin di bawah target s.d. Desember 2025; memburuk/membaik z poin dibanding September 2025.
+    sentence = next(m.value for m in at.markdown if m.value.startswith("Cakupan K6"))
+    assert f"{id_number(k6.behind, 1)} poin di bawah target s.d. Desember 2025" in sentence
+    assert f"{id_number(abs(k6.change), 1)} poin dibanding September 2025" in sentence
+    assert f"{id_number(k6.people)} ibu hamil di {k6.desa} desa" in sentence
+    assert at.metric[0].delta == f"{'+' if k6.change >= 0 else ''}{id_number(k6.change, 1)} poin vs September 2025"
+
+
+def test_executive_top_desa_and_the_actions_addressing_them(store, data, headlines):
+    focus = max(headlines, key=lambda h: h.people)
+    desa = metrics.summarise(data.monthly, data.wilayah, INDICATORS[focus.slug], DECEMBER, "desa")
+    top = briefing.top_gaps(desa, 5)
+    first = data.wilayah.filter(pl.col("kode_desa").cast(pl.String) == top["kode"][0]).row(0, named=True)
+    store.add({"puskesmas": str(first["puskesmas"]), "period": DECEMBER, "masalah": "Cakupan rendah",
+               "rtl": "Skrining keliling =1+1", "penanggung_jawab": "Pemegang program", "tenggat": date(2026, 1, 31),
+               "status": "berjalan", "kode_desa": top["kode"][0]}, who="Uji")
+    at = open_page("bupati_page")
+    tables = [df.value for df in at.dataframe]
+    shown = next(t for t in tables if "Orang belum terlayani" in t.columns)
+    assert shown["Desa/Kelurahan"].tolist() == top["nama"].to_list()
+    assert shown["Orang belum terlayani"].tolist() == top["gap"].to_list()
+    action = next(t for t in tables if "Rencana tindak lanjut" in t.columns)
+    assert action["Rencana tindak lanjut"].tolist() == ["Skrining keliling =1+1"]  # shown as text
+
+
+def text_of(pptx: bytes) -> list[str]:
+    return ["\n".join(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame)
+            + "\n".join(cell.text for shape in slide.shapes if shape.has_table
+                        for row in shape.table.rows for cell in row.cells)
+            for slide in Presentation(io.BytesIO(pptx)).slides]
+
+
+def test_standard_pack_slides_numbers_and_determinism(store, headlines):
+    at = open_page("bupati_page")
+    at.button(key="pack_build").click().run()
+    assert not at.exception and not at.error
+    from components import pack  # built in the page's run; read back from the same cache
+
+    request = (DECEMBER, ds.load().version, "id", None, None)  # as the page asked for it
+    pptx, pdf, slides = pack.pack(*request)
+    assert slides == 10
+    deck = Presentation(io.BytesIO(pptx))
+    texts = text_of(pptx)
+    assert texts[0].startswith("Briefing Bupati — Kabupaten Purbalingga")
+    assert "Periode Desember 2025 · data s.d. 2025-12-31" in texts[0]
+    for h in headlines:  # the headline table: people behind per programme, as computed by phdt
+        assert id_number(h.people) in texts[1]
+    focus = max(headlines, key=lambda h: h.people)
+    assert f"Peta kesenjangan terbesar: {INDICATORS[focus.slug].label('id')}" in texts[2]
+    for text in texts:  # every slide: source, synthetic data, boundary attribution
+        assert "DATA SINTETIS" in text and "Badan Informasi Geospasial" in text
+    pictures = [shape for slide in deck.slides for shape in slide.shapes if shape.shape_type == 13]
+    assert len(pictures) == 5  # the focus map, three trends, the PWS status map
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+    assert len(pages) == 10
+    assert id_number(headlines[0].people) in pages[1] and "Tiga program" in pages[1]
+    # Built again from scratch: the same text and numbers.
+    pack.pack.clear()
+    at.button(key="pack_build").click().run()
+    again_pptx, again_pdf, _ = pack.pack(*request)
+    assert text_of(again_pptx) == texts
+    assert [page.extract_text() for page in PdfReader(io.BytesIO(again_pdf)).pages] == pages
+
+
+def test_pack_without_chromium_fails_clearly_and_offers_no_file(store, monkeypatch):
+    def no_browser(*args, **kwargs):
+        raise RuntimeError("Chrome not found")
+
+    monkeypatch.setattr("plotly.io.to_image", no_browser)
+    at = open_page("bupati_page", bahasa="en")
+    at.button(key="pack_build").click().run()
+    assert any("Chromium is not available" in e.value for e in at.error)
+    assert not [b for b in at.get("download_button") if str(b.key).startswith("pack_")]  # no PPTX or PDF
+
+
+def test_a_slide_image_is_not_blank(store):
+    import streamlit as st
+
+    from components import briefing as screen
+    from components import charts, data
+
+    st.session_state["bahasa"] = "id"
+    figure = charts.trend_figure(data.trend("anc_k6", "kabupaten", None, data.dataset().version), DECEMBER, "K6")
+    image = Image.open(io.BytesIO(screen.png(figure))).convert("RGB")
+    assert image.size == (screen.EXPORT_WIDTH * screen.EXPORT_SCALE, screen.EXPORT_HEIGHT * screen.EXPORT_SCALE)
+    pixels = list(image.getdata())
+    coloured = sum(1 for r, g, b in pixels if max(r, g, b) - min(r, g, b) > 40)
+    assert len(set(pixels)) > 100 and coloured > 2000  # lines and markers in colour, not an empty frame
+
+
+def test_theater_links_are_checked(store):
+    import streamlit as st
+
+    from components import theater as screen
+
+    st.session_state["bahasa"] = "en"
+    assert screen.check_link("/peta?indikator=anc_k6&periode=2025-12&tingkat=desa") is None
+    assert screen.check_link("/dojo?dojo=funnel") is None
+    assert "starting with" in screen.check_link("https://example.org/peta")
+    assert "starting with" in screen.check_link("//evil.example/peta")
+    assert "cannot be shown" in screen.check_link("/data")
+    assert "unknown or set by the player" in screen.check_link("/peta?versi=20250101T000000Z-00000000")
+    assert "not valid" in screen.check_link("/peta?indikator=<script>")
+
+
+def test_theater_player_steps_and_freezes_the_data(store):
+    views = [theater.View("/bupati?periode=2025-12", "Satu", "Catatan satu"),
+             theater.View("/peta?indikator=anc_k6&periode=2025-12", "Dua"),
+             theater.View("/dojo?dojo=funnel&periode=2025-12", "Tiga")]
+    script_id = theater.save(store, "Naskah uji", views, "Uji", lambda link: None)
+    at = open_page("teater_page")
+    at.selectbox(key="script_pick").set_value(script_id).run()
+    at.button(key="script_play").click().run()
+    assert not at.exception
+    assert at.session_state["langkah"] == "1" and at.session_state["naskah"] == str(script_id)
+    from phdt import versions
+
+    assert at.session_state["versi"] == versions.current_id()  # frozen for the whole show
+    title = next(m.value for m in at.markdown if m.value.startswith("<div class='phdt-theater-title'>"))
+    assert "Satu" in title and "1 / 3" in title
+    at.button(key="theater_next").click().run()
+    at.button(key="theater_next").click().run()
+    assert "3 / 3" in next(m.value for m in at.markdown if m.value.startswith("<div class='phdt-theater-title'>"))
+    assert at.button(key="theater_next").disabled
+    at.button(key="theater_exit").click().run()
+    assert at.title[0].value == "Teater: naskah tampilan untuk layar besar"
+
+
+def test_theater_title_and_note_are_escaped(store):
+    views = [theater.View("/bupati", "<img src=x onerror=alert(1)>", "**tebal** <b>x</b>")]
+    script_id = theater.save(store, "Aman", views, "Uji", lambda link: None)
+    at = open_page("teater_page", naskah=str(script_id), langkah="1")
+    title = next(m.value for m in at.markdown if m.value.startswith("<div class='phdt-theater-title'>"))
+    assert "&lt;img src=x onerror=alert(1)&gt;" in title and "<img" not in title
+    assert any("\\*\\*tebal\\*\\*" in c.value for c in at.caption)
