@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import calendar
 import threading
+import warnings
 from dataclasses import dataclass
 from datetime import date
 
@@ -136,7 +137,8 @@ def png(figure: go.Figure, width: int = EXPORT_WIDTH, height: int = EXPORT_HEIGH
     import plotly.io as pio
 
     try:
-        with _render_lock:
+        with _render_lock, warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "The kopts argument is ignored")  # plotly passes it to the server
             _kaleido()
             return pio.to_image(figure, format="png", width=width, height=height, scale=EXPORT_SCALE)
     except Exception as exc:  # kaleido raises several types when no browser can be started

@@ -32,7 +32,7 @@ def desa_card(code: str, period: date, indicator: Indicator) -> None:
             trend = data.trend(indicator.slug, "desa", code, version)
             st.plotly_chart(charts.trend_figure(trend, period, indicator.label(lang())), key="desa_trend")
         st.markdown(f"**{t('nearest_title')}**")
-        st.dataframe(_nearest(code), hide_index=True, key="desa_nearest")
+        tables.show(_nearest(code), key="desa_nearest")
 
 
 def _nearest(code: str) -> pl.DataFrame:

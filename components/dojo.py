@@ -14,7 +14,7 @@ from functools import partial
 import polars as pl
 import streamlit as st
 
-from components import charts, data, state
+from components import charts, data, state, tables
 from components.colours import FILL
 from components.i18n import lang, number, percent, period_label, signed, t
 from components.text import md_escape
@@ -122,7 +122,7 @@ def funnel_sentence(funnel: dojo.Funnel, indicator: Indicator) -> str:
 
 def league_section(indicator: Indicator, period: date, earlier: date) -> None:
     league = data.league(indicator.slug, period, earlier, data.dataset().version)
-    st.dataframe(league_table(league, indicator), hide_index=True, key="league_table", height=table_height(league.height))
+    tables.show(league_table(league, indicator), key="league_table", height=table_height(league.height))
     unranked = league.filter(pl.col("reason").is_not_null())
     st.caption(t("league_caption", earlier=period_label(earlier), threshold=number(settings().dojo_min_quality),
                  below=settings().suppress_below, ranked=league.height - unranked.height, n=league.height))
@@ -158,11 +158,12 @@ def scorecard_section(period: date, earlier: date) -> None:
     card = data.scorecard(period, earlier, data.dataset().version)
     order = dojo.standings(card, by=by)["puskesmas"].to_list()
     st.dataframe(scorecard_styler(card, order, by), key="scorecard", height=table_height(len(order)))
+    tables.download(scorecard_numbers(card, order, by), "scorecard", f"rapor-{period:%Y-%m}")
     st.caption(t("scorecard_caption", earlier=period_label(earlier), threshold=number(settings().dojo_min_quality)))
     for column, kind in zip(st.columns(2), ("best", "improved"), strict=True):
         with column:
             st.markdown(f"**{t(f'standings_{kind}')}**")
-            st.dataframe(standings_table(dojo.standings(card, by=kind), kind), hide_index=True,
+            tables.show(standings_table(dojo.standings(card, by=kind), kind),
                          key=f"standings_{kind}", height=table_height(len(order)))
 
 
@@ -191,6 +192,16 @@ def scorecard_styler(card: pl.DataFrame, order: list[str], by: str):
                 styler = styler.format(_with_arrow(fmt, arrow), subset=(moves.index[moved].tolist(), [label]),
                                        na_rep="–")
     return styler
+
+
+def scorecard_numbers(card: pl.DataFrame, order: list[str], by: str) -> pl.DataFrame:
+    """The scorecard's numbers as a plain table (for the Excel file): one column per indicator."""
+    shown = "value" if by == "best" else "improvement"
+    wide = card.pivot(on="slug", index="nama", values=shown)
+    ranks = {name: i for i, name in enumerate(order)}
+    labels = {slug: ind.label(lang()) for slug, ind in INDICATORS.items() if slug in wide.columns}
+    return (wide.sort(pl.col("nama").replace_strict(ranks, return_dtype=pl.Int64))
+            .rename({"nama": t("col_puskesmas"), **labels}))
 
 
 def _with_arrow(fmt, arrow: str):
@@ -237,7 +248,7 @@ def equity_section(indicator: Indicator, period: date) -> None:
         columns[3].metric(t("equity_half_gap"), f"{summary.gap_half_units} / {summary.units}",
                           help=t("equity_half_gap_help"))
     st.markdown(f"**{t('equity_all_title', level=levels[level])}**")
-    st.dataframe(equity_table(period, level), hide_index=True, key="equity_table", height="content")
+    tables.show(equity_table(period, level), key="equity_table", height="content")
     st.caption(t("equity_caption", n=EQUITY_MIN_DENOMINATOR["desa"]))
 
 
@@ -379,7 +390,7 @@ def critique_tabs(session: critique.Session) -> None:
         with tab:
             own = [n for n in notes if n.presenter == name]
             if own:
-                st.dataframe(notes_table(own), hide_index=True, key=f"notes_{index}")
+                tables.show(notes_table(own), key=f"notes_{index}")
             note_form(store, session, name, index)
             suggestions = [n for n in own if n.kind is critique.NoteKind.SARAN and n.action_id is None]
             if suggestions:

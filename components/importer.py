@@ -9,7 +9,7 @@ import hmac
 import polars as pl
 import streamlit as st
 
-from components import data
+from components import data, tables
 from components.i18n import t
 from components.text import md_escape
 from phdt import versions
@@ -93,8 +93,8 @@ def _mapping(headers: list[str], family: str) -> dict[int, str]:
     """Recognised columns, a saved profile, and the user's own choices (a data editor)."""
     folder = settings().profiles_dir
     profiles = ["", *parse.list_profiles(folder)]
-    chosen = st.selectbox(t("data_profile"), profiles, format_func=lambda p: p or t("data_profile_none"),
-                          key="data_profile")
+    labels = {p: p or t("data_profile_none") for p in profiles}  # labels now, in the session's language
+    chosen = st.selectbox(t("data_profile"), profiles, format_func=labels.__getitem__, key="data_profile")
     profile = parse.load_profile(folder, chosen) if chosen else None
     guessed = parse.recognise(headers, family, profile)
     fields = ["", *parse.FAMILIES[family]]
@@ -165,11 +165,11 @@ def history() -> None:
     """Every version with who/when/what; any earlier one can be made current again."""
     st.subheader(t("data_history"))
     rows = versions.history()
-    st.dataframe(pl.DataFrame([{
+    tables.show(pl.DataFrame([{
         "ID": r["id"], t("rtl_when"): r.get("when", "")[:16].replace("T", " "), t("rtl_who"): r.get("who", ""),
         t("data_file"): r.get("file_name") or "–", t("data_months"): _months(r.get("periods") or []),
         t("data_current"): "✓" if r.get("current") else "",
-    } for r in rows]), hide_index=True, key="data_versions")
+    } for r in rows]), key="data_versions")
     older = [r["id"] for r in rows if not r.get("current")]
     if not older:
         return

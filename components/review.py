@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import polars as pl
 import streamlit as st
 
-from components import charts, data, peta
+from components import charts, data, peta, tables
 from components.colours import FILL, PWS_STATUS
 from components.i18n import lang, number, percent, period_label, t
 from components.text import md_escape
@@ -56,16 +56,16 @@ def profile(puskesmas: str, period: date) -> None:
     columns[4].metric(t("dq_score"), "–" if score.is_empty() else number(score[0], 0),
                       help=t("dq_score_help"))
     with st.expander(t("profile_wilayah", n=desa.height)):
-        st.dataframe(
+        tables.show(
             pl.DataFrame({t("sasaran_group"): [t(f"sasaran_{g}") for g in people], t("col_people"): list(people.values())}),
-            hide_index=True, key="profile_sasaran")
-        st.dataframe(desa.select(pl.col("nama_desa").alias(t("col_desa")),
+            key="profile_sasaran")
+        tables.show(desa.select(pl.col("nama_desa").alias(t("col_desa")),
                                  pl.col("nama_kecamatan").alias(t("col_kecamatan")), pl.col("kode").alias("Kode")),
-                     hide_index=True, key="profile_desa")
+                     key="profile_desa")
     flagged = flagged_indicators(puskesmas, period)
     for cluster in sorted({ind.ilp_cluster for ind in REGISTRY}):
         st.subheader(t(f"ilp_cluster_{cluster}"))
-        st.dataframe(cluster_table(puskesmas, period, cluster, flagged), hide_index=True, key=f"cluster_{cluster}",
+        tables.show(cluster_table(puskesmas, period, cluster, flagged), key=f"cluster_{cluster}",
                      height="content",
                      column_config={t("col_trend"): st.column_config.LineChartColumn(t("col_trend"), y_min=0)})
     if flagged:
@@ -117,7 +117,7 @@ def pws_section(puskesmas: str, period: date, indicator: Indicator) -> None:
         else:
             st.plotly_chart(figure, key="pws_map", config={"displaylogo": False})
     st.markdown(f"**{t('pws_table_title')}**")
-    st.dataframe(pws_table(status), hide_index=True, key="pws_table")
+    tables.show(pws_table(status), key="pws_table")
     with st.expander(t("pws_multiples_title"), expanded=True):
         series = pws.series(dataset.monthly, dataset.wilayah, indicator, period.year, puskesmas)
         st.plotly_chart(charts.pws_small_multiples(series.filter(pl.col("period") <= period)), key="pws_multiples")
@@ -168,13 +168,13 @@ def quality_section(puskesmas: str, period: date) -> None:
     own = flags.filter(pl.col("kode_desa").is_in(desa["kode"].implode()) & (pl.col("period") == period))
     st.markdown(t("dq_flags_title", n=own.height, period=period_label(period)))
     if own.height:
-        st.dataframe(flag_table(own, desa, period), hide_index=True, key="dq_flags",
+        tables.show(flag_table(own, desa, period), key="dq_flags",
                      column_config={t("col_view"): st.column_config.LinkColumn(t("col_view"), display_text="↗")})
     month_scores = desa_scores.filter((pl.col("puskesmas") == puskesmas) & (pl.col("period") == period))
-    st.dataframe(month_scores.join(desa.rename({"kode": "kode_desa"}), on="kode_desa").sort("score").select(
+    tables.show(month_scores.join(desa.rename({"kode": "kode_desa"}), on="kode_desa").sort("score").select(
         pl.col("nama_desa").alias(t("col_desa")), pl.col("score").round(0).alias(t("dq_score")),
         pl.col("errors").alias(t("dq_errors")), pl.col("warnings").alias(t("dq_warnings"))),
-        hide_index=True, key="dq_desa")
+        key="dq_desa")
     st.caption(t("dq_caption"))
 
 
@@ -205,7 +205,7 @@ def actions_section(puskesmas: str, period: date) -> None:
     rows = store.for_month(puskesmas, period)
     st.markdown(t("rtl_summary", n=len(rows), open=sum(a.is_open for a in rows), period=period_label(period)))
     if rows:
-        st.dataframe(action_table(rows), hide_index=True, key="rtl_table", column_config={
+        tables.show(action_table(rows), key="rtl_table", column_config={
             t("rtl_tenggat"): st.column_config.DateColumn(format="DD/MM/YYYY")})
     add_form(store, puskesmas, period)
     if rows:
@@ -318,6 +318,6 @@ def edit_form(store: actions.Store, rows: list[actions.Action]) -> None:
                     st.session_state["rtl_base"].pop(chosen, None)  # the next edit starts from what is stored
                     _saved()
         history = store.history(chosen)
-        st.dataframe(pl.DataFrame([{t("rtl_when"): c.at[:16].replace("T", " "), t("rtl_who"): c.who,
+        tables.show(pl.DataFrame([{t("rtl_when"): c.at[:16].replace("T", " "), t("rtl_who"): c.who,
                                     t("rtl_field"): c.field, t("rtl_old"): c.old, t("rtl_new"): c.new}
-                                   for c in history]), hide_index=True, key="rtl_history")
+                                   for c in history]), key="rtl_history")

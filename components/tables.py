@@ -15,15 +15,16 @@ from phdt.indicators import INDICATORS, Colour, Direction, Indicator
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def show(frame: pl.DataFrame, key: str, file_name: str, **dataframe_options) -> None:
+def show(frame: pl.DataFrame, key: str, file_name: str | None = None, **dataframe_options) -> None:
     """A table and, under it, its Excel file, built only when the button is clicked (every cell
-    written as text or number, never as a formula)."""
+    written as text or number, never as a formula). The file is named after the key by default."""
     st.dataframe(frame, key=key, hide_index=True, **dataframe_options)
     download(frame, key, file_name)
 
 
-def download(frame: pl.DataFrame, key: str, file_name: str) -> None:
-    st.download_button(t("export_xlsx"), lambda: exports.xlsx_bytes(frame), file_name=f"{file_name}.xlsx",
+def download(frame: pl.DataFrame, key: str, file_name: str | None = None) -> None:
+    name = file_name or key.replace("_", "-")
+    st.download_button(t("export_xlsx"), lambda: exports.xlsx_bytes(frame), file_name=f"{name}.xlsx",
                        mime=XLSX_MIME, on_click="ignore", key=f"{key}_xlsx", icon=":material/download:",
                        type="tertiary")
 
@@ -71,7 +72,7 @@ def units_table(units: pl.DataFrame, level: str, key: str, slug: str, period: da
         pl.col("colour").replace_strict(status).alias("status"),
         pl.col("value").round(1), pl.col("expected").round(1),
     ).select(list(columns)).rename(columns)
-    st.dataframe(shown, hide_index=True, key=key, column_config={
+    show(shown, key, column_config={
         t("col_value"): st.column_config.NumberColumn(format="%.1f"),
         t("col_expected"): st.column_config.NumberColumn(format="%.1f"),
     })
@@ -86,7 +87,7 @@ def change_table(changes: pl.DataFrame, indicator: Indicator, earlier: str, now:
         pl.col("nama").alias(t("col_unit")), pl.col("earlier_value").round(1).alias(earlier),
         pl.col("value").round(1).alias(now), pl.col("delta").round(1).alias(t("col_change")),
     )
-    st.dataframe(shown, hide_index=True, key=key, height=420)
+    show(shown, key, height=420)
 
 
 def indicator_table(rows: pl.DataFrame, key: str) -> None:
@@ -101,7 +102,7 @@ def indicator_table(rows: pl.DataFrame, key: str) -> None:
         pl.col("denominator").alias(t("col_denominator")),
         pl.col("gap").alias(t("col_gap")),
     )
-    st.dataframe(shown, hide_index=True, key=key, height="content", column_config={
+    show(shown, key, height="content", column_config={
         t("col_value"): st.column_config.NumberColumn(format="%.1f"),
         t("col_expected"): st.column_config.NumberColumn(format="%.1f"),
     })

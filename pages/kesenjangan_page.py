@@ -57,5 +57,5 @@ else:
         kab = data.units(ptm.slug, period, "kabupaten", version).row(0, named=True)
         rows.append({t("indicator"): ptm.label(lang()), t("col_value"): round(kab["value"] or 0, 1),
                      t("col_gap"): kab["gap"], t("col_denominator"): kab["denominator"]})
-    st.dataframe(pl.DataFrame(rows), hide_index=True, key="ptm_table")
+    tables.show(pl.DataFrame(rows), key="ptm_table")
 cards.indicator_details(indicator)

@@ -100,5 +100,5 @@ with st.expander(t("access_title", **limits)):
         st.info(t("access_none"))
     else:
         st.markdown(t("access_summary", n=far.height, people=number(far[t("col_people")].sum())))
-        st.dataframe(far, hide_index=True, key="access_table")
+        tables.show(far, key="access_table")
     st.caption(t("access_caption"))

@@ -43,6 +43,9 @@ PROFILE_READY = """() => document.querySelector("[data-testid='stApp'][data-test
 RENDERED = "[data-testid='stApp'][data-test-script-state='notRunning'] [data-testid='stMetric']"
 FUNNEL_READY = """() => document.querySelector("[data-testid='stApp'][data-test-script-state='notRunning']")
   && document.querySelectorAll('.js-plotly-plot .scatterlayer .points path').length > 0"""
+EXECUTIVE_READY = """() => document.querySelector("[data-testid='stApp'][data-test-script-state='notRunning']")
+  && document.querySelectorAll(".st-key-headline_ptm [data-testid='stMetric']").length === 1
+  && document.querySelectorAll('.js-plotly-plot .choroplethmap, .js-plotly-plot canvas').length > 0"""
 SCORECARD_READY = """() => document.querySelector("[data-testid='stApp'][data-test-script-state='notRunning']")
   && [...document.querySelectorAll("[data-testid='stDataFrame'] canvas")].filter(c => c.offsetParent).length >= 1"""
 
@@ -84,11 +87,30 @@ def browser_figures() -> dict:
             page.wait_for_function(PROFILE_READY, timeout=60_000)  # both ILP cluster tables drawn
             profile = time.perf_counter() - t0
             dojo = dojo_figures(page)
+            t0 = time.perf_counter()  # the bupati's screen: headlines and the map of the biggest gap drawn
+            page.get_by_role("link", name="Ringkasan Bupati").click()
+            page.wait_for_function(EXECUTIVE_READY, timeout=60_000)
+            executive = time.perf_counter() - t0
             browser.close()
             return {"cold_start_s": round(cold, 2), "peta_ready_s": round(peta, 2), "profile_ready_s": round(profile, 2),
-                    **dojo, "rss_mb": round(rss_mb(proc.pid))}
+                    **dojo, "executive_ready_s": round(executive, 2), "rss_mb": round(rss_mb(proc.pid))}
         finally:
             server.stop(proc)
+
+
+def briefing_figures() -> dict:
+    """The standard briefing pack, as a click on the executive view builds it (AppTest, fresh
+    process caches for the pack: figures, kaleido images, PPTX and PDF)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.run()
+    at.switch_page("pages/bupati_page.py")
+    at.run()
+    t0 = time.perf_counter()
+    at.button(key="pack_build").click().run()
+    seconds = time.perf_counter() - t0
+    if at.exception or at.error:
+        raise RuntimeError(f"briefing pack failed: {[e.value for e in at.error] or at.exception}")
+    return {"briefing_pack_s": round(seconds, 2)}
 
 
 def dojo_figures(page, suffix: str = "") -> dict:
@@ -276,8 +298,8 @@ def main() -> None:
     if sys.argv[1:] == ["province-payload"]:
         province_payload()
         return
-    figures = {**browser_figures(), **apptest_figures(), **quality_figures(), **import_figures(), **aggregation_figures(),
-               **coverage_figures(), **province_figures()}
+    figures = {**browser_figures(), **apptest_figures(), **briefing_figures(), **quality_figures(), **import_figures(),
+               **aggregation_figures(), **coverage_figures(), **province_figures()}
     print(json.dumps(figures, indent=2))
 
 

@@ -47,6 +47,19 @@ def store(tmp_path, monkeypatch):
     st.cache_data.clear()
 
 
+@pytest.fixture
+def bare_language():
+    """Set the language for component code called outside an app run, and put it back after:
+    later AppTests format widget labels through the same bare-mode session state."""
+    import streamlit as st
+
+    def use(language: str) -> None:
+        st.session_state["bahasa"] = language
+
+    yield use
+    st.session_state.pop("bahasa", None)
+
+
 def open_page(page: str, **params: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     for key, value in {"periode": "2025-12", **params}.items():
@@ -141,27 +154,23 @@ def test_pack_without_chromium_fails_clearly_and_offers_no_file(store, monkeypat
     assert not [b for b in at.get("download_button") if str(b.key).startswith("pack_")]  # no PPTX or PDF
 
 
-def test_a_slide_image_is_not_blank(store):
-    import streamlit as st
-
+def test_a_slide_image_is_not_blank(store, bare_language):
     from components import briefing as screen
     from components import charts, data
 
-    st.session_state["bahasa"] = "id"
+    bare_language("id")
     figure = charts.trend_figure(data.trend("anc_k6", "kabupaten", None, data.dataset().version), DECEMBER, "K6")
     image = Image.open(io.BytesIO(screen.png(figure))).convert("RGB")
     assert image.size == (screen.EXPORT_WIDTH * screen.EXPORT_SCALE, screen.EXPORT_HEIGHT * screen.EXPORT_SCALE)
-    pixels = list(image.getdata())
+    pixels = list(image.get_flattened_data())
     coloured = sum(1 for r, g, b in pixels if max(r, g, b) - min(r, g, b) > 40)
     assert len(set(pixels)) > 100 and coloured > 2000  # lines and markers in colour, not an empty frame
 
 
-def test_theater_links_are_checked(store):
-    import streamlit as st
-
+def test_theater_links_are_checked(store, bare_language):
     from components import theater as screen
 
-    st.session_state["bahasa"] = "en"
+    bare_language("en")
     assert screen.check_link("/peta?indikator=anc_k6&periode=2025-12&tingkat=desa") is None
     assert screen.check_link("/dojo?dojo=funnel") is None
     assert "starting with" in screen.check_link("https://example.org/peta")
