@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import data, layout, state
+from components import layout, state
 from components.assets import ensure_leaflet
 from components.i18n import t
 
 st.set_page_config(page_title="PHDT Purbalingga", page_icon="📊", layout="wide")
 ensure_leaflet()
-codes = data.period_codes(), set(data.kecamatan_names()), set(data.desa_names()), data.puskesmas_names()
+codes = state.codes()
 state.init(*codes)
 layout.style()
 layout.sidebar()

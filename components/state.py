@@ -94,12 +94,28 @@ def shown_value(raw: str, limit: int = 40) -> str:
     return cleaned if len(cleaned) <= limit else cleaned[:limit] + "…"
 
 
-def sync_url(periods: list[str], kecamatan_codes: set[str], desa_codes: set[str], puskesmas: list[str]) -> None:
-    """Write the current values to the URL, leaving out empty ones and optional defaults."""
+def codes() -> tuple[list[str], set[str], set[str], list[str]]:
+    """What the parameters are checked against: the loaded periods, wilayah and puskesmas."""
+    return data.period_codes(), set(data.kecamatan_names()), set(data.desa_names()), data.puskesmas_names()
+
+
+def url_values(periods: list[str], kecamatan_codes: set[str], desa_codes: set[str],
+               puskesmas: list[str]) -> dict[str, str]:
+    """The current values as URL parameters, leaving out empty ones and optional defaults."""
+    values = {}
     for param in params(periods, kecamatan_codes, desa_codes, puskesmas):
         value = st.session_state.get(param.name, "")
         if value and (param.always_in_url or value != param.default()):
-            st.query_params[param.name] = value
+            values[param.name] = value
+    return values
+
+
+def sync_url(periods: list[str], kecamatan_codes: set[str], desa_codes: set[str], puskesmas: list[str]) -> None:
+    """Write the current values to the URL."""
+    values = url_values(periods, kecamatan_codes, desa_codes, puskesmas)
+    for param in params(periods, kecamatan_codes, desa_codes, puskesmas):
+        if param.name in values:
+            st.query_params[param.name] = values[param.name]
         elif param.name in st.query_params:
             del st.query_params[param.name]
 
@@ -127,7 +143,9 @@ def open_profile(puskesmas: str) -> None:
     """Go to a puskesmas's profile in the review-meeting page (e.g. from a point on the funnel plot)."""
     st.session_state["puskesmas"] = puskesmas
     st.session_state["bagian"] = REVIEW_SECTIONS[0]
-    st.switch_page("pages/puskesmas_page.py")
+    # A switch from inside a run starts the page without the widgets' state (period, indicator...):
+    # carry every value over in its URL, from which the next run takes what it misses.
+    st.switch_page("pages/puskesmas_page.py", query_params=url_values(*codes()))
 
 
 

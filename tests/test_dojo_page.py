@@ -109,11 +109,13 @@ def test_funnel_adjustment_from_the_url_widens_the_limits(data, scores):
 
 
 def test_funnel_profile_button_opens_the_review_meeting():
-    at = dojo_page("funnel")
+    # Not the latest month: the period chosen must survive the switch to the other page.
+    at = dojo_page("funnel", periode="2025-06", indikator="imm_idl")
     at.selectbox(key="funnel_profile_pick").set_value("Rembang").run()
     at.button(key="funnel_profile_open").click().run()
     assert not at.exception
-    assert at.title[0].value == "Puskesmas Rembang — Desember 2025"
+    assert at.title[0].value == "Puskesmas Rembang — Juni 2025"
+    assert at.session_state["indikator"] == "imm_idl"
     assert at.session_state["bagian"] == "profil"
 
 
