@@ -241,7 +241,7 @@ doc.addEventListener("keydown", onKey);
 host.addEventListener("message", onMessage);
 const step = STEP, total = TOTAL, auto = AUTO;
 const timer = auto > 0 && step < total ? setTimeout(() => press("ArrowRight"), auto * 1000) : null;
-host.phdtTheater = {onKey, onMessage, timer};
+host.phdtTheater = {onKey, onMessage, timer, step};
 </script>
 """
 

@@ -380,6 +380,11 @@ def test_executive_view_fits_one_full_hd_screen(page, app_url, requests_seen):
     assert_clean(page, requests_seen)
 
 
+def keys_ready(page, step: int) -> None:
+    """The player's key handler for this step is installed (it is replaced at every step)."""
+    page.wait_for_function(f"() => window.phdtTheater && window.phdtTheater.step === {step}", timeout=30_000)
+
+
 def test_theater_plays_a_three_view_script_with_the_keyboard(page, app_url, server_dir, requests_seen):
     from phdt import actions, theater
 
@@ -400,13 +405,16 @@ def test_theater_plays_a_three_view_script_with_the_keyboard(page, app_url, serv
     expect(page.get_by_test_id("theater-banner")).to_contain_text(re.compile(r"Data dibekukan s.d. \d{4}-\d{2}-\d{2} · K6 · "))
     frame = page.locator("iframe[src*='layar=teater']")
     expect(frame).to_have_attribute("src", re.compile(r"^/bupati\?.*versi=\d{8}T\d{6}Z-[0-9a-f]{8}"))
+    keys_ready(page, 1)
     page.keyboard.press("ArrowRight")
     expect(title).to_contain_text("Dua: peta K6")
     expect(frame).to_have_attribute("src", re.compile(r"^/peta\?"))
+    keys_ready(page, 2)
     page.keyboard.press("PageDown")
     expect(title).to_contain_text("Tiga: IDL antar puskesmas")
     expect(title).to_contain_text("3 / 3")
     # Keys pressed inside the view reach the player too.
+    keys_ready(page, 3)
     page.frame_locator("iframe[src*='layar=teater']").locator("body").press("ArrowLeft")
     expect(title).to_contain_text("Dua: peta K6")
     expect(page).to_have_url(re.compile(rf"naskah={script_id}&langkah=2"))
@@ -415,6 +423,7 @@ def test_theater_plays_a_three_view_script_with_the_keyboard(page, app_url, serv
     expect(view.locator("iframe[title='streamlit_folium.st_folium']")).to_be_visible(timeout=30_000)
     page.wait_for_timeout(1500)  # let Leaflet draw before the picture
     screenshot(page, "teater")
+    keys_ready(page, 2)
     page.keyboard.press("Escape")
     expect(page.get_by_role("heading", name=re.compile("^Teater"))).to_be_visible()
     assert_clean(page, requests_seen)
