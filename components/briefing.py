@@ -14,13 +14,12 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from components import charts, data, peta, plotmaps
-from components.colours import FILL, PWS_STATUS
+from components import charts, data, peta, plotmaps, review
 from components.i18n import lang, number, percent, period_label, t
 from geo import ATTRIBUTION
 from phdt import actions, briefing, deck, pws
 from phdt.classify import Scheme
-from phdt.indicators import INDICATORS, Colour, Indicator, Programme, headline
+from phdt.indicators import INDICATORS, Indicator, Programme, headline
 from phdt.quality import RULES
 
 EXPORT_WIDTH, EXPORT_HEIGHT = 900, 520  # layout px of a slide image (beside the text), drawn at 2x
@@ -41,8 +40,14 @@ class Summary:
     actions: tuple[actions.Action, ...]  # open follow-up actions addressing them
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
 def summary(period: date, version: str) -> Summary:
+    """The figures (cached per data version) and the actions as stored right now."""
+    headlines, focus, top = _figures(period, version)
+    return Summary(period, headlines, focus, top, tuple(addressing(top, focus.slug, period)))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _figures(period: date, version: str) -> tuple[tuple[briefing.Headline, ...], briefing.Headline, pl.DataFrame]:
     dataset = data.dataset()
     earlier = briefing.quarter_before(period, dataset.periods)
     headlines = tuple(briefing.headline(dataset.monthly, dataset.wilayah, headline(p), period, earlier)
@@ -50,7 +55,7 @@ def summary(period: date, version: str) -> Summary:
     focus = max(headlines, key=lambda h: h.people)
     top = briefing.top_gaps(data.units(focus.slug, period, "desa", version), TOP).join(
         data.desa_index(version).drop("nama_desa"), on="kode", how="left")
-    return Summary(period, headlines, focus, top, tuple(addressing(top, focus.slug, period)))
+    return headlines, focus, top
 
 
 def addressing(top: pl.DataFrame, slug: str, period: date) -> list[actions.Action]:
@@ -96,10 +101,17 @@ def focus_map(s: Summary, width: int = EXPORT_WIDTH, height: int = EXPORT_HEIGHT
     """The focus indicator by desa in quantile classes: when every desa is below target, the
     target classes paint one colour, while quantiles show where it is worst. Sized, with north
     arrow and scale, for a screen column or a slide."""
-    figure = peta.twin_figure(s.focus.slug, s.period, "desa", Scheme.QUANTILE.value, lang(), data.dataset().version)
+    return _focus_map(s.focus.slug, s.period, data.dataset().version, lang(), width, height)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _focus_map(slug: str, period: date, version: str, language: str, width: int, height: int) -> go.Figure:
+    """Built once per data version and language (copying 239 desa outlines takes a third of a
+    second); callers only read it."""
+    figure = peta.twin_figure(slug, period, "desa", Scheme.QUANTILE.value, language, version)
     figure = plotmaps.for_export(figure, width, height, t("north"))
-    figure.update_layout(title={"text": t("brief_map_title", indicator=INDICATORS[s.focus.slug].label(lang()),
-                                          period=period_label(s.period))})
+    figure.update_layout(title={"text": t("brief_map_title", indicator=INDICATORS[slug].label(language),
+                                          period=period_label(period))})
     return figure
 
 
@@ -107,16 +119,11 @@ def screen_map(s: Summary) -> go.Figure:
     return focus_map(s, width=860, height=370)
 
 
-def pws_map(s: Summary) -> tuple[go.Figure, dict[str, int]]:
-    """PWS status of every desa on the focus indicator, and the count per status."""
+def pws_map(s: Summary) -> tuple[go.Figure | None, dict[str, int]]:
+    """PWS status of every desa on the focus indicator (None without boundaries), and the count per status."""
     dataset = data.dataset()
     status = pws.desa_status(dataset.monthly, dataset.wilayah, INDICATORS[s.focus.slug], s.period)
-    legend = [(PWS_STATUS[x], t(f"pws_{x}"), x) for x in pws.STATUSES]
-    legend.append((FILL[Colour.NO_DATA], t("legend_no_data"), Colour.NO_DATA.value))
-    fills = [PWS_STATUS.get(x, FILL[Colour.NO_DATA]) for x in status["status"]]
-    hover = [f"{n}: {t(f'pws_{x}') if x else t('legend_no_data')}" for n, x in status.select("nama_desa", "status").iter_rows()]
-    figure = peta.area_figure(status["kode_desa"].to_list(), fills, hover, legend,
-                              t("brief_pws_title", indicator=INDICATORS[s.focus.slug].label(lang())))
+    figure = review.status_map(status, t("brief_pws_title", indicator=INDICATORS[s.focus.slug].label(lang())))
     return figure, dict(status.group_by("status").len().drop_nulls().iter_rows())
 
 
@@ -188,7 +195,7 @@ def standard_deck(period: date) -> deck.Deck:
     figure, counts = pws_map(s)
     slides.append(deck.Slide(t("brief_pws", indicator=focus.label(lang())), period_label(period),
                              bullets=tuple(f"{t(f'pws_{x}')}: {counts.get(x, 0)} desa" for x in pws.STATUSES),
-                             image=map_png(figure)))
+                             image=map_png(figure) if figure else None))
     slides.append(deck.Slide(t("brief_quality"), period_label(period), bullets=quality_caveats(period)))
     slides.append(deck.Slide(t("brief_actions"), period_label(period),
                              table=actions_table(s.actions) if s.actions else None,
@@ -225,7 +232,8 @@ def quality_caveats(period: date) -> tuple[str, ...]:
     """What the numbers may hide this month: flags by rule, missing reports."""
     flags, _, _ = data.quality(data.dataset().version)
     month = flags.filter(pl.col("period") == period)
-    counts = month.group_by("rule").agg(pl.len(), pl.col("kode_desa").n_unique().alias("desa")).sort("len", descending=True)
+    counts = (month.group_by("rule").agg(pl.len(), pl.col("kode_desa").n_unique().alias("desa"))
+              .sort(["len", "rule"], descending=[True, False]))  # ties by name: the same pack every time
     describe = {rule: (r.description_id if lang() == "id" else r.description_en).rstrip(".") for rule, r in RULES.items()}
     lines = [t("brief_dq_rule", rule=describe[rule], n=n, desa=desa) for rule, n, desa in counts.iter_rows()]
     return tuple(lines[:8]) or (t("brief_dq_none"),)

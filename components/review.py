@@ -111,7 +111,7 @@ def pws_section(puskesmas: str, period: date, indicator: Indicator) -> None:
         st.plotly_chart(charts.pws_bar_figure(status, t("pws_bar_title", indicator=indicator.label(lang()),
                                                         period=period_label(period))), key="pws_bar")
     with map_column:
-        figure = status_map(status, puskesmas)
+        figure = status_map(status, t("pws_map_title", name=puskesmas))
         if figure is None:
             st.info(t("no_boundaries"))
         else:
@@ -139,8 +139,8 @@ def pws_table(status: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def status_map(status: pl.DataFrame, puskesmas: str):
-    """The puskesmas's desa coloured by PWS status (plotly twin: offline, exportable)."""
+def status_map(status: pl.DataFrame, title: str):
+    """Desa coloured by PWS status (plotly twin: offline, exportable); None without boundaries."""
     _, polygons = peta.layer_for("desa")
     if not polygons:
         return None
@@ -149,7 +149,7 @@ def status_map(status: pl.DataFrame, puskesmas: str):
     fills = [PWS_STATUS.get(s, FILL[Colour.NO_DATA]) for s in status["status"]]
     hover = [f"{html.escape(n)}: {t(f'pws_{s}') if s else t('legend_no_data')}"
              for n, s in zip(status["nama_desa"], status["status"], strict=True)]
-    return peta.area_figure(status["kode_desa"].to_list(), fills, hover, legend, t("pws_map_title", name=puskesmas))
+    return peta.area_figure(status["kode_desa"].to_list(), fills, hover, legend, title)
 
 
 # --- data quality --------------------------------------------------------------------------

@@ -28,8 +28,7 @@ VIEW_HEIGHT = 760  # px: with the title, banner and controls, a view fills a 108
 
 
 def _params() -> dict[str, state.Param]:
-    codes = data.period_codes(), set(data.kecamatan_names()), set(data.desa_names()), data.puskesmas_names()
-    return {p.name: p for p in state.params(*codes)}
+    return {p.name: p for p in state.params(*state.codes())}
 
 
 def check_link(link: str) -> str | None:
@@ -80,7 +79,7 @@ def describe(link: str) -> str:
 # --- the script's figures, for the pack --------------------------------------------------------
 
 
-def view_figure(link: str) -> tuple[go.Figure | None, bool]:
+def view_figure(link: str) -> tuple[go.Figure, bool]:
     """The main figure of a view, built by the page's own builder, and whether it is a map."""
     p = view_params(link)
     version, slug, period = data.dataset().version, p["indikator"], parse_period(p["periode"])
@@ -132,6 +131,8 @@ def editor(period: str) -> theater.Script | None:
     """Choose, create or edit a script; play it from here. Returns the chosen script."""
     store = data.action_store()
     saved = {s.id: s for s in theater.scripts(store)}
+    if (just_saved := st.session_state.pop("script_saved_id", None)) in saved:
+        st.session_state["script_pick"] = just_saved  # before the selectbox exists in this run
     choices = {0: t("script_new"), **{i: f"{s.name} ({len(s.views)})" for i, s in saved.items()}}
     chosen = st.selectbox(t("script_pick"), list(choices), format_func=choices.__getitem__, key="script_pick")
     script = saved.get(chosen)
@@ -167,7 +168,7 @@ def editor(period: str) -> theater.Script | None:
             except actions.ValidationError as exc:
                 st.error("\n".join(f"- {md_escape(m)}" for m in exc.messages))
             else:
-                st.session_state["script_pick"] = saved_id
+                st.session_state["script_saved_id"] = saved_id
                 st.session_state["script_notice"] = t("script_saved")
                 st.rerun()
     return script
@@ -189,7 +190,9 @@ def step(by: int, total: int) -> None:
 
 
 def stop() -> None:
+    """Back to the editor; the data is no longer frozen."""
     st.session_state["langkah"] = ""
+    st.session_state["versi"] = ""
 
 
 def player(script: theater.Script) -> None:

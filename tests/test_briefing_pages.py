@@ -210,3 +210,27 @@ def test_theater_title_and_note_are_escaped(store):
     title = next(m.value for m in at.markdown if m.value.startswith("<div class='phdt-theater-title'>"))
     assert "&lt;img src=x onerror=alert(1)&gt;" in title and "<img" not in title
     assert any("\\*\\*tebal\\*\\*" in c.value for c in at.caption)
+
+
+def test_theater_new_script_from_the_standard_views(store):
+    at = open_page("teater_page")
+    at.text_input(key="script_who_0").input("Kasie")
+    next(t for t in at.text_input if t.label == "Nama naskah").input("Rapat <Desember>")
+    next(b for b in at.button if b.label == "Simpan naskah").click().run()
+    assert not at.exception and not at.error
+    (script,) = theater.scripts(store)
+    assert script.name == "Rapat <Desember>" and len(script.views) == 4
+    assert script.views[0].link == "/bupati?periode=2025-12" and script.views[0].title == "Ringkasan Bupati"
+    assert at.selectbox(key="script_pick").value == script.id  # the saved script stays chosen
+    assert any(s.value == "Naskah tersimpan." for s in at.success)
+
+
+def test_theater_refuses_a_foreign_link(store, bare_language):
+    from components import theater as screen
+
+    bare_language("id")
+    script_id = theater.save(store, "Lama", [theater.View("/bupati", "Satu")], "Uji", screen.check_link)
+    bad = [theater.View("https://contoh.example/peta", "Luar")]
+    with pytest.raises(actions.ValidationError, match="Tampilan 1: tautan harus berupa alamat di aplikasi ini"):
+        theater.save(store, "Lama", bad, "Uji", screen.check_link, script_id, 1)
+    assert theater.get(store, script_id).views[0].link == "/bupati"  # nothing changed
