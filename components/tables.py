@@ -34,7 +34,7 @@ def top_gaps(top: pl.DataFrame) -> pl.DataFrame:
     return top.select(
         pl.col("nama").alias(t("col_desa")), pl.col("nama_kecamatan").alias(t("col_kecamatan")),
         pl.col("puskesmas").alias(t("col_puskesmas")),
-        pl.col("value").map_elements(percent, return_dtype=pl.String).alias(t("col_value")),
+        pl.Series(t("col_value"), [percent(v) for v in top["value"]], dtype=pl.String),  # in this thread's language
         pl.col("gap").alias(t("brief_col_people")),
     )
 
