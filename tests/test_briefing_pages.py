@@ -234,3 +234,40 @@ def test_theater_refuses_a_foreign_link(store, bare_language):
     with pytest.raises(actions.ValidationError, match="Tampilan 1: tautan harus berupa alamat di aplikasi ini"):
         theater.save(store, "Lama", bad, "Uji", screen.check_link, script_id, 1)
     assert theater.get(store, script_id).views[0].link == "/bupati"  # nothing changed
+
+
+def test_script_pack_has_a_slide_per_view_with_its_note(store):
+    views = [theater.View("/dojo?dojo=funnel&indikator=imm_idl&periode=2025-12", "IDL antar puskesmas",
+                          "Tunjuk dua titik merah."),
+             theater.View("/puskesmas?puskesmas=Rembang&bagian=pws&periode=2025-12", "PWS Rembang")]
+    script_id = theater.save(store, "Naskah paket", views, "Uji", lambda link: None)
+    at = open_page("teater_page")
+    at.selectbox(key="script_pick").set_value(script_id).run()
+    at.button(key="pack_build").click().run()
+    assert not at.exception and not at.error
+    from components import pack
+
+    pptx, pdf, slides = pack.pack(DECEMBER, ds.load().version, "id", script_id, 1)
+    deck = Presentation(io.BytesIO(pptx))
+    assert slides == 3 and len(deck.slides) == 3
+    texts = text_of(pptx)
+    assert texts[0].startswith("Naskah paket")
+    assert texts[1].startswith("IDL antar puskesmas") and "IDL · Desember 2025 · Kabupaten Purbalingga" in texts[1]
+    assert "Puskesmas Rembang" in texts[2]
+    assert deck.slides[1].notes_slide.notes_text_frame.text == "Tunjuk dua titik merah."
+    assert len(PdfReader(io.BytesIO(pdf)).pages) == 3
+
+
+def test_auto_advance_is_passed_to_the_player(store):
+    views = [theater.View("/bupati", "Satu"), theater.View("/dojo", "Dua")]
+    script_id = theater.save(store, "Otomatis", views, "Uji", lambda link: None)
+    at = open_page("teater_page", naskah=str(script_id), langkah="1", otomatis="20")
+    script = next(f.proto.srcdoc for f in at.get("iframe") if "phdtTheater" in f.proto.srcdoc)
+    assert "const step = 1, total = 2, auto = 20;" in script
+
+
+def test_every_table_shown_has_its_excel_download(store):
+    at = open_page("puskesmas_page", puskesmas="Rembang", bagian="kualitas")
+    tables = len(at.dataframe)
+    downloads = [b for b in at.get("download_button") if str(b.key).endswith("_xlsx")]
+    assert tables >= 2 and len(downloads) == tables
