@@ -11,12 +11,11 @@ import pytest
 from PIL import Image
 from pptx import Presentation
 from pypdf import PdfReader
-from streamlit.testing.v1 import AppTest
 
 from phdt import actions, briefing, metrics, theater
 from phdt import dataset as ds
-from phdt.config import ROOT, settings
 from phdt.indicators import INDICATORS, Programme, headline
+from tests.helpers import open_page
 
 DECEMBER, SEPTEMBER = date(2025, 12, 1), date(2025, 9, 1)
 
@@ -32,22 +31,6 @@ def headlines(data) -> list[briefing.Headline]:
 
 
 @pytest.fixture
-def store(tmp_path, monkeypatch):
-    """A fresh action database per test (the store and the summary are cached per process)."""
-    import streamlit as st
-
-    monkeypatch.setenv("PHDT_ACTIONS_DB", str(tmp_path / "actions.sqlite"))
-    settings.cache_clear()
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield actions.Store(tmp_path / "actions.sqlite")
-    monkeypatch.undo()
-    settings.cache_clear()
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-
-@pytest.fixture
 def bare_language():
     """Set the language for component code called outside an app run, and put it back after:
     later AppTests format widget labels through the same bare-mode session state."""
@@ -60,23 +43,12 @@ def bare_language():
     st.session_state.pop("bahasa", None)
 
 
-def open_page(page: str, **params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    for key, value in {"periode": "2025-12", **params}.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(f"pages/{page}.py")
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
-
-
 def id_number(value: float, decimals: int = 0) -> str:
     return f"{value:,.{decimals}f}".replace(",", "_").replace(".", ",").replace("_", ".")
 
 
 def test_executive_headlines_and_sentences(store, headlines):
-    at = open_page("bupati_page")
+    at = open_page("bupati_page", periode="2025-12")
     assert [m.value for m in at.metric] == [f"{id_number(h.value, 1)} %" for h in headlines]
     k6 = headlines[0]
     # Cakupan K6 x %, y poin di bawah target s.d. Desember 2025; memburuk/membaik z poin dibanding September 2025.
@@ -95,7 +67,7 @@ def test_executive_top_desa_and_the_actions_addressing_them(store, data, headlin
     store.add({"puskesmas": str(first["puskesmas"]), "period": DECEMBER, "masalah": "Cakupan rendah",
                "rtl": "Skrining keliling =1+1", "penanggung_jawab": "Pemegang program", "tenggat": date(2026, 1, 31),
                "status": "berjalan", "kode_desa": top["kode"][0]}, who="Uji")
-    at = open_page("bupati_page")
+    at = open_page("bupati_page", periode="2025-12")
     tables = [df.value for df in at.dataframe]
     shown = next(t for t in tables if "Orang belum terlayani" in t.columns)
     assert shown["Desa/Kelurahan"].tolist() == top["nama"].to_list()
@@ -112,7 +84,7 @@ def text_of(pptx: bytes) -> list[str]:
 
 
 def test_standard_pack_slides_numbers_and_determinism(store, headlines):
-    at = open_page("bupati_page")
+    at = open_page("bupati_page", periode="2025-12")
     at.button(key="pack_build").click().run()
     assert not at.exception and not at.error
     from components import pack  # built in the page's run; read back from the same cache
@@ -148,7 +120,7 @@ def test_pack_without_chromium_fails_clearly_and_offers_no_file(store, monkeypat
         raise RuntimeError("Chrome not found")
 
     monkeypatch.setattr("plotly.io.to_image", no_browser)
-    at = open_page("bupati_page", bahasa="en")
+    at = open_page("bupati_page", periode="2025-12", bahasa="en")
     at.button(key="pack_build").click().run()
     assert any("Chromium is not available" in e.value for e in at.error)
     assert not [b for b in at.get("download_button") if str(b.key).startswith("pack_")]  # no PPTX or PDF
@@ -185,7 +157,7 @@ def test_theater_player_steps_and_freezes_the_data(store):
              theater.View("/peta?indikator=anc_k6&periode=2025-12", "Dua"),
              theater.View("/dojo?dojo=funnel&periode=2025-12", "Tiga")]
     script_id = theater.save(store, "Naskah uji", views, "Uji", lambda link: None)
-    at = open_page("teater_page")
+    at = open_page("teater_page", periode="2025-12")
     at.selectbox(key="script_pick").set_value(script_id).run()
     at.button(key="script_play").click().run()
     assert not at.exception
@@ -206,14 +178,14 @@ def test_theater_player_steps_and_freezes_the_data(store):
 def test_theater_title_and_note_are_escaped(store):
     views = [theater.View("/bupati", "<img src=x onerror=alert(1)>", "**tebal** <b>x</b>")]
     script_id = theater.save(store, "Aman", views, "Uji", lambda link: None)
-    at = open_page("teater_page", naskah=str(script_id), langkah="1")
+    at = open_page("teater_page", periode="2025-12", naskah=str(script_id), langkah="1")
     title = next(m.value for m in at.markdown if m.value.startswith("<div class='phdt-theater-title'>"))
     assert "&lt;img src=x onerror=alert(1)&gt;" in title and "<img" not in title
     assert any("\\*\\*tebal\\*\\*" in c.value for c in at.caption)
 
 
 def test_theater_new_script_from_the_standard_views(store):
-    at = open_page("teater_page")
+    at = open_page("teater_page", periode="2025-12")
     at.text_input(key="script_who_0").input("Kasie")
     next(t for t in at.text_input if t.label == "Nama naskah").input("Rapat <Desember>")
     next(b for b in at.button if b.label == "Simpan naskah").click().run()
@@ -241,7 +213,7 @@ def test_script_pack_has_a_slide_per_view_with_its_note(store):
                           "Tunjuk dua titik merah."),
              theater.View("/puskesmas?puskesmas=Rembang&bagian=pws&periode=2025-12", "PWS Rembang")]
     script_id = theater.save(store, "Naskah paket", views, "Uji", lambda link: None)
-    at = open_page("teater_page")
+    at = open_page("teater_page", periode="2025-12")
     at.selectbox(key="script_pick").set_value(script_id).run()
     at.button(key="pack_build").click().run()
     assert not at.exception and not at.error
@@ -261,13 +233,13 @@ def test_script_pack_has_a_slide_per_view_with_its_note(store):
 def test_auto_advance_is_passed_to_the_player(store):
     views = [theater.View("/bupati", "Satu"), theater.View("/dojo", "Dua")]
     script_id = theater.save(store, "Otomatis", views, "Uji", lambda link: None)
-    at = open_page("teater_page", naskah=str(script_id), langkah="1", otomatis="20")
+    at = open_page("teater_page", periode="2025-12", naskah=str(script_id), langkah="1", otomatis="20")
     script = next(f.proto.srcdoc for f in at.get("iframe") if "phdtTheater" in f.proto.srcdoc)
     assert "const step = 1, total = 2, auto = 20;" in script
 
 
 def test_every_table_shown_has_its_excel_download(store):
-    at = open_page("puskesmas_page", puskesmas="Rembang", bagian="kualitas")
+    at = open_page("puskesmas_page", periode="2025-12", puskesmas="Rembang", bagian="kualitas")
     tables = len(at.dataframe)
     downloads = [b for b in at.get("download_button") if str(b.key).endswith("_xlsx")]
     assert tables >= 2 and len(downloads) == tables

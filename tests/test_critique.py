@@ -11,6 +11,7 @@ import pytest
 from phdt import actions, critique
 from phdt.actions import SCHEMA_VERSION, NotFoundError, Store, ValidationError
 from phdt.critique import MAX_PRESENTERS, MIN_PRESENTERS, Note, NoteKind, Session
+from tests.helpers import count_rows, validation_messages
 
 JAN = date(2025, 1, 1)
 WHO = "dr. Sari (Dinkes)"
@@ -38,17 +39,6 @@ def rtl(**overrides) -> dict:
               "penanggung_jawab": "Bidan koordinator", "tenggat": date(2025, 2, 28), "status": "direncanakan",
               "indicator": "anc_k4"}
     return {**fields, **overrides}
-
-
-def count(store, table: str) -> int:
-    with store.connect() as conn:
-        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-
-
-def messages(call, *args, **kwargs) -> list[str]:
-    with pytest.raises(ValidationError) as caught:
-        call(*args, **kwargs)
-    return caught.value.messages
 
 
 # --- migration ----------------------------------------------------------------------------------------
@@ -119,8 +109,8 @@ def test_unknown_session(store):
 
 
 def session_messages(store, title="Dojo", period=JAN, indicators=("anc_k4",), presenters=PRESENTERS, who=WHO):
-    found = messages(critique.create_session, store, title, period, list(indicators), list(presenters), who)
-    assert count(store, "dojo_session") == 0
+    found = validation_messages(critique.create_session, store, title, period, list(indicators), list(presenters), who)
+    assert count_rows(store, "dojo_session") == 0
     return found
 
 
@@ -230,8 +220,8 @@ def test_notes_follow_presenter_order_then_kind_order_then_id(store, session_id)
     ]),
 ])
 def test_note_validation(store, session_id, overrides, expected):
-    assert messages(note, store, session_id, **overrides) == expected
-    assert count(store, "critique") == 0
+    assert validation_messages(note, store, session_id, **overrides) == expected
+    assert count_rows(store, "critique") == 0
 
 
 def test_note_limits_are_inclusive(store, session_id):
@@ -259,24 +249,24 @@ def test_a_saran_becomes_an_action_of_its_presenter_and_is_linked(store, session
 def test_a_saran_is_converted_only_once(store, session_id):
     note_id = note(store, session_id)
     action_id = critique.note_to_action(store, note_id, rtl(), WHO)
-    assert messages(critique.note_to_action, store, note_id, rtl(), WHO) == [
+    assert validation_messages(critique.note_to_action, store, note_id, rtl(), WHO) == [
         f"Saran ini sudah dijadikan RTL #{action_id}."]
-    assert count(store, "action") == 1
+    assert count_rows(store, "action") == 1
 
 
 @pytest.mark.parametrize("kind", ["kekuatan", "masalah", "pertanyaan"])
 def test_only_a_saran_becomes_an_action(store, session_id, kind):
     note_id = note(store, session_id, kind=kind)
-    assert messages(critique.note_to_action, store, note_id, rtl(), WHO) == ["Hanya saran yang dapat dijadikan RTL."]
-    assert count(store, "action") == 0
+    assert validation_messages(critique.note_to_action, store, note_id, rtl(), WHO) == ["Hanya saran yang dapat dijadikan RTL."]
+    assert count_rows(store, "action") == 0
 
 
 def test_the_action_must_belong_to_the_presenter(store, session_id):
     note_id = note(store, session_id)
-    assert messages(critique.note_to_action, store, note_id, rtl(puskesmas="Bukateja", tenggat="kemarin"), WHO) == [
+    assert validation_messages(critique.note_to_action, store, note_id, rtl(puskesmas="Bukateja", tenggat="kemarin"), WHO) == [
         "RTL dari saran ini harus untuk puskesmas penyaji: Kutasari.", "Tenggat harus tanggal yang valid (YYYY-MM-DD).",
     ]
-    assert count(store, "action") == 0 and critique.notes(store, session_id)[0].action_id is None
+    assert count_rows(store, "action") == 0 and critique.notes(store, session_id)[0].action_id is None
 
 
 def test_unknown_note(store):
@@ -286,9 +276,9 @@ def test_unknown_note(store):
 
 def test_an_invalid_action_leaves_neither_action_nor_link(store, session_id):
     note_id = note(store, session_id)
-    assert messages(critique.note_to_action, store, note_id, rtl(tenggat=date(2024, 12, 31)), "") == [
+    assert validation_messages(critique.note_to_action, store, note_id, rtl(tenggat=date(2024, 12, 31)), "") == [
         "Tenggat tidak boleh sebelum awal bulan periode.", "Nama pengisi wajib diisi."]
-    assert count(store, "action") == count(store, "action_history") == 0
+    assert count_rows(store, "action") == count_rows(store, "action_history") == 0
     assert critique.notes(store, session_id)[0].action_id is None
     assert critique.note_to_action(store, note_id, rtl(), WHO)  # still convertible once corrected
 
@@ -304,7 +294,7 @@ def test_a_failure_after_the_action_insert_rolls_back_both(store, session_id, mo
     monkeypatch.setattr(Store, "insert", insert_then_fail)
     with pytest.raises(sqlite3.OperationalError):
         critique.note_to_action(store, note_id, rtl(), WHO)
-    assert count(store, "action") == count(store, "action_history") == 0
+    assert count_rows(store, "action") == count_rows(store, "action_history") == 0
     assert critique.notes(store, session_id)[0].action_id is None
 
 
@@ -329,5 +319,5 @@ def test_two_browsers_converting_the_same_saran_create_one_action(store, session
         t.join()
     [action_id] = created
     assert refused == [[f"Saran ini sudah dijadikan RTL #{action_id}."]] * (n - 1)
-    assert count(store, "action") == 1
+    assert count_rows(store, "action") == 1
     assert critique.notes(store, session_id)[0].action_id == action_id

@@ -9,11 +9,12 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from phdt import actions, critique, dojo, metrics
+from phdt import critique, dojo, metrics
 from phdt import dataset as ds
 from phdt import quality as dq
-from phdt.config import ROOT, settings
+from phdt.config import settings
 from phdt.indicators import INDICATORS
+from tests.helpers import open_page
 
 DECEMBER, LAST_DECEMBER = date(2025, 12, 1), date(2024, 12, 1)
 
@@ -27,20 +28,6 @@ def data() -> ds.Dataset:
 def scores(data) -> pl.DataFrame:
     evaluation = dq.evaluate(data.monthly, data.laporan, data.sasaran, data.wilayah, settings=settings())
     return dq.scores(evaluation.flags, evaluation.expected_cells).puskesmas
-
-
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    """A fresh action database per test (the store is cached per process: clear it)."""
-    import streamlit as st
-
-    monkeypatch.setenv("PHDT_ACTIONS_DB", str(tmp_path / "actions.sqlite"))
-    settings.cache_clear()
-    st.cache_resource.clear()
-    yield actions.Store(tmp_path / "actions.sqlite")
-    monkeypatch.undo()
-    settings.cache_clear()
-    st.cache_resource.clear()
 
 
 @pytest.fixture
@@ -62,14 +49,7 @@ def configured(tmp_path, monkeypatch):
 
 
 def dojo_page(section: str, indikator: str = "anc_k6", periode: str = "2025-12", **params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    for key, value in {"dojo": section, "indikator": indikator, "periode": periode, **params}.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page("pages/dojo_page.py")
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return open_page("dojo_page", dojo=section, indikator=indikator, periode=periode, **params)
 
 
 def expected_league(data, scores, slug: str, period: date = DECEMBER, earlier: date = LAST_DECEMBER) -> pl.DataFrame:

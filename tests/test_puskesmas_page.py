@@ -11,8 +11,8 @@ from streamlit.testing.v1 import AppTest
 
 from phdt import dataset as ds
 from phdt import metrics, pws
-from phdt.config import ROOT, settings
 from phdt.indicators import INDICATORS
+from tests.helpers import open_page
 
 SEPTEMBER = date(2024, 9, 1)
 
@@ -23,28 +23,12 @@ def data() -> ds.Dataset:
 
 
 @pytest.fixture
-def actions_db(tmp_path, monkeypatch):
-    """A fresh action database per test (the store is cached per process: clear it)."""
-    import streamlit as st
-
-    monkeypatch.setenv("PHDT_ACTIONS_DB", str(tmp_path / "actions.sqlite"))
-    settings.cache_clear()
-    st.cache_resource.clear()
-    yield tmp_path / "actions.sqlite"
-    monkeypatch.undo()
-    settings.cache_clear()
-    st.cache_resource.clear()
+def actions_db(store):
+    return store.path
 
 
 def meeting(section: str, puskesmas: str = "Kemangkon", periode: str = "2024-09", **params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    for key, value in {"puskesmas": puskesmas, "bagian": section, "periode": periode, **params}.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page("pages/puskesmas_page.py")
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return open_page("puskesmas_page", puskesmas=puskesmas, bagian=section, periode=periode, **params)
 
 
 def frame_with(at: AppTest, column: str):

@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 import pytest
 
 from phdt import actions, critique, theater
-from phdt.actions import SCHEMA_VERSION, ConflictError, NotFoundError, Store, ValidationError
+from phdt.actions import SCHEMA_VERSION, ConflictError, NotFoundError, Store
 from phdt.theater import MAX_VIEWS, Script, ScriptConflictError, View
+from tests.helpers import count_rows, validation_messages
 
 WHO = "dr. Sari (Dinkes)"
 PETA = View("/peta?indikator=anc_k6&periode=2025-12&tingkat=desa", "Peta K6 per desa", "Mulai dari desa merah.")
@@ -35,17 +36,6 @@ def view_rows(store, script_id: int) -> list[tuple]:
     with store.connect() as conn:
         return [tuple(r) for r in conn.execute(
             "SELECT position, link, title, note FROM script_view WHERE script_id = ? ORDER BY position", (script_id,))]
-
-
-def count(store, table: str) -> int:
-    with store.connect() as conn:
-        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-
-
-def messages(call, *args, **kwargs) -> list[str]:
-    with pytest.raises(ValidationError) as caught:
-        call(*args, **kwargs)
-    return caught.value.messages
 
 
 # --- migration and schema -----------------------------------------------------------------------------
@@ -88,7 +78,7 @@ def test_views_need_their_script_and_go_with_it(store):
             conn.execute("INSERT INTO script (name, created_at, created_by, updated_at, updated_by) "
                          "VALUES ('PAPARAN anc', 't', 'w', 't', 'w')")
         conn.execute("DELETE FROM script WHERE id = ?", (script_id,))
-    assert count(store, "script_view") == 0
+    assert count_rows(store, "script_view") == 0
 
 
 # --- create, get, list --------------------------------------------------------------------------------
@@ -116,7 +106,7 @@ def test_no_scripts_and_unknown_ids(store):
         save(store, script_id=42, expected_version=1)
     with pytest.raises(NotFoundError, match=r"^Naskah #42 tidak ditemukan\.$"):
         theater.delete(store, 42, WHO, expected_version=1)
-    assert count(store, "script") == 0
+    assert count_rows(store, "script") == 0
 
 
 def test_expected_version_goes_with_script_id(store):
@@ -127,7 +117,7 @@ def test_expected_version_goes_with_script_id(store):
         save(store, "Lain", expected_version=1)
     with pytest.raises(TypeError):
         save(store, script_id=script_id, expected_version="1")
-    assert theater.get(store, script_id).version == 1 and count(store, "script") == 1
+    assert theater.get(store, script_id).version == 1 and count_rows(store, "script") == 1
 
 
 # --- replace and conflicts ----------------------------------------------------------------------------
@@ -141,7 +131,7 @@ def test_save_replaces_name_and_every_view_and_bumps_the_version(store):
     assert view_rows(store, script_id) == [(0, LIGA.link, LIGA.title, LIGA.note), (1, PETA.link, PETA.title, PETA.note)]
     save(store, "Paparan ANC Desember", [LIGA, PETA], "Bu Ani", script_id=script_id, expected_version=2)
     assert theater.get(store, script_id).version == 3  # every save is a new version, changed or not
-    assert count(store, "script_view") == 2
+    assert count_rows(store, "script_view") == 2
 
 
 def test_a_stale_version_is_a_conflict_and_changes_nothing(store):
@@ -203,10 +193,10 @@ def test_two_threads_saving_the_same_version_one_wins(store):
 def test_a_name_in_use_is_refused_ignoring_case(store):
     first = save(store, "Paparan ANC")
     second = save(store, "Paparan Imunisasi")
-    assert messages(save, store, name=" paparan anc ") == ['Nama naskah "Paparan ANC" sudah dipakai.']
-    assert messages(save, store, name="PAPARAN ANC", script_id=second, expected_version=1) == [
+    assert validation_messages(save, store, name=" paparan anc ") == ['Nama naskah "Paparan ANC" sudah dipakai.']
+    assert validation_messages(save, store, name="PAPARAN ANC", script_id=second, expected_version=1) == [
         'Nama naskah "Paparan ANC" sudah dipakai.']
-    assert messages(save, store, name="paparan anc", views=[], who="") == [
+    assert validation_messages(save, store, name="paparan anc", views=[], who="") == [
         'Nama naskah "Paparan ANC" sudah dipakai.',
         f"Naskah harus berisi 1 sampai {MAX_VIEWS} tampilan (ada 0).",
         "Nama pengisi wajib diisi.",
@@ -240,12 +230,12 @@ def test_a_name_in_use_is_refused_ignoring_case(store):
     ],
 )
 def test_each_rule_has_its_message_and_nothing_is_written(store, overrides, expected):
-    assert messages(save, store, **overrides) == expected
-    assert count(store, "script") == count(store, "script_view") == 0
+    assert validation_messages(save, store, **overrides) == expected
+    assert count_rows(store, "script") == count_rows(store, "script_view") == 0
 
 
 def test_every_problem_is_reported_at_once(store):
-    assert messages(save, store, name="", views=[View("", ""), View("/tren", "Tren", "c" * 1001)], who="") == [
+    assert validation_messages(save, store, name="", views=[View("", ""), View("/tren", "Tren", "c" * 1001)], who="") == [
         "Nama naskah wajib diisi.",
         "Tampilan 1: Judul wajib diisi.",
         "Tampilan 1: Tautan wajib diisi.",
@@ -270,14 +260,14 @@ def test_check_link_sees_stripped_plausible_links_and_its_message_gets_the_posit
 
     views = [PETA, View("  /laporan?x=1  ", "Laporan"), View("", "Kosong"), View("/" + "x" * 2000, "Panjang"),
              View("/bogus", "Bogus")]
-    assert messages(save, store, views=views, check_link=check_link) == [
+    assert validation_messages(save, store, views=views, check_link=check_link) == [
         "Tampilan 2: Halaman tidak dikenal: /laporan?x=1.",
         "Tampilan 3: Tautan wajib diisi.",
         "Tampilan 4: Tautan paling banyak 2000 karakter.",
         "Tampilan 5: Halaman tidak dikenal: /bogus.",
     ]
     assert seen == [PETA.link, "/laporan?x=1", "/bogus"]
-    assert count(store, "script") == 0
+    assert count_rows(store, "script") == 0
 
 
 # --- text ---------------------------------------------------------------------------------------------
@@ -299,10 +289,10 @@ def test_text_is_stored_stripped_and_otherwise_verbatim(store):
 def test_delete_removes_the_script_and_cascades_to_its_views(store):
     keep = save(store, "Tetap", [LIGA])
     gone = save(store, views=[PETA, TREN, LIGA])
-    assert messages(theater.delete, store, gone, " ", expected_version=1) == ["Nama pengisi wajib diisi."]
+    assert validation_messages(theater.delete, store, gone, " ", expected_version=1) == ["Nama pengisi wajib diisi."]
     theater.delete(store, gone, WHO, expected_version=1)
     with pytest.raises(NotFoundError, match=rf"^Naskah #{gone} tidak ditemukan\.$"):
         theater.get(store, gone)
     assert view_rows(store, gone) == []
-    assert [s.id for s in theater.scripts(store)] == [keep] and count(store, "script_view") == 1
+    assert [s.id for s in theater.scripts(store)] == [keep] and count_rows(store, "script_view") == 1
     assert theater.get(store, save(store)).name == "Paparan ANC"  # the name is free again

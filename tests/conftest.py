@@ -1,0 +1,25 @@
+"""Fixtures shared by the AppTests."""
+
+from __future__ import annotations
+
+import pytest
+
+from phdt import actions
+from phdt.config import settings
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    """A fresh action database per test; the app's cached store, settings and summaries are reset."""
+    import streamlit as st
+
+    def reset() -> None:
+        settings.cache_clear()
+        st.cache_resource.clear()
+        st.cache_data.clear()
+
+    monkeypatch.setenv("PHDT_ACTIONS_DB", str(tmp_path / "actions.sqlite"))
+    reset()
+    yield actions.Store(tmp_path / "actions.sqlite")
+    monkeypatch.undo()
+    reset()

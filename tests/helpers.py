@@ -1,0 +1,33 @@
+"""Helpers shared by the tests: opening a page of the app in AppTest, and reading the action store."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from phdt.actions import Store, ValidationError
+from phdt.config import ROOT
+
+
+def open_page(page: str, timeout: float = 120, **params: str) -> AppTest:
+    """The app opened on `page` (e.g. "dojo_page") with URL parameters, as a link would; no exception."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(f"pages/{page}.py")
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def count_rows(store: Store, table: str) -> int:
+    with store.connect() as conn:
+        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def validation_messages(call, *args, **kwargs) -> list[str]:
+    """Every message of the ValidationError that `call` raises."""
+    with pytest.raises(ValidationError) as caught:
+        call(*args, **kwargs)
+    return caught.value.messages
