@@ -16,14 +16,11 @@ from datetime import date, datetime, time, timedelta
 from numbers import Number
 
 import polars as pl
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_WIDTH = 60  # characters; longer text stays readable in the cell, the column stops growing
 SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")  # as openpyxl's: XML 1.0 forbids them
 
 
 def safe_cell(value: object) -> object:
@@ -81,7 +78,12 @@ def _width(value: object) -> int:
 
 
 def xlsx_bytes(frame: pl.DataFrame, sheet: str = "Data") -> bytes:
-    """One sheet: bold, frozen header row; text stored as text; column widths from the content."""
+    """One sheet: bold, frozen header row; text stored as text; column widths from the content.
+    openpyxl is imported here, not at start: every page shows tables, few tables are downloaded."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     wb = Workbook()
     ws = wb.active
     ws.title = _sheet_title(sheet)
