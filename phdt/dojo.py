@@ -1,18 +1,19 @@
 """Dojo: fair comparison between puskesmas for one period. A league table with intervals and
-rank uncertainty, a funnel plot, a scorecard across indicators, equity summaries and
-small-count suppression. Pure functions on metrics.summarise frames; the pages only draw.
+rank uncertainty, a funnel plot, a scorecard across indicators and equity summaries (small counts
+are suppressed where they are shown: statistics.suppressed). Pure functions on
+metrics.summarise frames; the pages only draw.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
 from phdt.indicators import INDICATORS, Direction, Indicator
-from phdt.statistics import Z95, Z998, Overdispersion, funnel_limits, overdispersion, rank_intervals, suppressed, wilson
+from phdt.statistics import Z95, Z998, Overdispersion, funnel_limits, overdispersion, rank_intervals, wilson
 
 REASONS = ("no_data", "flagged", "quality")  # why a unit is shown but not ranked; the UI translates the codes
 POSITIONS = ("better_998", "better_95", "within", "worse_95", "worse_998")
@@ -218,12 +219,4 @@ def equity(units: pl.DataFrame, indicator: Indicator, min_denominator: int = 0) 
         units=rows.height, best=best["nama"], best_value=best["value"], worst=worst["nama"],
         worst_value=worst["value"], difference=high - low, ratio=high / low if low > 0 else None,
         mdm=float(np.sum(w * np.abs(y - mean)) / w.sum()), gap_total=total, gap_half_units=half_units,
-    )
-
-
-def suppress(frame: pl.DataFrame, columns: Sequence[str], below: int) -> pl.DataFrame:
-    """Counts as text for views shared between puskesmas: "<below" for small counts that could
-    identify people, "–" for missing; below=0 shows every count."""
-    return frame.with_columns(
-        pl.Series(c, [suppressed(v, below) for v in frame[c]], dtype=pl.String) for c in columns
     )

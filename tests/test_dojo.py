@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from phdt.dojo import REASONS, equity, funnel, league, scorecard, standings, suppress
+from phdt.dojo import REASONS, equity, funnel, league, scorecard, standings
 from phdt.indicators import INDICATORS
 from phdt.statistics import Z95, Z998
 
@@ -272,12 +272,3 @@ def test_equity_lower_is_better_and_too_few_units():
     assert equity(KECAMATAN, K6, min_denominator=250) is None  # only K3 qualifies
     no_gap = equity(KECAMATAN.with_columns(gap=pl.lit(0)), K6)
     assert (no_gap.gap_total, no_gap.gap_half_units) == (0, 0)
-
-
-def test_suppress_small_counts():
-    frame = pl.DataFrame({"kode": ["a", "b", "c", "d"], "numerator": [0, 3, 5, None], "denominator": [4, 10, 12, 7]})
-    shown = suppress(frame, ["numerator", "denominator"], below=5)
-    assert shown["numerator"].to_list() == ["0", "<5", "5", "–"]
-    assert shown["denominator"].to_list() == ["<5", "10", "12", "7"] and shown["kode"].equals(frame["kode"])
-    assert suppress(frame, ["numerator"], below=0)["numerator"].to_list() == ["0", "3", "5", "–"]
-    assert suppress(frame, ["numerator"], below=10)["numerator"].to_list() == ["0", "<10", "<10", "–"]
