@@ -121,10 +121,9 @@ def screen_map(s: Summary) -> go.Figure:
 
 def pws_map(s: Summary) -> tuple[go.Figure | None, dict[str, int]]:
     """PWS status of every desa on the focus indicator (None without boundaries), and the count per status."""
-    dataset = data.dataset()
-    status = pws.desa_status(dataset.monthly, dataset.wilayah, INDICATORS[s.focus.slug], s.period)
+    status = data.pws_status(s.focus.slug, s.period, None, data.dataset().version)
     figure = review.status_map(status, t("brief_pws_title", indicator=INDICATORS[s.focus.slug].label(lang())))
-    return figure, dict(status.group_by("status").len().drop_nulls().iter_rows())
+    return figure, pws.status_counts(status)
 
 
 _render_lock = threading.Lock()
@@ -194,7 +193,7 @@ def standard_deck(period: date) -> deck.Deck:
                                  bullets=(sentence(h),), image=png(figure)))
     figure, counts = pws_map(s)
     slides.append(deck.Slide(t("brief_pws", indicator=focus.label(lang())), period_label(period),
-                             bullets=tuple(f"{t(f'pws_{x}')}: {counts.get(x, 0)} desa" for x in pws.STATUSES),
+                             bullets=tuple(f"{t(f'pws_{x}')}: {n} desa" for x, n in counts.items()),
                              image=map_png(figure) if figure else None))
     slides.append(deck.Slide(t("brief_quality"), period_label(period), bullets=quality_caveats(period)))
     slides.append(deck.Slide(t("brief_actions"), period_label(period),

@@ -13,7 +13,7 @@ import polars as pl
 import streamlit as st
 
 from components.i18n import t
-from phdt import actions, dojo, metrics, versions
+from phdt import actions, dojo, metrics, pws, versions
 from phdt import dataset as ds
 from phdt import quality as dq
 from phdt.config import settings
@@ -89,6 +89,14 @@ def units(slug: str, period: date, level: str, version: str) -> pl.DataFrame:
 def trend(slug: str, level: str, code: str | None, version: str) -> pl.DataFrame:
     data = dataset()
     return metrics.trend(data.monthly, data.wilayah, INDICATORS[slug], level, code)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def pws_status(slug: str, period: date, puskesmas: str | None, version: str) -> pl.DataFrame:
+    """The PWS table of one puskesmas's desa (all desa for None): pws.desa_status, computed once
+    per data version, not on every rerun of the pages that show it."""
+    data = dataset()
+    return pws.desa_status(data.monthly, data.wilayah, INDICATORS[slug], period, puskesmas)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

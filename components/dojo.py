@@ -374,10 +374,9 @@ def session_panels(session: critique.Session, indicator: Indicator) -> None:
 
 
 def pws_counts(indicator: Indicator, period: date, puskesmas: str) -> str:
-    dataset = data.dataset()
-    status = pws.desa_status(dataset.monthly, dataset.wilayah, indicator, period, puskesmas)
-    counts = dict(status.group_by("status").len().drop_nulls().iter_rows())
-    return t("session_pws", counts=" · ".join(f"{t(f'pws_{s}')} **{counts.get(s, 0)}**" for s in pws.STATUSES))
+    status = data.pws_status(indicator.slug, period, puskesmas, data.dataset().version)
+    counts = pws.status_counts(status)
+    return t("session_pws", counts=" · ".join(f"{t(f'pws_{s}')} **{n}**" for s, n in counts.items()))
 
 
 def critique_tabs(session: critique.Session) -> None:

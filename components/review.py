@@ -99,9 +99,9 @@ def cluster_table(puskesmas: str, period: date, cluster: int, flagged: set[str])
 
 def pws_section(puskesmas: str, period: date, indicator: Indicator) -> None:
     dataset = data.dataset()
-    status = pws.desa_status(dataset.monthly, dataset.wilayah, indicator, period, puskesmas)
-    counts = dict(status.group_by("status").len().drop_nulls().iter_rows())
-    st.markdown(t("pws_summary", **{s: counts.get(s, 0) for s in pws.STATUSES}, n=status.height,
+    status = data.pws_status(indicator.slug, period, puskesmas, dataset.version)
+    counts = pws.status_counts(status)
+    st.markdown(t("pws_summary", **counts, n=status.height,
                   target=percent(status["target_linear"][0] if status.height else None)))
     flagged = indicator.slug in flagged_indicators(puskesmas, period)
     if flagged:

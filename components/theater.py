@@ -18,7 +18,7 @@ import streamlit as st
 from components import briefing, charts, data, layout, peta, state
 from components.i18n import lang, period_label, t
 from components.text import md_escape
-from phdt import actions, deck, dojo, gaps, pws, theater
+from phdt import actions, deck, dojo, gaps, theater
 from phdt.indicators import INDICATORS
 from phdt.metrics import parse_period
 
@@ -91,8 +91,7 @@ def view_figure(link: str) -> tuple[go.Figure, bool]:
         ranked = gaps.pareto(data.units(slug, period, "desa", version))
         return charts.pareto_figure(ranked, t(f"unit_{indicator.denominator}")), False
     if page == "puskesmas":
-        dataset = data.dataset()
-        status = pws.desa_status(dataset.monthly, dataset.wilayah, indicator, period, p["puskesmas"])
+        status = data.pws_status(slug, period, p["puskesmas"], version)
         return charts.pws_bar_figure(status, t("pws_bar_title", indicator=indicator.label(lang()),
                                                 period=period_label(period))), False
     if page == "dojo":

@@ -137,3 +137,9 @@ def desa_status(
         )
         .sort(["coverage_cum", "kode_desa"], descending=[True, False], nulls_last=True)
     )
+
+
+def status_counts(desa: pl.DataFrame) -> dict[str, int]:
+    """Desa per PWS status in a desa_status table (desa without a status are not counted)."""
+    counts = dict(desa.group_by("status").len().drop_nulls().iter_rows())
+    return {status: counts.get(status, 0) for status in STATUSES}

@@ -1,6 +1,10 @@
-"""Helpers shared by the tests: opening a page of the app in AppTest, and reading the action store."""
+"""Helpers shared by the tests: opening a page of the app in AppTest, reading the action store, and
+racing threads against it."""
 
 from __future__ import annotations
+
+import threading
+from collections.abc import Callable
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -31,3 +35,23 @@ def validation_messages(call, *args, **kwargs) -> list[str]:
     with pytest.raises(ValidationError) as caught:
         call(*args, **kwargs)
     return caught.value.messages
+
+
+def run_in_threads(n: int, target: Callable[[int], object]) -> list[BaseException]:
+    """Start `target(0..n-1)` in n threads released together; the exceptions they raised."""
+    errors: list[BaseException] = []
+    start = threading.Barrier(n)
+
+    def run(i: int) -> None:
+        try:
+            start.wait()
+            target(i)
+        except BaseException as exc:  # noqa: BLE001 - returned to the test, which asserts on them
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors

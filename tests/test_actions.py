@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import multiprocessing
 import sqlite3
-import threading
 from datetime import UTC, date, datetime
 
 import pytest
@@ -21,6 +20,7 @@ from phdt.actions import (
     ValidationError,
     validate,
 )
+from tests.helpers import run_in_threads
 
 JAN, FEB, MAR = date(2025, 1, 1), date(2025, 2, 1), date(2025, 3, 1)
 WHO = "dr. Sari (Dinkes)"
@@ -276,25 +276,6 @@ def test_unknown_ids(store):
 # --- concurrency -------------------------------------------------------------------------------------
 
 
-def _run_threads(n: int, target) -> list[BaseException]:
-    errors: list[BaseException] = []
-    start = threading.Barrier(n)
-
-    def run(i: int) -> None:
-        try:
-            start.wait()
-            target(i)
-        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return errors
-
-
 def test_concurrent_threads_adding_and_updating_lose_nothing(tmp_path):
     path = tmp_path / "rtl.sqlite"
     n_threads, per_thread = 8, 40
@@ -305,7 +286,7 @@ def test_concurrent_threads_adding_and_updating_lose_nothing(tmp_path):
             action_id = store.add(rtl(masalah=f"t{i}-{j}", penanggung_jawab=f"thread {i}"), f"user{i}")
             assert store.update(action_id, {"status": "berjalan"}, f"user{i}", expected_version=1) == 2
 
-    errors = _run_threads(n_threads, work)
+    errors = run_in_threads(n_threads, work)
     assert errors == []
     store = Store(path)
     got = store.for_month("Kutasari", JAN)
@@ -330,7 +311,7 @@ def test_concurrent_read_modify_write_with_reload_on_conflict_keeps_every_edit(s
                 except ConflictError:
                     conflicts[i] += 1  # the UI would show the message and let the user reload
 
-    assert _run_threads(n_threads, work) == []
+    assert run_in_threads(n_threads, work) == []
     got = store.get(action_id)
     assert sorted(got.rtl.split()[1:]) == sorted(f"{i}.{j}" for i in range(n_threads) for j in range(edits))
     assert got.version == 1 + n_threads * edits

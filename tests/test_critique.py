@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
-import threading
 from datetime import UTC, date, datetime
 
 import pytest
 
 from phdt import actions, critique
-from phdt.actions import SCHEMA_VERSION, NotFoundError, Store, ValidationError
+from phdt.actions import SCHEMA_VERSION, NotFoundError, Store
 from phdt.critique import MAX_PRESENTERS, MIN_PRESENTERS, Note, NoteKind, Session
-from tests.helpers import count_rows, validation_messages
+from tests.helpers import count_rows, run_in_threads, validation_messages
 
 JAN = date(2025, 1, 1)
 WHO = "dr. Sari (Dinkes)"
@@ -301,22 +300,12 @@ def test_a_failure_after_the_action_insert_rolls_back_both(store, session_id, mo
 def test_two_browsers_converting_the_same_saran_create_one_action(store, session_id):
     note_id = note(store, session_id)
     n = 4
-    start = threading.Barrier(n)
     created: list[int] = []
-    refused: list[list[str]] = []
 
     def convert(i: int) -> None:
-        start.wait()
-        try:
-            created.append(critique.note_to_action(store, note_id, rtl(rtl=f"browser {i}"), f"user{i}"))
-        except ValidationError as exc:
-            refused.append(exc.messages)
+        created.append(critique.note_to_action(store, note_id, rtl(rtl=f"browser {i}"), f"user{i}"))
 
-    threads = [threading.Thread(target=convert, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    refused = [exc.messages for exc in run_in_threads(n, convert)]  # each a ValidationError, or .messages fails
     [action_id] = created
     assert refused == [[f"Saran ini sudah dijadikan RTL #{action_id}."]] * (n - 1)
     assert count_rows(store, "action") == 1

@@ -22,7 +22,7 @@ import polars as pl
 import pytest
 
 from phdt.indicators import INDICATORS, Direction
-from phdt.pws import STATUSES, desa_status, series, status
+from phdt.pws import STATUSES, desa_status, series, status, status_counts
 from phdt.schema import INDIKATOR_BULANAN, WILAYAH, conform
 from tests import fixtures as fx
 from tests.fixtures import DESA_A, DESA_B
@@ -178,3 +178,8 @@ def test_lower_is_better_point_in_time_indicator(monthly):
     a = by_desa(desa_status(monthly, wilayah(), DO, MAR), DESA_A)
     assert a["coverage_cum"] == 7.5 and a["previous"] == 10
     assert a["gap_people"] == 3  # the children who dropped out
+
+
+def test_status_counts_list_every_status_and_skip_missing_reports():
+    desa = pl.DataFrame({"status": ["baik", "jelek", "baik", None, "cukup"]})
+    assert status_counts(desa) == {"baik": 2, "cukup": 1, "kurang": 0, "jelek": 1}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -11,7 +10,7 @@ import pytest
 from phdt import actions, critique, theater
 from phdt.actions import SCHEMA_VERSION, ConflictError, NotFoundError, Store
 from phdt.theater import MAX_VIEWS, Script, ScriptConflictError, View
-from tests.helpers import count_rows, validation_messages
+from tests.helpers import count_rows, run_in_threads, validation_messages
 
 WHO = "dr. Sari (Dinkes)"
 PETA = View("/peta?indikator=anc_k6&periode=2025-12&tingkat=desa", "Peta K6 per desa", "Mulai dari desa merah.")
@@ -161,25 +160,14 @@ def test_a_conflict_is_reported_before_validation(store):
 
 def test_two_threads_saving_the_same_version_one_wins(store):
     script_id = save(store)
-    n = 2
-    start = threading.Barrier(n)
     won: list[int] = []
-    lost: list[BaseException] = []
 
     def edit(i: int) -> None:
-        start.wait()
-        try:
-            save(store, f"Versi {i}", [View(f"/peta?v={i}", f"Tampilan {i}")], f"user{i}",
-                 script_id=script_id, expected_version=1)
-            won.append(i)
-        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
-            lost.append(exc)
+        save(store, f"Versi {i}", [View(f"/peta?v={i}", f"Tampilan {i}")], f"user{i}",
+             script_id=script_id, expected_version=1)
+        won.append(i)
 
-    threads = [threading.Thread(target=edit, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    lost = run_in_threads(2, edit)
     assert len(won) == 1 and [type(e) for e in lost] == [ScriptConflictError]
     [i] = won
     got = theater.get(store, script_id)
