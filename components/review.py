@@ -10,11 +10,11 @@ from urllib.parse import urlencode
 import polars as pl
 import streamlit as st
 
-from components import charts, data, peta, tables
+from components import charts, data, dojo, peta, tables
 from components.colours import FILL, PWS_STATUS
 from components.i18n import lang, number, percent, period_label, t
 from components.text import md_escape
-from phdt import actions, metrics, pws
+from phdt import actions, pws
 from phdt.indicators import INDICATORS, REGISTRY, Colour, Indicator
 from phdt.quality import RULES
 
@@ -73,13 +73,15 @@ def profile(puskesmas: str, period: date) -> None:
 
 
 def cluster_table(puskesmas: str, period: date, cluster: int, flagged: set[str]) -> pl.DataFrame:
-    """Capaian vs target to date, rank among the puskesmas, this year's trend, and a data warning."""
+    """Capaian vs target to date, rank among the puskesmas (as in the Dojo: with its range, and
+    only on trusted data), this year's trend, and a data warning."""
     version = data.dataset().version
     rows = []
     for indicator in (ind for ind in REGISTRY if ind.ilp_cluster == cluster):
-        units = data.units(indicator.slug, period, "puskesmas", version)
-        own = units.filter(pl.col("kode") == puskesmas).row(0, named=True)
-        ranks = dict(metrics.rank(units, indicator).iter_rows())
+        own = data.units(indicator.slug, period, "puskesmas", version).filter(pl.col("kode") == puskesmas).row(0, named=True)
+        league = data.league(indicator.slug, period, data.default_comparison(period), version)
+        ranked = league.filter(pl.col("reason").is_null()).height
+        place = league.filter(pl.col("kode") == puskesmas).row(0, named=True)
         trend = data.trend(indicator.slug, "puskesmas", puskesmas, version).filter(
             (pl.col("period").dt.year() == period.year) & (pl.col("period") <= period))
         rows.append({
@@ -88,7 +90,7 @@ def cluster_table(puskesmas: str, period: date, cluster: int, flagged: set[str])
             t("col_expected"): round(own["expected"], 1),
             t("col_status"): t(f"colour_{own['colour']}"),
             t("col_gap"): own["gap"],
-            t("col_rank"): f"{ranks.get(puskesmas) or '–'} / {units.height}",
+            t("col_rank"): f"{dojo.rank_text(place)} / {ranked}" if place["rank"] else f"– ({dojo.reason_text(place)})",
             t("col_trend"): [round(v, 1) for v in trend["value"].fill_null(0)],
         })
     return pl.DataFrame(rows)

@@ -141,12 +141,3 @@ def change(current: pl.DataFrame, earlier: pl.DataFrame) -> pl.DataFrame:
         .join(before, on="kode", how="left")
         .with_columns(delta=pl.col("value") - pl.col("earlier_value"))
     )
-
-
-def rank(units: pl.DataFrame, indicator: Indicator) -> pl.DataFrame:
-    """kode, rank (1 = best) among the units that have data, in the indicator's direction; ties
-    share the best rank ("min"), units without data get none."""
-    usable = pl.col("has_data") & ~pl.col("flagged")
-    key = pl.when(usable).then(pl.col("value"))
-    ranked = key.rank("min", descending=indicator.direction is Direction.HIGHER)
-    return units.select("kode", rank=ranked.cast(pl.Int32))

@@ -218,7 +218,7 @@ def test_notes_suggestion_to_action_and_summary(store):
 def test_unknown_session_falls_back_to_the_list(store):
     at = dojo_page("sesi", sesi="999")
     assert any(w.value.startswith("Sesi #999 tidak ditemukan") for w in at.warning)
-    assert at.text_input(key="session_new_title") is not None
+    assert at.text_input(key="session_new_title").label == "Judul sesi"  # the form to start one
 
 
 @pytest.mark.parametrize("section", ["funnel", "peringkat", "rapor", "kesetaraan", "sesi", "ringkasan"])

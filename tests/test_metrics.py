@@ -105,14 +105,3 @@ def test_change_in_points_needs_data_in_both_periods():
     # a: 60 - 55.5 = +4.5; b: 50 - 62 = -12; c flagged now -> none; d no report now -> none.
     assert out["delta"].to_list() == [4.5, -12.0, None, None]
     assert out["flagged"].to_list() == [False, False, True, False]
-
-
-def test_rank_follows_direction_and_skips_units_without_data():
-    units = pl.DataFrame({"kode": ["a", "b", "c", "d"], "value": [50.0, 80.0, 50.0, 90.0],
-                          "has_data": [True, True, True, False], "flagged": [False, False, False, False]})
-    from phdt.metrics import rank
-
-    higher = rank(units, INDICATORS["anc_k6"])
-    assert higher["rank"].to_list() == [2, 1, 2, None]  # b best; a and c tie for 2nd; d has no data
-    lower = rank(units, INDICATORS["imm_zero_dose"])
-    assert lower["rank"].to_list() == [1, 3, 1, None]  # fewer zero-dose children is better

@@ -10,7 +10,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from phdt import dataset as ds
-from phdt import metrics, pws
+from phdt import dojo, metrics, pws
+from phdt import quality as dq
+from phdt.config import settings
 from phdt.indicators import INDICATORS
 from tests.helpers import open_page
 
@@ -42,10 +44,22 @@ def test_profile_indicators_and_rank(data):
     cluster = at.dataframe[2].value  # after the sasaran and desa tables of the wilayah expander
     units = metrics.summarise(data.monthly, data.wilayah, INDICATORS["anc_k6"], SEPTEMBER, "puskesmas")
     own = units.filter(pl.col("kode") == "Kemangkon").row(0, named=True)
-    rank = metrics.rank(units, INDICATORS["anc_k6"]).filter(pl.col("kode") == "Kemangkon")["rank"].item()
+    # The rank as in the Dojo: among puskesmas with trusted data, with its 95 % range.
+    evaluation = dq.evaluate(data.monthly, data.laporan, data.sasaran, data.wilayah, settings=settings())
+    scores = dq.scores(evaluation.flags, evaluation.expected_cells).puskesmas
+    earlier = metrics.summarise(data.monthly, data.wilayah, INDICATORS["anc_k6"], date(2023, 9, 1), "puskesmas")
+    league = dojo.league(units, earlier, scores.filter(pl.col("period") == SEPTEMBER).select("puskesmas", "score"),
+                         INDICATORS["anc_k6"], settings().dojo_min_quality)
     row = cluster[cluster["Indikator"].str.endswith("K6")].iloc[0]
     assert row["Capaian (%)"] == pytest.approx(round(own["value"], 1))
-    assert row["Peringkat antar puskesmas"] == f"{rank} / 22"
+    # Kemangkon's data-quality score is below the threshold this month: shown, not ranked.
+    assert league.filter(pl.col("kode") == "Kemangkon")["reason"].item() == "quality"
+    assert row["Peringkat antar puskesmas"] == "– (kualitas data di bawah ambang)"
+    first = league.row(0, named=True)  # the best-placed puskesmas, ranked
+    ranked = league.filter(pl.col("reason").is_null()).height
+    other = meeting("profil", puskesmas=first["kode"], indikator="anc_k6").dataframe[2].value
+    shown = other[other["Indikator"].str.endswith("K6")].iloc[0]["Peringkat antar puskesmas"]
+    assert shown == f"1 ({first['rank_low']}–{first['rank_high']}) / {ranked}"
     assert len(row["Tren tahun ini"]) == 9  # January to September
     # Pegandekan's report is missing in September 2024: the indicators carry the data warning.
     assert any("⚠" in name for name in cluster["Indikator"])
