@@ -5,6 +5,7 @@ They take the same layer and the same fills and legend entries as the folium map
 from __future__ import annotations
 
 import math
+import textwrap
 
 import plotly.graph_objects as go
 
@@ -13,6 +14,7 @@ from components.maps import LegendEntry
 TILE_PX = 512  # MapLibre: the world is 512 px wide at zoom 0
 ZOOM_MARGIN = 0.3  # zoom levels given up so the area does not touch the frame
 MAP_SHARE = 0.6  # of the figure width; the colour bar with its class labels takes the rest
+LABEL_CHARS = 22  # legend labels wrap at this width, so they fit beside the map
 
 
 def fit(bounds: list[list[float]], width_px: int, height_px: int) -> tuple[dict, float]:
@@ -24,6 +26,12 @@ def fit(bounds: list[list[float]], width_px: int, height_px: int) -> tuple[dict,
     lat_span = max(north - south, 1e-6) / math.cos(math.radians(centre["lat"]))
     zoom = min(math.log2(width_px * 360 / (TILE_PX * lon_span)), math.log2(height_px * 360 / (TILE_PX * lat_span)))
     return centre, round(zoom - ZOOM_MARGIN, 2)
+
+
+def wrapped(label: str, width: int = LABEL_CHARS) -> str:
+    """A legend label on lines of about `width` characters: plotly widens its margin to fit the
+    longest label, which would narrow the map below the width its zoom was fitted to."""
+    return "<br>".join(textwrap.wrap(label, width)) or label
 
 
 def choropleth_figure(outlines: dict, codes: list[str], fills: list[str], hover: list[str],
@@ -41,7 +49,7 @@ def choropleth_figure(outlines: dict, codes: list[str], fills: list[str], hover:
         z=[fill_index[f] + 0.5 for f in fills], zmin=0, zmax=n, colorscale=scale,
         marker={"line": {"color": "#ffffff", "width": 0.6}, "opacity": 0.9},
         customdata=hover, hovertemplate="%{customdata}<extra></extra>",
-        colorbar={"tickvals": [i + 0.5 for i in range(n)], "ticktext": [label for _, label, _ in legend],
+        colorbar={"tickvals": [i + 0.5 for i in range(n)], "ticktext": [wrapped(label) for _, label, _ in legend],
                   "x": MAP_SHARE + 0.02, "xanchor": "left", "thickness": 14, "len": 0.9, "outlinewidth": 0,
                   "tickfont": {"size": 11}},
     ))

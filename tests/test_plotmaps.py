@@ -6,7 +6,15 @@ import math
 
 import pytest
 
-from components.plotmaps import ZOOM_MARGIN, choropleth_figure, fit, for_export, metres_per_pixel, scale_length_m
+from components.plotmaps import (
+    ZOOM_MARGIN,
+    choropleth_figure,
+    fit,
+    for_export,
+    metres_per_pixel,
+    scale_length_m,
+    wrapped,
+)
 
 
 def test_fit_zoom_by_hand():
@@ -59,3 +67,12 @@ def test_export_refits_the_map_and_adds_north_and_scale():
     bar = out.layout.shapes[0]
     assert (bar.x1 - bar.x0) * 1200 * metres_per_pixel(centre["lat"], zoom) == pytest.approx(metres)
     assert fig.layout.map.zoom != zoom  # the page's figure is left as it was
+
+
+def test_long_legend_labels_wrap_so_the_map_keeps_its_width():
+    label = "Check data: numerator > target population / impossible value"
+    assert wrapped(label) == "Check data: numerator<br>> target population /<br>impossible value"
+    assert wrapped("No data") == "No data"
+    fig = choropleth_figure({"type": "FeatureCollection", "features": []}, [], [], [],
+                            [("#7b3294", label, "flag")], "Judul", [[-7.5, 109.0], [-7.0, 109.5]])
+    assert list(fig.data[0].colorbar.ticktext) == [wrapped(label)]
