@@ -187,9 +187,11 @@ def quality_scores(period: date, version: str) -> pl.DataFrame:
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def league(slug: str, period: date, earlier: date, version: str) -> pl.DataFrame:
-    """The Dojo league table of one indicator (phdt.dojo.league), ranked only on trusted data."""
-    return dojo.league(units(slug, period, "puskesmas", version), units(slug, earlier, "puskesmas", version),
+def league(slug: str, period: date, earlier: date | None, version: str) -> pl.DataFrame:
+    """The Dojo league table of one indicator (phdt.dojo.league), ranked only on trusted data;
+    without `earlier` no change is computed (the ranks are the same)."""
+    before = units(slug, earlier, "puskesmas", version) if earlier else None
+    return dojo.league(units(slug, period, "puskesmas", version), before,
                        quality_scores(period, version), INDICATORS[slug], settings().dojo_min_quality)
 
 

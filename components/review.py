@@ -79,7 +79,7 @@ def cluster_table(puskesmas: str, period: date, cluster: int, flagged: set[str])
     rows = []
     for indicator in (ind for ind in REGISTRY if ind.ilp_cluster == cluster):
         own = data.units(indicator.slug, period, "puskesmas", version).filter(pl.col("kode") == puskesmas).row(0, named=True)
-        league = data.league(indicator.slug, period, data.default_comparison(period), version)
+        league = data.league(indicator.slug, period, None, version)  # the rank only, no change
         ranked = league.filter(pl.col("reason").is_null()).height
         place = league.filter(pl.col("kode") == puskesmas).row(0, named=True)
         trend = data.trend(indicator.slug, "puskesmas", puskesmas, version).filter(
