@@ -225,3 +225,6 @@ def test_unknown_session_falls_back_to_the_list(store):
 def test_every_section_in_english(section, store):
     at = dojo_page(section, bahasa="en")
     assert at.title[0].value == "Dojo: fair comparison between puskesmas"
+    sections = [option.content for option in at.get("button_group")[0].proto.options]
+    assert sections == ["Funnel plot", "League table", "Scorecard", "Equity", "Session", "Session summary"]
+    assert not any("Peringkat" in m.value or "Kesetaraan" in m.value for m in at.markdown)  # nothing left in Bahasa
