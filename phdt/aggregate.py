@@ -8,6 +8,8 @@ counts of their base indicators, so every indicator stays a ratio of sums.
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 
 from phdt.config import Settings, settings as default_settings
@@ -138,8 +140,8 @@ def monthly_indicators(
         .with_columns(pl.col("kode_desa").cast(pl.String))  # cast after grouping: far fewer rows
         .collect(engine="streaming")
     )
-    years = tables["sasaran"]["tahun"].unique().sort()
-    periods = pl.date_range(pl.date(years.min(), 1, 1), _last_period(counts, tables.get("laporan")), "1mo", eager=True)
+    periods = pl.date_range(_first_period(counts, tables["sasaran"]), _last_period(counts, tables.get("laporan")),
+                            "1mo", eager=True)
     event_slugs = [ind.slug for ind in REGISTRY if ind.kind is Kind.EVENT]
     w = wilayah.with_columns(pl.col("kode_desa", "puskesmas").cast(pl.String))
     base = (
@@ -162,6 +164,13 @@ def monthly_indicators(
         pl.concat([base, _derived(base, cfg)], how="diagonal_relaxed").with_columns(source_system=pl.lit(source_system)),
         INDIKATOR_BULANAN,
     ).sort("indicator_code", "kode_desa", "period")
+
+
+def _first_period(counts: pl.DataFrame, sasaran: pl.DataFrame) -> date:
+    """January of the first sasaran year (earlier events are history, e.g. visits of pregnancies
+    running on 1 January), or of the first event when no sasaran is loaded yet."""
+    year = sasaran["tahun"].min() if sasaran.height else counts["period"].min().year
+    return date(int(year), 1, 1)
 
 
 def _last_period(counts: pl.DataFrame, laporan: pl.DataFrame | None):

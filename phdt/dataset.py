@@ -26,11 +26,12 @@ import polars as pl
 from phdt.aggregate import monthly_indicators
 from phdt.config import Settings
 from phdt.config import settings as default_settings
+from phdt.schema import LINE_LISTS as LINE_LIST_SCHEMAS
 from phdt.schema import WILAYAH, conform
 from phdt.wilayah import load_puskesmas, load_wilayah
 
 FORMAT = 1  # bump when tables or aggregation rules change: an older demo dataset is then rebuilt
-LINE_LISTS = ("anc_kunjungan", "imunisasi_dosis", "ptm_skrining")
+LINE_LISTS = tuple(LINE_LIST_SCHEMAS)
 SHOWN = ("fasilitas", "sasaran", "laporan", "indikator_bulanan")  # what the app loads; line lists stay on disk
 WILAYAH_FILE = "wilayah.parquet"  # the folder's own wilayah; without it, the Purbalingga registry CSV
 
@@ -43,6 +44,16 @@ class Dataset:
     laporan: pl.DataFrame
     monthly: pl.DataFrame
     manifest: dict
+    folder: Path | None = None  # where the tables live; line lists are read from it on demand
+
+    def line_list(self, name: str) -> pl.DataFrame:
+        """A stored line list (all the history an import builds on), or an empty one in its schema.
+        Read when needed, never kept in the app's memory: it holds NIKs and names."""
+        schema = LINE_LIST_SCHEMAS[name]
+        path = self.folder / f"{name}.parquet" if self.folder is not None else None
+        if path is None or not path.exists():
+            return schema.to_frame()
+        return conform(pl.read_parquet(path), schema)
 
     @property
     def synthetic(self) -> bool:
@@ -125,7 +136,7 @@ def load(data_dir: Path | None = None) -> Dataset:
     own = data_dir / WILAYAH_FILE
     wilayah = load_wilayah() if not own.exists() else read_wilayah_parquet(own)
     return Dataset(wilayah, frames["fasilitas"], frames["sasaran"], frames["laporan"],
-                   frames["indikator_bulanan"], manifest)
+                   frames["indikator_bulanan"], manifest, data_dir)
 
 
 def read_wilayah_parquet(path: Path) -> pl.DataFrame:

@@ -10,9 +10,11 @@ import polars as pl
 import pytest
 from openpyxl import load_workbook
 
+from phdt.config import Settings
+from phdt.imports import history
 from phdt.imports.normalise import to_monthly
 from phdt.imports.validate import CLEAN_AGGREGATE, REPORT, RULES, report_bytes, validate
-from phdt.schema import INDIKATOR_BULANAN, PERSONAL_COLUMNS, SASARAN, conform
+from phdt.schema import INDIKATOR_BULANAN, LAPORAN, PERSONAL_COLUMNS, SASARAN, conform
 from phdt.wilayah import load_wilayah
 
 TODAY = date(2025, 4, 15)
@@ -439,6 +441,16 @@ def test_aggregate_derived_indicators_use_the_demo_code(wilayah):
     assert (values(m, "imm_zero_dose", "numerator_cum"), values(m, "imm_zero_dose", "denominator")) == ([15], [25])
 
 
+def alone(clean: pl.DataFrame, family: str, wilayah, sasaran=None) -> pl.DataFrame:
+    """A line list aggregated with no stored history, for the desa and months it covers."""
+    covered = history.cells(clean, family)
+    reports = covered.with_columns(tgl_diterima=pl.col("period")).pipe(conform, LAPORAN)
+    fresh = history.recompute(clean, family, wilayah, SASARAN.to_frame() if sasaran is None else sasaran, reports,
+                              Settings(), since=covered["period"].min())
+    return fresh.filter(pl.col("period") <= covered["period"].max()).join(
+        covered.select(pl.col("kode_desa").cast(pl.Categorical)).unique(), on="kode_desa", how="semi")
+
+
 def test_anc_line_list_to_monthly(wilayah):
     v = check(wilayah, visits(
         {},  # A: K1 in January at 8 weeks (K1 murni)
@@ -451,7 +463,7 @@ def test_anc_line_list_to_monthly(wilayah):
          "usia_kehamilan_minggu": "16", "usg": ""},  # B: K1 in February, trimester 2
     ), "anc_kunjungan", today=date(2025, 7, 15))
     assert rows(v) == []
-    m = to_monthly(v.clean, "anc_kunjungan", wilayah, sasaran=sasaran(ibu_hamil=40), source_system="ekohort")
+    m = alone(v.clean, "anc_kunjungan", wilayah, sasaran=sasaran(ibu_hamil=40))
     assert m.schema == INDIKATOR_BULANAN
     assert m.height == 5 * 5  # five ANC indicators x January..May, desa Serayu Larangan only
     assert set(m["kode_desa"].cast(pl.String)) == {SL}
@@ -467,7 +479,7 @@ def test_anc_line_list_to_monthly(wilayah):
 def test_no_personal_column_survives(wilayah):
     v = check(wilayah, visits({}), "anc_kunjungan")
     assert {"nik_ibu", "nama_ibu"} <= set(v.clean.columns)  # needed to aggregate, staged only
-    m = to_monthly(v.clean, "anc_kunjungan", wilayah)
+    m = alone(v.clean, "anc_kunjungan", wilayah)
     assert not set(PERSONAL_COLUMNS) & set(m.columns)
     assert m.columns == list(INDIKATOR_BULANAN)
     text = m.cast({c: pl.String for c in m.columns}).write_csv()
@@ -480,7 +492,7 @@ def test_ptm_screenings_without_nik_count_as_separate_people(wilayah):
     v = check(wilayah, frame([person | {"nik": None}, person | {"nik": "", "hipertensi": "Ya"},
                               person | {"nik": "3303014101900003"}]), "ptm_skrining")
     assert rows(v) == [(2, "nik", "nik_missing", "warning"), (3, "nik", "nik_missing", "warning")]
-    m = to_monthly(v.clean, "ptm_skrining", wilayah)
+    m = alone(v.clean, "ptm_skrining", wilayah)
     assert values(m, "ptm_usia_produktif", "numerator_month") == [3]
     assert values(m, "ptm_hipertensi", "numerator_month") == [1]
     assert set(m["indicator_code"].cast(pl.String)) == {"ptm_usia_produktif", "ptm_hipertensi", "ptm_dm"}

@@ -1,4 +1,4 @@
-"""Validated upload rows -> the canonical monthly aggregate (``phdt.schema.INDIKATOR_BULANAN``).
+"""Validated aggregate rows -> the canonical monthly aggregate (``phdt.schema.INDIKATOR_BULANAN``).
 
 Long aggregates map row to row; whatever the file left empty is derived the way the PWS does:
 the cumulative is January-to-month, the month is the difference of consecutive cumulatives, the
@@ -6,39 +6,29 @@ denominator is the annual sasaran of the indicator's group (``Indicator.denomina
 before the file's first month come from the currently loaded dataset when it is given, so a
 March-only upload still gets a correct January-to-March cumulative.
 
-Line lists go through :func:`phdt.aggregate.monthly_indicators`, the code that builds the demo,
-so an upload and the demo count the same way. Only the uploaded family's indicators, the desa
-that occur in the file and the months between its first and last service date are returned (a
-partly covered first year of a multi-year file is history, not output: see
-:func:`_months_covered`): a desa absent from an export is "no data", not zero. Cumulatives of a
-line list count what the file holds, so line lists should run from January (validation warns
-when they do not).
-
-The output is the INDIKATOR_BULANAN schema and nothing else: NIK and names
-(``phdt.schema.PERSONAL_COLUMNS``) cannot reach it.
+Line lists are aggregated together with their stored history (:mod:`phdt.imports.history`), by
+the code that builds the demo. The output is the INDIKATOR_BULANAN schema and nothing else: NIK
+and names (``phdt.schema.PERSONAL_COLUMNS``) cannot reach it.
 """
 
 from __future__ import annotations
 
-from datetime import date
 
 import polars as pl
 
-from phdt.aggregate import _derived, monthly_indicators
+from phdt.aggregate import _derived
 from phdt.config import Settings
 from phdt.config import settings as default_settings
 from phdt.indicators import INDICATORS, REGISTRY, Kind, Programme
-from phdt.schema import INDIKATOR_BULANAN, LINE_LISTS, SASARAN, SOURCES, conform
+from phdt.schema import INDIKATOR_BULANAN, LINE_LISTS, SOURCES, conform
 
 AGGREGATE = "aggregate_long"
 FAMILIES = (AGGREGATE, *LINE_LISTS)
 PROGRAMME = {"anc_kunjungan": Programme.ANC, "imunisasi_dosis": Programme.IMUNISASI, "ptm_skrining": Programme.PTM}
 SERVICE_DATE = {"anc_kunjungan": "tgl_kunjungan", "imunisasi_dosis": "tgl_imunisasi", "ptm_skrining": "tgl_skrining"}
 EVENT_SLUGS = tuple(ind.slug for ind in REGISTRY if ind.kind is Kind.EVENT)
+SOURCE_SYSTEM = {AGGREGATE: "pws_kia", "anc_kunjungan": "ekohort", "imunisasi_dosis": "asik", "ptm_skrining": "asik"}
 KEY = ["kode_desa", "indicator_code"]
-# Line lists need a last month even when the file yields no event: one event in a desa outside the
-# registry (dropped by the desa grid) pins it. Each family borrows another family's table.
-PLACEHOLDER_DESA = "__placeholder__"
 
 
 def sasaran_denominators(sasaran: pl.DataFrame) -> pl.DataFrame:
@@ -129,10 +119,9 @@ def to_monthly(
     cfg = settings or default_settings()
     if clean.height == 0:
         return INDIKATOR_BULANAN.to_frame()
-    if family == AGGREGATE:
-        out = _aggregate_rows(clean, wilayah, cfg, sasaran, current_monthly)
-    else:
-        out = _line_list_rows(clean, family, wilayah, cfg, sasaran)
+    if family != AGGREGATE:
+        raise ValueError("line lists are aggregated with their history: phdt.imports.history")
+    out = _aggregate_rows(clean, wilayah, cfg, sasaran, current_monthly)
     return conform(out.with_columns(source_system=pl.lit(source_system)), INDIKATOR_BULANAN).sort(
         "indicator_code", "kode_desa", "period")
 
@@ -147,10 +136,10 @@ def _aggregate_rows(clean: pl.DataFrame, wilayah: pl.DataFrame, cfg: Settings, s
                                       "denominator"), sasaran=sasaran, current_monthly=current_monthly)
     base = rows.join(_puskesmas(wilayah), on="kode_desa", how="left").select(
         "period", "kode_desa", "puskesmas", "indicator_code", "numerator_month", "numerator_cum", "denominator")
-    return pl.concat([base, _derived_rows(base, cfg)], how="diagonal_relaxed")
+    return pl.concat([base, derived_rows(base, cfg)], how="diagonal_relaxed")
 
 
-def _derived_rows(base: pl.DataFrame, cfg: Settings) -> pl.DataFrame:
+def derived_rows(base: pl.DataFrame, cfg: Settings) -> pl.DataFrame:
     """Zero-dose, drop-out and UCI from the uploaded base indicators, with the demo's code
     (:func:`phdt.aggregate._derived`); a derived value whose inputs the file lacks is left out."""
     bases = {b for ind in REGISTRY if ind.kind is not Kind.EVENT for b in ind.base}
@@ -165,57 +154,3 @@ def _derived_rows(base: pl.DataFrame, cfg: Settings) -> pl.DataFrame:
     )
     derived = _derived(grid, cfg)
     return derived.filter(pl.col("numerator_cum").is_not_null() & pl.col("denominator").is_not_null())
-
-
-def _line_list_rows(clean: pl.DataFrame, family: str, wilayah: pl.DataFrame, cfg: Settings,
-                    sasaran: pl.DataFrame | None) -> pl.DataFrame:
-    rows = clean
-    if family == "ptm_skrining":  # a screening without NIK is its own person (counted, never merged)
-        rows = rows.with_columns(nik=pl.coalesce(pl.col("nik").cast(pl.String), pl.format("_baris_{}", "_row")))
-    first, last = _months_covered(rows[SERVICE_DATE[family]])
-    tables = {name: conform(rows, schema) if name == family else schema.to_frame()
-              for name, schema in LINE_LISTS.items()}
-    donor = "imunisasi_dosis" if family != "imunisasi_dosis" else "anc_kunjungan"
-    tables[donor] = _placeholder(donor, last)
-    tables["sasaran"] = _sasaran_from(sasaran, first.year)
-    monthly = monthly_indicators(tables, wilayah, cfg, source_system="manual")
-    slugs = [ind.slug for ind in REGISTRY if ind.programme is PROGRAMME[family]]
-    desa = rows.select(pl.col("kode_desa").cast(pl.String)).unique()
-    return (
-        monthly.with_columns(pl.col("kode_desa", "indicator_code").cast(pl.String))
-        .filter(pl.col("indicator_code").is_in(slugs) & pl.col("period").is_between(first, last))
-        .join(desa, on="kode_desa", how="semi")
-    )
-
-
-def _months_covered(when: pl.Series) -> tuple[date, date]:
-    """First and last month to report. A file that starts mid-year but runs into a later year
-    (an e-Kohort export holding the earlier visits of ongoing pregnancies) covers that first year
-    only partly: its months are history for K4/K6, not counts, and start the output the January
-    after. A file within one year starts at its first month (validation warns)."""
-    first, last = when.min().replace(day=1), when.max().replace(day=1)
-    if first.month > 1 and first.year < last.year:
-        first = date(first.year + 1, 1, 1)
-    return first, last
-
-
-def _placeholder(family: str, when: date) -> pl.DataFrame:
-    row = {
-        "anc_kunjungan": {"id_kehamilan": "_", "kode_desa": PLACEHOLDER_DESA, "tgl_kunjungan": when,
-                          "kunjungan_ke": 1, "usia_kehamilan_minggu": 10, "pemeriksa": "bidan", "usg": False},
-        "imunisasi_dosis": {"id_anak": "_", "kode_desa": PLACEHOLDER_DESA, "tgl_lahir": when, "antigen": "hb0",
-                            "tgl_imunisasi": when},
-    }[family]
-    schema = LINE_LISTS[family]
-    return pl.DataFrame([row]).with_columns(
-        [pl.lit(None).alias(c) for c in schema if c not in row]).pipe(conform, schema)
-
-
-def _sasaran_from(sasaran: pl.DataFrame | None, first_year: int) -> pl.DataFrame:
-    """The given sasaran plus a "penduduk" row for the first year: ``monthly_indicators`` starts
-    its month grid at the earliest sasaran year, and no event indicator uses penduduk."""
-    pin = conform(pl.DataFrame({"tahun": [first_year], "kode_desa": [PLACEHOLDER_DESA], "kelompok": ["penduduk"],
-                                "jumlah": [0], "metode": ["placeholder"]}), SASARAN)
-    if sasaran is None:
-        return pin
-    return pl.concat([conform(sasaran, SASARAN), pin], how="vertical_relaxed")

@@ -16,11 +16,11 @@ import polars as pl
 from phdt import dataset as ds
 from phdt import versions
 from phdt.config import settings
-from phdt.imports import files, normalise, parse, validate
+from phdt.imports import apply, files, history, normalise, parse, validate
+from phdt.schema import INDIKATOR_BULANAN
 
 WIDE = "aggregate_wide"  # a PWS-style sheet: one row per desa, column groups per indicator, one month
 FAMILIES = (*normalise.FAMILIES, WIDE)
-KEY = ["period", "kode_desa", "indicator_code"]
 PLACE_FIELDS = ("kode_desa", "nama_desa", "kecamatan", "puskesmas")
 
 
@@ -34,16 +34,27 @@ class Prepared:
     headers: list[str]
     mapping: dict[int, str]  # column index -> canonical field
     validation: validate.Validation
-    monthly: pl.DataFrame  # INDIKATOR_BULANAN rows built from the valid rows
-    loaded: list[date] = field(default_factory=list)  # imported months the dataset already has
+    monthly: pl.DataFrame  # an aggregate file's INDIKATOR_BULANAN rows (line lists: computed with their history)
+    loaded: list[date] = field(default_factory=list)  # the file's months the dataset already has for its desa
+    _outcomes: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def periods(self) -> list[date]:
-        return sorted(self.monthly["period"].unique().to_list())
+        """The months the file reports."""
+        if self.family == normalise.AGGREGATE:
+            return sorted(self.monthly["period"].unique().to_list())
+        return sorted(history.cells(self.validation.clean, self.family)["period"].unique().to_list())
 
     @property
     def blocked(self) -> bool:
-        return self.validation.errors > 0 or self.monthly.is_empty()
+        return self.validation.errors > 0 or not self.periods
+
+    def outcome(self, dataset: ds.Dataset, *, replace: bool) -> apply.Outcome:
+        """The dry run: the dataset after this import (computed once per choice and data version)."""
+        key = (replace, dataset.version)
+        if key not in self._outcomes:
+            self._outcomes[key] = apply.outcome(self, dataset, settings(), replace=replace)
+        return self._outcomes[key]
 
 
 def raw_frame(rows: list[list[object]], headers: list[str], start: int, mapping: dict[int, str]) -> pl.DataFrame:
@@ -115,51 +126,58 @@ def prepare(data: bytes, file_name: str, family: str, dataset: ds.Dataset, *, sh
         frame = raw_frame(sheets[sheet].rows, headers, start, mapping)
     checked = validate.validate(frame, family, dataset.wilayah, today=today or date.today(),
                                 current_monthly=dataset.monthly, sasaran=dataset.sasaran)
-    monthly = normalise.to_monthly(checked.clean, family, dataset.wilayah, settings(), _source(family),
-                                   sasaran=dataset.sasaran, current_monthly=dataset.monthly)
-    loaded = sorted(set(monthly["period"].unique().to_list()) & set(dataset.periods))
-    return Prepared(files.safe_name(file_name), data, family, headers, mapping, checked, monthly, loaded)
-
-
-def _source(family: str) -> str:
-    return {"anc_kunjungan": "ekohort", "imunisasi_dosis": "asik", "ptm_skrining": "asik"}.get(family, "pws_kia")
-
-
-def merged(current: pl.DataFrame, imported: pl.DataFrame, replace: bool) -> pl.DataFrame:
-    """The dataset's monthly table with the import in it. Cells (month, desa, indicator) present in
-    both are replaced by the import, or kept as they were (`replace=False`): never silently."""
-    if replace:
-        kept = current.join(imported.select(KEY), on=KEY, how="anti")
-        new = imported
+    if family == normalise.AGGREGATE:
+        monthly = normalise.to_monthly(checked.clean, family, dataset.wilayah, settings(),
+                                       normalise.SOURCE_SYSTEM[family], sasaran=dataset.sasaran,
+                                       current_monthly=dataset.monthly)
+        cells = monthly.select("period", pl.col("kode_desa").cast(pl.String))
     else:
-        kept = current
-        new = imported.join(current.select(KEY), on=KEY, how="anti")
-    return pl.concat([kept, new.cast(current.schema)]).sort(KEY)
+        monthly, cells = INDIKATOR_BULANAN.to_frame(), history.cells(checked.clean, family)
+    return Prepared(files.safe_name(file_name), data, family, headers, mapping, checked, monthly,
+                    _loaded(cells, family, dataset.monthly))
 
 
-def received(laporan: pl.DataFrame, imported: pl.DataFrame, when: date) -> pl.DataFrame:
-    """Report receipts for the imported desa-months that had none (dated the day of the import)."""
-    arrived = imported.select("period", "kode_desa").unique().with_columns(tgl_diterima=pl.lit(when))
-    new = arrived.cast(laporan.schema).join(laporan.select("period", "kode_desa"), on=["period", "kode_desa"],
-                                            how="anti")
-    return pl.concat([laporan, new]).sort("period", "kode_desa")
+def _loaded(cells: pl.DataFrame, family: str, current: pl.DataFrame) -> list[date]:
+    """The file's months for which the dataset already has figures of the file's desa (and programme)."""
+    slugs = history.programme_events(family) if family in normalise.LINE_LISTS else list(normalise.EVENT_SLUGS)
+    have = current.filter(pl.col("indicator_code").cast(pl.String).is_in(slugs)
+                          & pl.col("numerator_month").is_not_null()).select(
+        "period", pl.col("kode_desa").cast(pl.String))
+    return sorted(cells.unique().join(have.unique(), on=["period", "kode_desa"], how="semi")["period"].unique())
 
 
 def commit(prepared: Prepared, dataset: ds.Dataset, who: str, *, replace: bool, root: Path | None = None) -> str:
-    """A new dataset version with the import; the current one stays intact until the atomic switch."""
+    """A new dataset version with the import (the dry run's outcome); the current one stays intact
+    until the atomic switch."""
     if prepared.blocked:
         raise ValueError("Impor diblokir: perbaiki kesalahan di laporan validasi terlebih dahulu.")
     base = versions.current(root)
-    tables = {"indikator_bulanan": merged(dataset.monthly, prepared.monthly, replace),
-              "laporan": received(dataset.laporan, prepared.monthly, date.today())}
+    result = prepared.outcome(dataset, replace=replace)
+    tables = {"indikator_bulanan": result.monthly, "laporan": result.laporan}
+    if result.line_list is not None:
+        tables[prepared.family] = result.line_list
     info = {"who": who, "file_name": prepared.file_name, "family": prepared.family,
             "periods": [f"{p:%Y-%m}" for p in prepared.periods], "rows": prepared.validation.clean.height,
             "replaced_periods": [f"{p:%Y-%m}" for p in prepared.loaded] if replace else [],
+            "cells_changed": result.cells_changed, "later_changed": [f"{p:%Y-%m}" for p in result.later],
             "message": f"{prepared.validation.warnings} peringatan dikonfirmasi"}
     version = versions.new_version_from(base, tables, root, info, original=prepared.data,
                                         expect_current=versions.current_id(root))
     versions.purge_personal_originals(root, normalise.LINE_LISTS, settings().line_list_retention_days)
     return version
+
+
+def summary(result: apply.Outcome, top: int = 10) -> str:
+    """The dry run as text: how many figures change, the biggest changes, later months that follow."""
+    lines = [f"{result.cells_changed} angka (bulan × desa × indikator) berubah."]
+    for row in result.changes.head(top).iter_rows(named=True):
+        before, after = (f"{v:.1f} %" if v is not None else "-" for v in (row["value_before"], row["value_after"]))
+        lines.append(f"  {row['period']:%Y-%m} {row['kode_desa']} {row['indicator_code']}: {before} -> {after} "
+                     f"({row['numerator_cum_before']} -> {row['numerator_cum_after']} orang)")
+    if result.later:
+        lines.append("Bulan sesudah berkas ini yang ikut berubah (kumulatif dihitung ulang): "
+                     + ", ".join(f"{p:%Y-%m}" for p in result.later))
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -174,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replace", action="store_true", help="replace months that are already loaded")
     parser.add_argument("--yes", action="store_true", help="accept warnings")
     parser.add_argument("--report", type=Path, help="write the validation report here (.csv or .xlsx)")
+    parser.add_argument("--dry-run", action="store_true", help="show what would change, write nothing")
     args = parser.parse_args(argv)
     cfg = settings()
     dataset = ds.load(versions.ensure_current(data_dir=cfg.data_dir))
@@ -192,6 +211,9 @@ def main(argv: list[str] | None = None) -> int:
     if prepared.blocked:
         print("Impor diblokir: perbaiki kesalahan (lihat --report).", file=sys.stderr)
         return 1
+    print(summary(prepared.outcome(dataset, replace=args.replace)))
+    if args.dry_run:
+        return 0
     if checked.warnings and not args.yes:
         print("Ada peringatan: periksa laporan, lalu ulangi dengan --yes untuk melanjutkan.", file=sys.stderr)
         return 2
