@@ -19,13 +19,22 @@ from phdt import quality as dq
 from phdt.config import settings
 from phdt.indicators import INDICATORS
 from phdt.metrics import parse_period
+from phdt.schema import LINE_LISTS
 
 
 def dataset() -> ds.Dataset:
     """The dataset version pinned by the link (``versi``: a theater script freezes its data), else
     the current one (reading the small CURRENT pointer each run: an import or a restore in another
     session shows on the next rerun)."""
+    _purge_once()
     return _dataset(version_id())
+
+
+@st.cache_resource(show_spinner=False)
+def _purge_once() -> None:
+    """At server start, not only at the next import: uploaded line lists past their retention
+    period, and staging folders of interrupted imports, are deleted."""
+    versions.purge_personal_originals(None, LINE_LISTS, settings().line_list_retention_days)
 
 
 def version_id() -> str:

@@ -10,11 +10,11 @@ import polars as pl
 import streamlit as st
 
 from components import data, tables
-from components.i18n import t
+from components.i18n import lang, number, signed, t
 from components.text import md_escape
 from phdt import versions
 from phdt.config import settings
-from phdt.imports import files, parse, pipeline, validate
+from phdt.imports import apply, files, normalise, parse, pipeline, validate
 
 
 def signed_in() -> bool:
@@ -36,7 +36,8 @@ def signed_in() -> bool:
 
 
 def upload() -> tuple[bytes, str] | None:
-    uploaded = st.file_uploader(t("data_upload"), key="data_file", help=t("data_upload_help"))
+    round_ = st.session_state.get("data_upload_round", 0)  # a new key after each import: the done file is gone
+    uploaded = st.file_uploader(t("data_upload"), key=f"data_file_{round_}", help=t("data_upload_help"))
     if uploaded is None:
         return None
     return uploaded.getvalue(), uploaded.name
@@ -131,17 +132,21 @@ def report(prepared: pipeline.Prepared) -> None:
 
 
 def confirm_and_commit(prepared: pipeline.Prepared) -> None:
-    """Errors block; warnings and months already loaded need an explicit choice."""
+    """Errors block; months already loaded need an explicit choice, warnings a confirmation; the
+    dry run shows what the choice changes before anything is written."""
     if prepared.blocked:
         st.error(t("data_blocked"), icon=":material/block:")
         return
-    accepted = not prepared.validation.warnings or st.checkbox(t("data_accept_warnings"), key="data_accept")
     replace = False
     if prepared.loaded:
         months = ", ".join(f"{p:%Y-%m}" for p in prepared.loaded)
         choice = st.radio(t("data_loaded", months=months), ["keep", "replace"], key="data_replace",
-                          format_func=lambda c: t(f"data_{c}"))
+                          format_func=lambda c: t(f"data_{c}_{'rows' if _line_list(prepared) else 'cells'}"))
         replace = choice == "replace"
+    with st.spinner(t("data_checking")):
+        result = prepared.outcome(data.dataset(), replace=replace)
+    dry_run(result)
+    accepted = not prepared.validation.warnings or st.checkbox(t("data_accept_warnings"), key="data_accept")
     who = st.text_input(t("rtl_who"), max_chars=120, key="data_who")
     if st.button(t("data_commit"), type="primary", disabled=not (accepted and who.strip())):
         try:
@@ -150,9 +155,51 @@ def confirm_and_commit(prepared: pipeline.Prepared) -> None:
             st.error(md_escape(exc))
             return
         st.session_state.pop("data_prepared_key", None)
+        st.session_state["data_upload_round"] = st.session_state.get("data_upload_round", 0) + 1  # empty uploader
         st.session_state["data_notice"] = t("data_committed", version=version, months=", ".join(
             f"{p:%Y-%m}" for p in prepared.periods))
         st.rerun()
+
+
+def _line_list(prepared: pipeline.Prepared) -> bool:
+    return prepared.family in normalise.LINE_LISTS
+
+
+def dry_run(result: apply.Outcome, shown: int = 200) -> None:
+    """What the import changes, biggest change first (nothing is written yet)."""
+    st.subheader(t("data_dry_run"))
+    if not result.cells_changed:
+        st.info(t("data_dry_run_none"))
+        return
+    changes = apply.labelled(result.changes, data.dataset().wilayah, lang())
+    st.markdown(t("data_dry_run_summary", n=number(result.cells_changed), desa=number(changes["kode_desa"].n_unique()),
+                  indicators=number(changes["indicator_code"].n_unique())))
+    if result.later:
+        st.warning(t("data_dry_run_later", months=", ".join(f"{p:%Y-%m}" for p in result.later)),
+                   icon=":material/update:")
+    language = lang()
+    top = changes.head(shown)
+    tables.show(pl.DataFrame({
+        t("dry_period"): [f"{p:%Y-%m}" for p in top["period"]],
+        t("col_desa"): top["nama_desa"], t("col_kecamatan"): top["nama_kecamatan"],
+        t("dry_indicator"): top["indicator"],
+        t("dry_before"): [_value(v, language) for v in top["value_before"]],
+        t("dry_after"): [_value(v, language) for v in top["value_after"]],
+        t("dry_change"): [signed(v, language) if v is not None else "–" for v in top["change"]],
+        t("dry_people_before"): [_count(v, language) for v in top["numerator_cum_before"]],
+        t("dry_people_after"): [_count(v, language) for v in top["numerator_cum_after"]],
+        t("dry_sasaran_after"): [_count(v, language) for v in top["denominator_after"]],
+    }), key="data_dry_run", file_name="pratinjau-impor")
+    if result.cells_changed > shown:
+        st.caption(t("data_dry_run_more", shown=number(shown), n=number(result.cells_changed)))
+
+
+def _value(value: float | None, language: str) -> str:
+    return "–" if value is None else f"{number(value, 1, language)} %"
+
+
+def _count(value: int | None, language: str) -> str:
+    return "–" if value is None else number(value, 0, language)
 
 
 def _months(periods: list[str]) -> str:

@@ -572,10 +572,12 @@ def ensure_current(root: Path | None = None, data_dir: Path | None = None) -> Pa
 def purge_personal_originals(root: Path | None, families: Iterable[str], older_than_days: int,
                              now: datetime | None = None) -> list[str]:
     """Delete the uploaded originals of line-list imports (NIK and names) once they are older than
-    the retention period: the aggregated tables are all the app needs. Returns the version ids
-    purged; each deletion is logged. The version's tables stay, so nothing shown is lost."""
+    the retention period, and the staging folders of interrupted imports (which may hold such an
+    upload): the tables are all the app needs. Returns the version ids purged; each deletion is
+    logged. The version's tables stay, so nothing shown is lost."""
     root = _root(root)
     now = now or _now()
+    cleanup_staging(root)
     purged = []
     for record in history(root):
         folder = root / record["id"] / "original"

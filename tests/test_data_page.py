@@ -76,9 +76,16 @@ def test_upload_report_confirm_and_restore(data_dir):
     at = data_page()
     at.get("file_uploader")[0].set_value(("k1-januari.csv", GOOD, "text/csv")).run()
     assert any("**3 baris valid**, **0 kesalahan**" in md.value for md in at.markdown)
+    dry = next(df.value for df in at.dataframe if "Orang sesudah impor" in df.value.columns)
+    k1 = dry[(dry["Indikator"] == "K1 akses") & (dry["Bulan"] == "2026-01")].set_index("Desa/Kelurahan")
+    # The file's counts over its sasaran, nothing there before: Kedungbenda 7 of 81 = 8,6 %.
+    assert k1.loc["Kedungbenda", ["Orang sekarang", "Orang sesudah impor", "Capaian sesudah impor"]].tolist() == [
+        "–", "7", "8,6 %"]
+    assert sorted(k1.index) == ["Bokol", "Kedungbenda", "Pelumutan"]
     at.text_input(key="data_who").input("Petugas data").run()
     next(b for b in at.button if b.label == "Impor sebagai versi baru").click().run()
     assert any("aktif (bulan 2026-01)" in s.value for s in at.success)
+    assert at.get("file_uploader")[0].value is None  # the imported file is not offered again
     current = ds.load(versions.current())
     january = current.monthly.filter((pl.col("period") == date(2026, 1, 1)) & (pl.col("indicator_code") == "anc_k1"))
     assert sorted(january["numerator_month"].to_list()) == [4, 5, 7]

@@ -379,3 +379,12 @@ def test_personal_originals_are_purged_after_the_retention_period(repo):
     assert (root / aggregate / "original" / "rekap.csv").exists()  # aggregates carry no personal data
     assert dataset.load(root / line_list).monthly.height > 0  # the tables stay
     assert versions.log(root)[-1]["action"] == "purge_original"
+
+
+def test_the_purge_also_removes_interrupted_imports_holding_an_upload(repo):
+    root = repo[0]
+    debris = root / f"{versions.STAGING_PREFIX}interrupted"
+    (debris / versions.ORIGINAL).mkdir(parents=True)
+    (debris / versions.ORIGINAL / "kohort.csv").write_text("NIK;Nama\n3303015501900001;Ibu Uji\n")
+    assert versions.purge_personal_originals(root, ("anc_kunjungan",), 90) == []
+    assert not debris.exists()
