@@ -43,7 +43,9 @@ class Prepared:
 
     @property
     def blocked(self) -> bool:
-        return self.validation.errors > 0 or self.monthly.is_empty()
+        """Errors, or nothing to load (a sasaran may come before its year's first month: no monthly rows)."""
+        nothing = self.validation.clean.is_empty() if self.family == normalise.SASARAN_FAMILY else self.monthly.is_empty()
+        return self.validation.errors > 0 or nothing
 
 
 def raw_frame(rows: list[list[object]], headers: list[str], start: int, mapping: dict[int, str]) -> pl.DataFrame:
@@ -94,12 +96,18 @@ def _text(value: object) -> str | None:
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
+def upload_limits() -> files.Limits:
+    """The one upload limit (``Settings.max_upload_mb``) of the Data page and the command line."""
+    return files.Limits(max_bytes=settings().max_upload_mb * 1_000_000)
+
+
 def prepare(data: bytes, file_name: str, family: str, dataset: ds.Dataset, *, sheet: int = 0,
             mapping: dict[int, str] | None = None, profile: dict[str, str] | None = None,
             period: date | None = None, today: date | None = None,
             limits: files.Limits = files.Limits()) -> Prepared:
     """Read, map, validate and normalise; raises files.FileRejected for a file that cannot be read.
-    A wide PWS sheet (`aggregate_wide`) needs the month it reports (`period`)."""
+    A wide PWS sheet (`aggregate_wide`) needs the month it reports (`period`); a sasaran file
+    without a Tahun column takes the year of `period`."""
     if family not in FAMILIES:
         raise ValueError(f"unknown family {family!r}; use one of {', '.join(FAMILIES)}")
     sheets = files.read_table(data, file_name, limits)
@@ -114,10 +122,12 @@ def prepare(data: bytes, file_name: str, family: str, dataset: ds.Dataset, *, sh
         mapping = mapping if mapping is not None else parse.recognise(headers, family, profile)
         frame = raw_frame(sheets[sheet].rows, headers, start, mapping)
     checked = validate.validate(frame, family, dataset.wilayah, today=today or date.today(),
-                                current_monthly=dataset.monthly, sasaran=dataset.sasaran)
+                                current_monthly=dataset.monthly, sasaran=dataset.sasaran,
+                                year=period.year if period and family == normalise.SASARAN_FAMILY else None)
     monthly = normalise.to_monthly(checked.clean, family, dataset.wilayah, settings(), _source(family),
                                    sasaran=dataset.sasaran, current_monthly=dataset.monthly)
-    loaded = sorted(set(monthly["period"].unique().to_list()) & set(dataset.periods))
+    loaded = [] if family == normalise.SASARAN_FAMILY else sorted(
+        set(monthly["period"].unique().to_list()) & set(dataset.periods))
     return Prepared(files.safe_name(file_name), data, family, headers, mapping, checked, monthly, loaded)
 
 
@@ -149,6 +159,8 @@ def commit(prepared: Prepared, dataset: ds.Dataset, who: str, *, replace: bool, 
     """A new dataset version with the import; the current one stays intact until the atomic switch."""
     if prepared.blocked:
         raise ValueError("Impor diblokir: perbaiki kesalahan di laporan validasi terlebih dahulu.")
+    if prepared.family == normalise.SASARAN_FAMILY:
+        return commit_sasaran(prepared, dataset, who, root=root)
     base = versions.current(root)
     tables = {"indikator_bulanan": merged(dataset.monthly, prepared.monthly, replace),
               "laporan": received(dataset.laporan, prepared.monthly, date.today())}
@@ -162,13 +174,32 @@ def commit(prepared: Prepared, dataset: ds.Dataset, who: str, *, replace: bool, 
     return version
 
 
+def commit_sasaran(prepared: Prepared, dataset: ds.Dataset, who: str, *, root: Path | None = None) -> str:
+    """A new version whose sasaran has the file's (year, desa, group) rows replaced and whose
+    monthly denominators of those years and desa follow it (``prepared.monthly``, derived
+    indicators recomputed): coverage and its denominator never disagree."""
+    if prepared.blocked:
+        raise ValueError("Impor diblokir: perbaiki kesalahan di laporan validasi terlebih dahulu.")
+    clean = prepared.validation.clean
+    tables = {"sasaran": normalise.with_sasaran(dataset.sasaran, clean),
+              "indikator_bulanan": merged(dataset.monthly, prepared.monthly, replace=True)}
+    years, metode = sorted(clean["tahun"].unique().to_list()), sorted(clean["metode"].unique().to_list())
+    info = {"who": who, "file_name": prepared.file_name, "family": prepared.family, "years": years, "metode": metode,
+            "source": f"Sasaran {', '.join(map(str, years))} dari {prepared.file_name} ({'; '.join(metode)})",
+            "periods": [f"{p:%Y-%m}" for p in prepared.periods], "rows": clean.height,
+            "message": f"sasaran {', '.join(map(str, years))}; {prepared.validation.warnings} peringatan dikonfirmasi"}
+    return versions.new_version_from(versions.current(root), tables, root, info, original=prepared.data,
+                                     expect_current=versions.current_id(root))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Scripted loads: the same checks as the Data page; errors stop, warnings need --yes."""
     parser = argparse.ArgumentParser(prog="python -m phdt.imports.pipeline", description=__doc__)
     parser.add_argument("file", type=Path)
     parser.add_argument("--family", choices=FAMILIES, required=True)
     parser.add_argument("--sheet", type=int, default=1, help="sheet number, from 1")
-    parser.add_argument("--period", type=parse.parse_period, help="the month of a wide PWS sheet (2026-01)")
+    parser.add_argument("--period", type=parse.parse_period, help="the month of a wide PWS sheet (2026-01); for a sasaran file "
+                        "without a Tahun column, any month of its year")
     parser.add_argument("--profile", help="saved column-mapping profile name")
     parser.add_argument("--who", required=True, help="your name, kept with the new version")
     parser.add_argument("--replace", action="store_true", help="replace months that are already loaded")
@@ -180,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     profile = parse.load_profile(cfg.profiles_dir, args.profile) if args.profile else None
     try:
         prepared = prepare(args.file.read_bytes(), args.file.name, args.family, dataset, sheet=args.sheet - 1,
-                           profile=profile, period=args.period)
+                           profile=profile, period=args.period, limits=upload_limits())
     except (files.FileRejected, ValueError) as exc:
         print(f"DITOLAK: {exc}", file=sys.stderr)
         return 1
