@@ -31,6 +31,7 @@ from phdt.imports.normalise import AGGREGATE, FAMILIES, PROGRAMME, SERVICE_DATE,
 from phdt.imports.normalise import SASARAN_FAMILY as SASARAN
 from phdt.imports.parse import parse_date, parse_number, parse_period, sasaran_group
 from phdt.indicators import INDICATORS, REGISTRY, Kind
+from phdt.privacy import masked
 from phdt.sasaran import largest_remainder
 from phdt.schema import ANTIGENS, LINE_LISTS, SASARAN_GROUPS, SOURCES, conform
 from phdt.schema import SASARAN as SASARAN_SCHEMA
@@ -983,7 +984,7 @@ def validate(
             other_report, other_rows = untracked_antigens(typed)
             parts.append(other_report)
             drops.append(other_rows)
-    report = pl.concat(parts).sort("row", maintain_order=True)
+    report = pl.concat(parts).sort("row", maintain_order=True).with_columns(masked(pl.col("value", "message", "fix")))
     bad = pl.concat([report.filter(pl.col("severity") == "error").select(_row="row"),
                      *[d.select(pl.col("_row").cast(pl.Int64)) for d in drops]]).unique()
     dropped = tuple(sorted(pl.concat([d.select(pl.col("_row").cast(pl.Int64)) for d in drops])["_row"].to_list()))
