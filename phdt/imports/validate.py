@@ -26,7 +26,7 @@ import polars as pl
 
 from phdt import quality
 from phdt.exports import csv_bytes, xlsx_bytes
-from phdt.imports.match import key_expr, match_desa
+from phdt.imports.match import code_expr, key_expr, match_desa
 from phdt.imports.normalise import AGGREGATE, FAMILIES, PROGRAMME, SERVICE_DATE, complete_long
 from phdt.imports.normalise import SASARAN_FAMILY as SASARAN
 from phdt.imports.parse import parse_date, parse_number, parse_period, sasaran_group
@@ -71,12 +71,14 @@ RULES: dict[str, Rule] = {
     "invalid_value": Rule("error", "Nilai tidak dikenal"),
     "derived_indicator": Rule("error", "Indikator turunan tidak diimpor"),
     "unknown_code": Rule("error", "Kode wilayah tidak dikenal"),
+    "other_kabupaten": Rule("error", "Kode desa kabupaten/kota lain"),
     "unknown_kecamatan": Rule("error", "Kecamatan tidak dikenal"),
     "ambiguous_name": Rule("error", "Nama desa ganda"),
     "unmatched_name": Rule("error", "Nama desa tidak ditemukan"),
     "wilayah_mismatch": Rule("warning", "Kode dan nama wilayah tidak cocok"),
     "duplicate_conflict": Rule("error", "Baris ganda dengan nilai berbeda"),
     "duplicate_row": Rule("warning", "Baris ganda (salinan tidak dipakai)"),
+    "split_mismatch": Rule("warning", "Total tidak sama dengan jumlah L + P"),
     "duplicate_event": Rule("warning", "Layanan yang sama tercatat dua kali"),
     "negative_value": Rule("error", "Nilai negatif"),
     "out_of_range": Rule("warning", "Nilai tidak wajar"),
@@ -112,6 +114,7 @@ FIELDS: dict[str, dict[str, Field]] = {
         **WILAYAH_FIELDS, "period": Field("period", True, True), "indicator_code": Field("indicator", True, True),
         "numerator_month": Field("int"), "numerator_cum": Field("int"),
         "denominator": Field("float"),  # projections have decimals ("60,49"): rounded by largest remainder
+        "sex": Field("text"), "tahun": Field("text"),  # L/P rows are summed; a month-only Bulan takes the Tahun
     },
     "anc_kunjungan": {
         **WILAYAH_FIELDS, "id_kehamilan": Field("text", True, True), "nik_ibu": Field("nik"), "nama_ibu": Field("text"),
@@ -465,6 +468,11 @@ def wilayah_issues(matched: pl.DataFrame, wilayah: pl.DataFrame) -> pl.DataFrame
                 pl.format("Kode desa '{}' tidak ada di daftar wilayah kabupaten.", code_value),
                 with_hint("Tulis kode Kemendagri 10 angka (mis. 33.03.08.2013 atau 3303082013), atau kosongkan "
                           "kode dan isi nama desa serta kecamatan.")),
+        _issues(matched, note == "kabupaten_lain", "other_kabupaten", "kode_desa", code_value,
+                pl.format("Kode '{}': kode ini milik kabupaten/kota lain ({} …), bukan wilayah dasbor ini.",
+                          code_value, pl.col("kode_desa_matched").fill_null(code_expr(pl.col("kode_desa")))
+                          .str.slice(0, 5)),
+                "Hapus baris ini dari berkas, atau kirimkan datanya ke Dinkes kabupaten/kota tersebut."),
         _issues(matched, note == "kecamatan_tidak_dikenal", "unknown_kecamatan", "kecamatan", kec_value,
                 pl.format("Kecamatan '{}' tidak ada di daftar wilayah.", kec_value),
                 with_hint("Tulis nama kecamatan seperti di daftar wilayah, atau kode kecamatan (mis. 33.03.08).")),
@@ -564,6 +572,50 @@ def date_order(typed: pl.DataFrame, family: str) -> pl.DataFrame:
 
 
 AGGREGATE_KEY = ["kode_desa_matched", "period", "indicator_code"]
+TOTAL_SPLIT = ("t", "total", "jumlah", "lp", "l+p", "semua")  # a sex column's total rows
+
+
+def split_rows(typed: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Rows of one desa, month and indicator that differ by the sex (or another split) column are
+    parts of one count: summed into the first part row, never treated as conflicting duplicates
+    (that halved L/P recaps). A total row (T, L+P) wins over its parts; when they disagree, a
+    warning names both numbers. A sasaran repeated on every part row is the desa's, taken once;
+    different ones (sasaran L, sasaran P) are summed. Returns (typed, report rows, part rows to drop)."""
+    split = pl.col("sex").str.to_lowercase().str.replace_all(r"\s", "")
+    keyed = pl.all_horizontal(pl.col(k).is_not_null() for k in AGGREGATE_KEY)
+    t = typed.with_columns(_part=keyed & pl.col("sex").is_not_null() & ~split.is_in(TOTAL_SPLIT)).with_columns(
+        _has_total=(keyed & ~pl.col("_part")).any().over(AGGREGATE_KEY))
+    values = ("numerator_month", "numerator_cum", "denominator")
+    sums = t.filter(pl.col("_part")).group_by(AGGREGATE_KEY).agg(
+        _first=pl.col("_row").min(), _parts=pl.col("_row").sort().cast(pl.String).str.join(" + "),
+        **{f"_sum_{v}": pl.when(pl.col(v).null_count() > 0).then(None)
+           .when((v == "denominator") & (pl.col(v).n_unique() == 1)).then(pl.col(v).first())
+           .otherwise(pl.col(v).sum()) for v in values})
+    t = t.join(sums, on=AGGREGATE_KEY, how="left", maintain_order="left")
+    drop = t.filter(pl.col("_part") & (pl.col("_has_total") | (pl.col("_row") != pl.col("_first")))).select("_row")
+    mismatch = ~pl.col("_part") & pl.col("_first").is_not_null() & pl.any_horizontal(
+        (pl.col(v) != pl.col(f"_sum_{v}")).fill_null(False) for v in values[:2])
+    report = _issues(t, mismatch, "split_mismatch", "numerator_month", _raw("numerator_month"),
+                     pl.format("Total baris ini ({} bulan ini, {} kumulatif) tidak sama dengan jumlah baris {} "
+                               "({} bulan ini, {} kumulatif); total yang dipakai.",
+                               *[pl.col(c).cast(pl.Int64).cast(pl.String).fill_null("–") for c in (
+                                   "numerator_month", "numerator_cum")], "_parts",
+                               *[pl.col(c).cast(pl.Int64).cast(pl.String).fill_null("–") for c in (
+                                   "_sum_numerator_month", "_sum_numerator_cum")]),
+                     "Periksa angka L dan P atau totalnya; jika total benar, lanjutkan dengan konfirmasi.")
+    summed = pl.col("_part") & ~pl.col("_has_total")
+    out = t.with_columns(**{v: pl.when(summed).then(pl.col(f"_sum_{v}")).otherwise(pl.col(v)) for v in values})
+    return out.drop("_part", "_has_total", "_first", "_parts", *[f"_sum_{v}" for v in values]), report, drop
+
+
+def month_and_year(frame: pl.DataFrame) -> pl.DataFrame:
+    """A month-only Bulan column ("Januari", "1", "Jan") joined with the Tahun column."""
+    if not {"period", "tahun"} <= set(frame.columns):
+        return frame
+    month, year = pl.col("period").cast(pl.String).str.strip_chars(), pl.col("tahun").cast(pl.String).str.strip_chars()
+    return frame.with_columns(period=pl.when(month.str.contains(r"\d{4}") | year.is_null()).then(month)
+                              .when(month.str.contains(r"^\d{1,2}$")).then(pl.format("{}-{}", year, month))
+                              .otherwise(pl.format("{} {}", month, year)))
 SASARAN_KEY = ["kode_desa_matched", "tahun", "kelompok"]
 
 
@@ -937,6 +989,8 @@ def validate(
     frame = frame.with_columns(pl.col("_row").cast(pl.Int64))
     if family == SASARAN:
         frame = sasaran_long(frame, year)
+    if family == AGGREGATE:
+        frame = month_and_year(frame)
     schema_issues = missing_columns(frame, family, has_sasaran=sasaran is not None)
     empty_clean = {AGGREGATE: CLEAN_AGGREGATE, SASARAN: CLEAN_SASARAN}.get(family)
     empty_clean = empty_clean.to_frame() if empty_clean is not None else pl.concat(
@@ -950,10 +1004,12 @@ def validate(
     drops: list[pl.DataFrame] = []
     if family == AGGREGATE:
         parts += [derived_indicators(typed), future_periods(typed, today)]
+        typed, split_report, split_drop = split_rows(typed)
+        typed = typed.join(split_drop, on="_row", how="anti")
         dup_report, dup_rows = duplicate_aggregates(typed)
         typed, round_report = rounded(typed, "denominator", ["period", "indicator_code"], dup_rows)
-        parts += [dup_report, round_report]
-        drops.append(dup_rows)
+        parts += [split_report, dup_report, round_report]
+        drops += [split_drop, dup_rows]
         unique = typed.join(dup_rows, on="_row", how="anti").filter(
             pl.len().over("kode_desa_matched", "period", "indicator_code") == 1)
         parts += [cumulative_decreases(unique), cumulative_below_loaded(unique, current_monthly),
