@@ -36,6 +36,7 @@ pages = {
 navigation = st.navigation(pages)
 layout.synthetic_badge()
 layout.notices()
+layout.sasaran_notice()
 navigation.run()
 state.sync_url(*codes)
 layout.footer()

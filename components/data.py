@@ -20,6 +20,7 @@ from phdt.config import settings
 from phdt.indicators import INDICATORS
 from phdt.metrics import parse_period
 from phdt.schema import LINE_LISTS
+from phdt.sasaran import missing_years
 
 
 def dataset() -> ds.Dataset:
@@ -57,6 +58,13 @@ def is_version(raw: str) -> bool:
 @st.cache_resource(max_entries=2, show_spinner="Memuat data… / Loading data…")
 def _dataset(version_id: str) -> ds.Dataset:
     return ds.load(versions.default_root() / version_id)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def missing_sasaran(version_id: str) -> dict[int, list]:
+    """Years with months but no sasaran (phdt.sasaran.missing_years), once per version."""
+    loaded = _dataset(version_id)
+    return missing_years(loaded.monthly, loaded.sasaran)
 
 
 def period_codes() -> list[str]:

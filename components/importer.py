@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from datetime import date
 
 import polars as pl
 import streamlit as st
@@ -37,7 +38,9 @@ def signed_in() -> bool:
 
 def upload() -> tuple[bytes, str] | None:
     round_ = st.session_state.get("data_upload_round", 0)  # a new key after each import: the done file is gone
-    uploaded = st.file_uploader(t("data_upload"), key=f"data_file_{round_}", help=t("data_upload_help"))
+    mb = settings().max_upload_mb
+    uploaded = st.file_uploader(t("data_upload"), key=f"data_file_{round_}", help=t("data_upload_help", mb=mb),
+                                max_upload_size=mb)
     if uploaded is None:
         return None
     return uploaded.getvalue(), uploaded.name
@@ -47,7 +50,7 @@ def choose(content: bytes, name: str) -> pipeline.Prepared | None:
     """Family, sheet and column mapping; returns the validated import (cached per choice)."""
     families = {f: t(f"family_{f}") for f in pipeline.FAMILIES}
     family = st.selectbox(t("data_family"), list(families), format_func=families.__getitem__, key="data_family")
-    limits = files.Limits(max_bytes=settings().max_upload_mb * 1_000_000)
+    limits = pipeline.upload_limits()
     try:
         sheets = _sheets(content, name, limits.max_bytes)
     except files.FileRejected as exc:
@@ -67,6 +70,8 @@ def choose(content: bytes, name: str) -> pipeline.Prepared | None:
         mapping = {}
     else:
         mapping = _mapping(headers, family)
+    if family == normalise.SASARAN_FAMILY and "tahun" not in mapping.values():
+        period = _sasaran_year()
     key = (hashlib.sha256(content).hexdigest(), family, sheet, tuple(sorted(mapping.items())), period,
            data.dataset().version)
     if st.session_state.get("data_prepared_key") != key:
@@ -75,6 +80,13 @@ def choose(content: bytes, name: str) -> pipeline.Prepared | None:
                                                                  mapping=mapping or None, period=period, limits=limits)
         st.session_state["data_prepared_key"] = key
     return st.session_state["data_prepared"]
+
+
+def _sasaran_year() -> date:
+    """The year of a sasaran file without a Tahun column: that of the latest month, or the next."""
+    latest = data.dataset().periods[-1].year
+    years = [latest + 1, latest, latest - 1]
+    return date(st.selectbox(t("data_year"), years, index=1, key="data_year"), 1, 1)
 
 
 def _next_months() -> list:

@@ -8,7 +8,7 @@ from datetime import date
 import streamlit as st
 
 from components import data, state
-from components.i18n import LANGUAGES, lang, period_label, t
+from components.i18n import LANGUAGES, lang, month_name, period_label, t
 from geo import ATTRIBUTION
 from phdt.indicators import Programme, by_programme
 from phdt.metrics import parse_period
@@ -77,6 +77,17 @@ def synthetic_badge() -> None:
 def notices() -> None:
     for notice in state.pop_notices():
         st.warning(notice, icon=":material/warning:")
+
+
+def sasaran_notice() -> None:
+    """A selected period whose year has no sasaran: its coverage has no denominator. Said once,
+    above every page, as an error, naming what to load (instead of a silent "no data")."""
+    period = parse_period(st.session_state["periode"])
+    months = data.missing_sasaran(data.version_id()).get(period.year)
+    if months:
+        shown = month_name(months[0].month) if len(months) == 1 else (
+            f"{month_name(months[0].month)}–{month_name(months[-1].month)}")
+        st.error(t("sasaran_missing", year=period.year, months=f"{shown} {period.year}"), icon=":material/block:")
 
 
 def footer() -> None:

@@ -68,6 +68,28 @@ def formulas(cfg: Settings) -> dict[str, tuple[pl.Expr, str]]:
     }
 
 
+def largest_remainder(values: pl.Expr, over: list[str]) -> pl.Expr:
+    """Whole numbers whose total per `over` group is the rounded true total (Hamilton's method):
+    every value is floored, then the units lost go to the largest remainders. Rounding each value
+    half up instead would shift a kabupaten total of 300 desa by up to 150 people."""
+    floor = values.floor()
+    units = ((values.sum() + 0.5 + _EPS).floor() - floor.sum()).over(over)
+    rank = (values - floor).rank("ordinal", descending=True).over(over)
+    return (floor + (rank <= units).cast(pl.Float64)).cast(pl.Int64)
+
+
+def missing_years(monthly: pl.DataFrame, sasaran: pl.DataFrame) -> dict[int, list]:
+    """Years with monthly data but no sasaran at all, each with its months (oldest first): their
+    coverage has no denominator, so the pages must say so instead of showing "no data"."""
+    have = set(sasaran["tahun"].cast(pl.Int64).unique().to_list())
+    months = monthly.select(pl.col("period").unique().sort())["period"].to_list()
+    out: dict[int, list] = {}
+    for month in months:
+        if month.year not in have:
+            out.setdefault(month.year, []).append(month)
+    return out
+
+
 def _round_half_up(expr: pl.Expr) -> pl.Expr:
     return (expr + 0.5 + _EPS).floor().cast(pl.Int32)
 

@@ -183,7 +183,7 @@ def test_flatten_header_three_rows_with_sex_split():
 
 
 def test_families_cover_the_schema_and_synonyms_are_normalised_and_unambiguous():
-    assert set(FAMILIES) == {"aggregate_long", *LINE_LISTS}
+    assert set(FAMILIES) == {"aggregate_long", *LINE_LISTS, "sasaran"}
     for family, schema in LINE_LISTS.items():
         assert set(FAMILIES[family]) == {*schema, "nama_desa", "kecamatan"}
     for family, fields in FAMILIES.items():

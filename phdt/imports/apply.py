@@ -18,7 +18,7 @@ import polars as pl
 
 from phdt.config import Settings
 from phdt.imports import history
-from phdt.imports.normalise import AGGREGATE, EVENT_SLUGS, derived_rows
+from phdt.imports.normalise import AGGREGATE, EVENT_SLUGS, SASARAN_FAMILY, derived_rows, with_sasaran
 from phdt.indicators import INDICATORS
 from phdt.schema import INDIKATOR_BULANAN, conform
 
@@ -28,11 +28,13 @@ LINE_LIST_SOURCES = ("demo", "asik", "ekohort")  # monthly rows a line list can 
 
 @dataclass(frozen=True)
 class Outcome:
-    monthly: pl.DataFrame  # the new INDIKATOR_BULANAN
-    laporan: pl.DataFrame  # report receipts with the import's desa-months
-    line_list: pl.DataFrame | None  # the new stored line list of the family (line-list imports)
+    tables: dict[str, pl.DataFrame]  # the dataset tables the import replaces, as they will be written
     changes: pl.DataFrame  # :func:`changes`: every cell that differs, biggest change first
     later: list[date]  # months after the file's last month whose figures change
+
+    @property
+    def monthly(self) -> pl.DataFrame:
+        return self.tables["indikator_bulanan"]
 
     @property
     def cells_changed(self) -> int:
@@ -116,33 +118,31 @@ def changes(before: pl.DataFrame, after: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def outcome(prepared, dataset, cfg: Settings, *, replace: bool, puskesmas_desa: pl.Series | None = None) -> Outcome:
+def outcome(prepared, dataset, cfg: Settings, *, replace: bool) -> Outcome:
     """The dataset after `prepared` (:class:`phdt.imports.pipeline.Prepared`) is committed."""
     current = _text_key(dataset.monthly)
-    line_list = None
-    if prepared.family == AGGREGATE:
-        taken = _text_key(prepared.monthly).filter(pl.col("indicator_code").is_in(EVENT_SLUGS))
-        laporan = _received(dataset.laporan, taken.select("period", "kode_desa").unique())
+    family, clean = prepared.family, prepared.validation.clean
+    if family == SASARAN_FAMILY:  # numerators stay; denominators (and what derives from them) follow
+        monthly = merge_cells(current, prepared.monthly, replace=True)
+        tables = {"sasaran": with_sasaran(dataset.sasaran, clean)}
     else:
-        covered = history.cells(prepared.validation.clean, prepared.family)
-        if puskesmas_desa is not None:  # the puskesmas's export: its desa without a record had none
-            covered = pl.concat([covered, covered.select("period").unique().join(
-                puskesmas_desa.cast(pl.String).alias("kode_desa").to_frame(), how="cross")]).unique()
-        line_list = history.merge(dataset.line_list(prepared.family), prepared.validation.clean, prepared.family,
-                                  replace=replace)
-        laporan = _received(dataset.laporan, covered)
-        since = covered["period"].min()
-        fresh = _text_key(history.recompute(line_list, prepared.family, dataset.wilayah, dataset.sasaran, laporan,
-                                            cfg, since=since))
-        taken = _line_list_cells(fresh, current, covered)
-    monthly = propagate(merge_cells(current, taken, replace=replace or prepared.family != AGGREGATE), taken)
-    touched = _changed_desa(current, monthly, taken)
-    monthly = rederive(monthly, touched, taken["period"].min(), cfg)
-    monthly = conform(monthly, INDIKATOR_BULANAN).sort("indicator_code", "kode_desa", "period")
-    diff = changes(current, monthly)
-    last = max(prepared.periods)
-    later = sorted(p for p in diff["period"].unique().to_list() if p > last)
-    return Outcome(monthly, laporan, line_list, diff, later)
+        if family == AGGREGATE:
+            taken = _text_key(prepared.monthly).filter(pl.col("indicator_code").is_in(EVENT_SLUGS))
+            tables = {"laporan": _received(dataset.laporan, taken.select("period", "kode_desa").unique())}
+        else:
+            covered = history.cells(clean, family)
+            line_list = history.merge(dataset.line_list(family), clean, family, replace=replace)
+            tables = {family: line_list, "laporan": _received(dataset.laporan, covered)}
+            fresh = _text_key(history.recompute(line_list, family, dataset.wilayah, dataset.sasaran,
+                                                tables["laporan"], cfg, since=covered["period"].min()))
+            taken = _line_list_cells(fresh, current, covered)
+        monthly = propagate(merge_cells(current, taken, replace=replace or family != AGGREGATE), taken)
+        monthly = rederive(monthly, _changed_desa(current, monthly, taken), taken["period"].min(), cfg)
+    tables["indikator_bulanan"] = conform(monthly, INDIKATOR_BULANAN).sort("indicator_code", "kode_desa", "period")
+    diff = changes(current, tables["indikator_bulanan"])
+    last = max(prepared.periods, default=None)
+    later = sorted(p for p in diff["period"].unique().to_list() if last is not None and p > last)
+    return Outcome(tables, diff, later)
 
 
 def _line_list_cells(fresh: pl.DataFrame, current: pl.DataFrame, covered: pl.DataFrame) -> pl.DataFrame:

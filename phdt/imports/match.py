@@ -30,6 +30,7 @@ NOTES = {
     "nama_kecamatan": "cocok berdasarkan nama desa dan kecamatan",
     "kosong": "kode dan nama desa kosong",
     "kode_tidak_dikenal": "kode desa tidak ada di daftar wilayah",
+    "kabupaten_lain": "kode desa milik kabupaten/kota lain",
     "kecamatan_tidak_dikenal": "kecamatan tidak ada di daftar wilayah",
     "nama_ganda": "nama desa ada di lebih dari satu kecamatan",
     "nama_tidak_dikenal": "nama desa tidak ditemukan",
@@ -204,9 +205,12 @@ def match_desa(frame: pl.DataFrame, wilayah: pl.DataFrame) -> pl.DataFrame:
         .sort("_m_idx")
     )
     code_given, kec_given = pl.col("_m_code_raw").is_not_null(), pl.col("_m_kec_raw").is_not_null()
+    kabupaten = reg["kode_desa"].str.slice(0, 5).unique().to_list()
+    elsewhere = pl.col("_m_code").is_not_null() & ~pl.col("_m_code").str.slice(0, 5).is_in(kabupaten)
     kec_known = pl.col("kode_kecamatan_matched").is_not_null()
     note = (
         pl.when(code_given & pl.col("_c").is_not_null()).then(pl.lit("kode"))
+        .when(code_given & elsewhere).then(pl.lit("kabupaten_lain"))  # no local desa to suggest
         .when(code_given).then(pl.lit("kode_tidak_dikenal"))
         .when(pl.col("_m_key").is_null()).then(pl.lit("kosong"))
         .when(kec_given & ~kec_known).then(pl.lit("kecamatan_tidak_dikenal"))

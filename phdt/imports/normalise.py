@@ -20,10 +20,11 @@ from phdt.aggregate import _derived
 from phdt.config import Settings
 from phdt.config import settings as default_settings
 from phdt.indicators import INDICATORS, REGISTRY, Kind, Programme
-from phdt.schema import INDIKATOR_BULANAN, LINE_LISTS, SOURCES, conform
+from phdt.schema import INDIKATOR_BULANAN, LINE_LISTS, SASARAN, SOURCES, conform
 
 AGGREGATE = "aggregate_long"
-FAMILIES = (AGGREGATE, *LINE_LISTS)
+SASARAN_FAMILY = "sasaran"  # annual denominators per desa, year and target group
+FAMILIES = (AGGREGATE, *LINE_LISTS, SASARAN_FAMILY)
 PROGRAMME = {"anc_kunjungan": Programme.ANC, "imunisasi_dosis": Programme.IMUNISASI, "ptm_skrining": Programme.PTM}
 SERVICE_DATE = {"anc_kunjungan": "tgl_kunjungan", "imunisasi_dosis": "tgl_imunisasi", "ptm_skrining": "tgl_skrining"}
 EVENT_SLUGS = tuple(ind.slug for ind in REGISTRY if ind.kind is Kind.EVENT)
@@ -119,11 +120,51 @@ def to_monthly(
     cfg = settings or default_settings()
     if clean.height == 0:
         return INDIKATOR_BULANAN.to_frame()
+    if family == SASARAN_FAMILY:
+        return redenominated(current_monthly, with_sasaran(sasaran, clean), clean, cfg)
     if family != AGGREGATE:
         raise ValueError("line lists are aggregated with their history: phdt.imports.history")
     out = _aggregate_rows(clean, wilayah, cfg, sasaran, current_monthly)
     return conform(out.with_columns(source_system=pl.lit(source_system)), INDIKATOR_BULANAN).sort(
         "indicator_code", "kode_desa", "period")
+
+
+def with_sasaran(current: pl.DataFrame | None, imported: pl.DataFrame) -> pl.DataFrame:
+    """The SASARAN table with the import's (year, desa, group) rows replacing the loaded ones;
+    groups the file does not bring are kept."""
+    new = conform(imported, SASARAN)
+    if current is None:
+        return new.sort("tahun", "kode_desa", "kelompok")
+    key = ["tahun", "kode_desa", "kelompok"]
+    kept = conform(current, SASARAN).join(new.select(key), on=key, how="anti")
+    return pl.concat([kept, new]).sort(pl.col("tahun"), pl.col("kode_desa").cast(pl.String), pl.col("kelompok"))
+
+
+def redenominated(monthly: pl.DataFrame | None, sasaran: pl.DataFrame, imported: pl.DataFrame,
+                  cfg: Settings) -> pl.DataFrame:
+    """The loaded monthly rows of the imported sasaran's years and desa, with denominators from
+    `sasaran`: event indicators take their group's sasaran, zero-dose, drop-out and UCI are
+    recomputed (:func:`derived_rows`). A month loaded before its year's sasaran thus gets its
+    coverage as soon as the sasaran arrives."""
+    if monthly is None or monthly.height == 0:
+        return INDIKATOR_BULANAN.to_frame()
+    cells = imported.select(pl.col("tahun").cast(pl.Int32), pl.col("kode_desa").cast(pl.String)).unique()
+    rows = (
+        monthly.with_columns(pl.col("kode_desa", "indicator_code", "puskesmas").cast(pl.String),
+                             tahun=pl.col("period").dt.year().cast(pl.Int32))
+        .join(cells, on=["tahun", "kode_desa"], how="semi")
+    )
+    den = sasaran_denominators(sasaran)
+    events = (
+        rows.filter(pl.col("indicator_code").is_in(EVENT_SLUGS))
+        .join(den, on=["tahun", *KEY], how="left", suffix="_new")
+        .with_columns(denominator=pl.col("denominator_new")).drop("denominator_new", "tahun")
+    )
+    source = rows.select("kode_desa", "period", "source_system").unique(["kode_desa", "period"])
+    derived = derived_rows(events.drop("source_system"), cfg).join(source, on=["kode_desa", "period"], how="left")
+    out = pl.concat([events, derived.with_columns(pl.col("source_system").fill_null("manual"))],
+                    how="diagonal_relaxed")
+    return conform(out, INDIKATOR_BULANAN).sort("indicator_code", "kode_desa", "period")
 
 
 def _puskesmas(wilayah: pl.DataFrame) -> pl.DataFrame:

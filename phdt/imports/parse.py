@@ -425,6 +425,33 @@ _PTM = {
 }
 
 
+# Sasaran groups (phdt.schema.SASARAN_GROUPS): a wide sheet's column headers and a long sheet's
+# "kelompok" values, as Dinkes and Pusdatin tables spell them ("Sasaran Bumil", "Estimasi HT").
+SASARAN_GROUPS = {
+    "penduduk": ("jumlah penduduk", "penduduk", "total penduduk"),
+    "ibu_hamil": ("bumil", "ibu hamil"),
+    "ibu_bersalin": ("bulin", "ibu bersalin", "bersalin", "ibu nifas", "bufas"),
+    "lahir_hidup": ("lahir hidup", "bayi lahir hidup", "bbl"),
+    "bayi": ("bayi", "surviving infant", "si", "bayi si"),
+    "baduta": ("baduta", "anak baduta"),
+    "usia_produktif": ("usia produktif 15-59", "usia produktif", "penduduk 15-59", "usia 15-59"),
+    "hipertensi": ("penderita hipertensi", "estimasi ht", "hipertensi", "penderita ht", "ht"),
+    "dm": ("penderita dm", "estimasi dm", "dm", "diabetes", "penderita diabetes"),
+}
+_SASARAN_WIDE = {group: tuple(dict.fromkeys(
+    [*synonyms, *(f"{prefix} {s}" for prefix in ("sasaran", "estimasi", "proyeksi", "jumlah") for s in synonyms)]))
+    for group, synonyms in SASARAN_GROUPS.items()}
+
+
+def sasaran_group(value: object) -> str:
+    """The SASARAN group a "kelompok" cell names ("Sasaran Bumil" -> "ibu_hamil")."""
+    key = normalise_header(value).replace("_", " ")
+    for group, synonyms in _SASARAN_WIDE.items():
+        if key in (group.replace("_", " "), *synonyms):
+            return group
+    raise ValueError(f"Kelompok sasaran '{_shown(value)}' tidak dikenal. Pilihan: {', '.join(SASARAN_GROUPS)}.")
+
+
 def _line_list(family: str, fields: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
     """The schema's columns (so a new column fails here, not in production) plus desa name and kecamatan."""
     known = {**_PLACE, "sumber": _SUMBER, **fields}
@@ -450,6 +477,14 @@ FAMILIES: dict[str, dict[str, tuple[str, ...]]] = {
     "anc_kunjungan": _line_list("anc_kunjungan", _ANC),
     "imunisasi_dosis": _line_list("imunisasi_dosis", _IMUNISASI),
     "ptm_skrining": _line_list("ptm_skrining", _PTM),
+    "sasaran": {  # long (kelompok, jumlah) or wide (one column per group), per desa and year
+        **_PLACE,
+        "tahun": ("tahun", "thn", "tahun sasaran"),
+        "metode": ("metode", "metode estimasi", "sumber", "sumber data", "keterangan", "cara estimasi"),
+        "kelompok": ("kelompok", "kelompok sasaran", "jenis sasaran", "sasaran"),
+        "jumlah": ("jumlah", "jumlah sasaran", "nilai", "angka"),
+        **_SASARAN_WIDE,
+    },
 }
 
 

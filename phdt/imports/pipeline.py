@@ -41,13 +41,13 @@ class Prepared:
     @property
     def periods(self) -> list[date]:
         """The months the file reports."""
-        if self.family == normalise.AGGREGATE:
-            return sorted(self.monthly["period"].unique().to_list())
-        return sorted(history.cells(self.validation.clean, self.family)["period"].unique().to_list())
+        if self.family in normalise.LINE_LISTS:
+            return sorted(history.cells(self.validation.clean, self.family)["period"].unique().to_list())
+        return sorted(self.monthly["period"].unique().to_list())
 
     @property
     def blocked(self) -> bool:
-        return self.validation.errors > 0 or not self.periods
+        return self.validation.errors > 0 or self.validation.clean.is_empty()
 
     def outcome(self, dataset: ds.Dataset, *, replace: bool) -> apply.Outcome:
         """The dry run: the dataset after this import (computed once per choice and data version)."""
@@ -105,12 +105,18 @@ def _text(value: object) -> str | None:
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
+def upload_limits() -> files.Limits:
+    """The one upload limit (``Settings.max_upload_mb``) of the Data page and the command line."""
+    return files.Limits(max_bytes=settings().max_upload_mb * 1_000_000)
+
+
 def prepare(data: bytes, file_name: str, family: str, dataset: ds.Dataset, *, sheet: int = 0,
             mapping: dict[int, str] | None = None, profile: dict[str, str] | None = None,
             period: date | None = None, today: date | None = None,
             limits: files.Limits = files.Limits()) -> Prepared:
     """Read, map, validate and normalise; raises files.FileRejected for a file that cannot be read.
-    A wide PWS sheet (`aggregate_wide`) needs the month it reports (`period`)."""
+    A wide PWS sheet (`aggregate_wide`) needs the month it reports (`period`); a sasaran file
+    without a Tahun column takes the year of `period`."""
     if family not in FAMILIES:
         raise ValueError(f"unknown family {family!r}; use one of {', '.join(FAMILIES)}")
     sheets = files.read_table(data, file_name, limits)
@@ -125,16 +131,17 @@ def prepare(data: bytes, file_name: str, family: str, dataset: ds.Dataset, *, sh
         mapping = mapping if mapping is not None else parse.recognise(headers, family, profile)
         frame = raw_frame(sheets[sheet].rows, headers, start, mapping)
     checked = validate.validate(frame, family, dataset.wilayah, today=today or date.today(),
-                                current_monthly=dataset.monthly, sasaran=dataset.sasaran)
-    if family == normalise.AGGREGATE:
+                                current_monthly=dataset.monthly, sasaran=dataset.sasaran,
+                                year=period.year if period and family == normalise.SASARAN_FAMILY else None)
+    if family in normalise.LINE_LISTS:
+        monthly, cells = INDIKATOR_BULANAN.to_frame(), history.cells(checked.clean, family)
+    else:
         monthly = normalise.to_monthly(checked.clean, family, dataset.wilayah, settings(),
-                                       normalise.SOURCE_SYSTEM[family], sasaran=dataset.sasaran,
+                                       normalise.SOURCE_SYSTEM.get(family, "manual"), sasaran=dataset.sasaran,
                                        current_monthly=dataset.monthly)
         cells = monthly.select("period", pl.col("kode_desa").cast(pl.String))
-    else:
-        monthly, cells = INDIKATOR_BULANAN.to_frame(), history.cells(checked.clean, family)
-    return Prepared(files.safe_name(file_name), data, family, headers, mapping, checked, monthly,
-                    _loaded(cells, family, dataset.monthly))
+    loaded = [] if family == normalise.SASARAN_FAMILY else _loaded(cells, family, dataset.monthly)
+    return Prepared(files.safe_name(file_name), data, family, headers, mapping, checked, monthly, loaded)
 
 
 def _loaded(cells: pl.DataFrame, family: str, current: pl.DataFrame) -> list[date]:
@@ -151,20 +158,27 @@ def commit(prepared: Prepared, dataset: ds.Dataset, who: str, *, replace: bool, 
     until the atomic switch."""
     if prepared.blocked:
         raise ValueError("Impor diblokir: perbaiki kesalahan di laporan validasi terlebih dahulu.")
-    base = versions.current(root)
     result = prepared.outcome(dataset, replace=replace)
-    tables = {"indikator_bulanan": result.monthly, "laporan": result.laporan}
-    if result.line_list is not None:
-        tables[prepared.family] = result.line_list
     info = {"who": who, "file_name": prepared.file_name, "family": prepared.family,
             "periods": [f"{p:%Y-%m}" for p in prepared.periods], "rows": prepared.validation.clean.height,
             "replaced_periods": [f"{p:%Y-%m}" for p in prepared.loaded] if replace else [],
             "cells_changed": result.cells_changed, "later_changed": [f"{p:%Y-%m}" for p in result.later],
-            "message": f"{prepared.validation.warnings} peringatan dikonfirmasi"}
-    version = versions.new_version_from(base, tables, root, info, original=prepared.data,
+            "message": f"{prepared.validation.warnings} peringatan dikonfirmasi"} | _sasaran_info(prepared)
+    version = versions.new_version_from(versions.current(root), result.tables, root, info, original=prepared.data,
                                         expect_current=versions.current_id(root))
     versions.purge_personal_originals(root, normalise.LINE_LISTS, settings().line_list_retention_days)
     return version
+
+
+def _sasaran_info(prepared: Prepared) -> dict:
+    """A sasaran version records its years, estimation method and source."""
+    if prepared.family != normalise.SASARAN_FAMILY:
+        return {}
+    clean = prepared.validation.clean
+    years, metode = sorted(clean["tahun"].unique().to_list()), sorted(clean["metode"].unique().to_list())
+    return {"years": years, "metode": metode,
+            "source": f"Sasaran {', '.join(map(str, years))} dari {prepared.file_name} ({'; '.join(metode)})",
+            "message": f"sasaran {', '.join(map(str, years))}; {prepared.validation.warnings} peringatan dikonfirmasi"}
 
 
 def summary(result: apply.Outcome, top: int = 10) -> str:
@@ -186,7 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("file", type=Path)
     parser.add_argument("--family", choices=FAMILIES, required=True)
     parser.add_argument("--sheet", type=int, default=1, help="sheet number, from 1")
-    parser.add_argument("--period", type=parse.parse_period, help="the month of a wide PWS sheet (2026-01)")
+    parser.add_argument("--period", type=parse.parse_period, help="the month of a wide PWS sheet (2026-01); for a sasaran file "
+                        "without a Tahun column, any month of its year")
     parser.add_argument("--profile", help="saved column-mapping profile name")
     parser.add_argument("--who", required=True, help="your name, kept with the new version")
     parser.add_argument("--replace", action="store_true", help="replace months that are already loaded")
@@ -199,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     profile = parse.load_profile(cfg.profiles_dir, args.profile) if args.profile else None
     try:
         prepared = prepare(args.file.read_bytes(), args.file.name, args.family, dataset, sheet=args.sheet - 1,
-                           profile=profile, period=args.period)
+                           profile=profile, period=args.period, limits=upload_limits())
     except (files.FileRejected, ValueError) as exc:
         print(f"DITOLAK: {exc}", file=sys.stderr)
         return 1

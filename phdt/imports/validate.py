@@ -26,11 +26,15 @@ import polars as pl
 
 from phdt import quality
 from phdt.exports import csv_bytes, xlsx_bytes
-from phdt.imports.match import key_expr, match_desa
+from phdt.imports.match import code_expr, key_expr, match_desa
 from phdt.imports.normalise import AGGREGATE, FAMILIES, PROGRAMME, SERVICE_DATE, complete_long
-from phdt.imports.parse import parse_date, parse_number, parse_period
+from phdt.imports.normalise import SASARAN_FAMILY as SASARAN
+from phdt.imports.parse import parse_date, parse_number, parse_period, sasaran_group
 from phdt.indicators import INDICATORS, REGISTRY, Kind
-from phdt.schema import ANTIGENS, LINE_LISTS, SOURCES, conform
+from phdt.privacy import masked
+from phdt.sasaran import largest_remainder
+from phdt.schema import ANTIGENS, LINE_LISTS, SASARAN_GROUPS, SOURCES, conform
+from phdt.schema import SASARAN as SASARAN_SCHEMA
 
 REPORT = pl.Schema({
     "row": pl.Int64,  # row number in the source sheet; 0 = the whole file
@@ -48,6 +52,7 @@ CLEAN_AGGREGATE = pl.Schema({
     "_row": pl.Int64, "period": pl.Date, "kode_desa": pl.String, "indicator_code": pl.String,
     "numerator_month": pl.Int32, "numerator_cum": pl.Int32, "denominator": pl.Int32,
 })
+CLEAN_SASARAN = pl.Schema({"_row": pl.Int64, **SASARAN_SCHEMA})
 
 
 @dataclass(frozen=True)
@@ -66,12 +71,14 @@ RULES: dict[str, Rule] = {
     "invalid_value": Rule("error", "Nilai tidak dikenal"),
     "derived_indicator": Rule("error", "Indikator turunan tidak diimpor"),
     "unknown_code": Rule("error", "Kode wilayah tidak dikenal"),
+    "other_kabupaten": Rule("error", "Kode desa kabupaten/kota lain"),
     "unknown_kecamatan": Rule("error", "Kecamatan tidak dikenal"),
     "ambiguous_name": Rule("error", "Nama desa ganda"),
     "unmatched_name": Rule("error", "Nama desa tidak ditemukan"),
     "wilayah_mismatch": Rule("warning", "Kode dan nama wilayah tidak cocok"),
     "duplicate_conflict": Rule("error", "Baris ganda dengan nilai berbeda"),
     "duplicate_row": Rule("warning", "Baris ganda (salinan tidak dipakai)"),
+    "split_mismatch": Rule("warning", "Total tidak sama dengan jumlah L + P"),
     "duplicate_event": Rule("warning", "Layanan yang sama tercatat dua kali"),
     "negative_value": Rule("error", "Nilai negatif"),
     "out_of_range": Rule("warning", "Nilai tidak wajar"),
@@ -85,6 +92,9 @@ RULES: dict[str, Rule] = {
     "antigen_not_tracked": Rule("warning", "Antigen tidak dipakai dasbor"),
     "nik_format": Rule("warning", "Format NIK tidak valid"),
     "nik_missing": Rule("warning", "NIK kosong"),
+    "rounded": Rule("warning", "Angka berdesimal dibulatkan (total tetap)"),
+    "sasaran_loaded": Rule("warning", "Sasaran tahun ini sudah ada: akan menggantikan"),
+    "metode_missing": Rule("warning", "Metode estimasi sasaran tidak disebutkan"),
     "coverage_over_100": Rule("warning", quality.RULES["coverage_over_100"].description_id),
     **{rule: Rule("warning", quality.RULES[rule].description_id) for rule in quality.CONSISTENCY},
 }
@@ -102,7 +112,9 @@ WILAYAH_FIELDS = {"kode_desa": Field("code"), "nama_desa": Field("text"), "kecam
 FIELDS: dict[str, dict[str, Field]] = {
     AGGREGATE: {
         **WILAYAH_FIELDS, "period": Field("period", True, True), "indicator_code": Field("indicator", True, True),
-        "numerator_month": Field("int"), "numerator_cum": Field("int"), "denominator": Field("int"),
+        "numerator_month": Field("int"), "numerator_cum": Field("int"),
+        "denominator": Field("float"),  # projections have decimals ("60,49"): rounded by largest remainder
+        "sex": Field("text"), "tahun": Field("text"),  # L/P rows are summed; a month-only Bulan takes the Tahun
     },
     "anc_kunjungan": {
         **WILAYAH_FIELDS, "id_kehamilan": Field("text", True, True), "nik_ibu": Field("nik"), "nama_ibu": Field("text"),
@@ -116,6 +128,10 @@ FIELDS: dict[str, dict[str, Field]] = {
         "jenis_kelamin": Field("sex"), "tgl_lahir": Field("date", True, True), "antigen": Field("antigen", True, True),
         "tgl_imunisasi": Field("date", True, True), "sumber": Field("source"),
     },
+    SASARAN: {
+        **WILAYAH_FIELDS, "tahun": Field("int", True, True), "kelompok": Field("kelompok", True, True),
+        "jumlah": Field("float", True, True), "metode": Field("text"),
+    },
     "ptm_skrining": {
         **WILAYAH_FIELDS, "nik": Field("nik", True), "nama": Field("text"), "jenis_kelamin": Field("sex"),
         "tgl_lahir": Field("date", True, True), "tgl_skrining": Field("date", True, True),
@@ -125,8 +141,10 @@ FIELDS: dict[str, dict[str, Field]] = {
 }
 ONE_OF: dict[str, list[tuple[str, ...]]] = {
     AGGREGATE: [("kode_desa", "nama_desa"), ("numerator_month", "numerator_cum")],
-    **{family: [("kode_desa", "nama_desa")] for family in LINE_LISTS},
+    **{family: [("kode_desa", "nama_desa")] for family in (*LINE_LISTS, SASARAN)},
 }
+YEARS = (2000, 2100)  # plausible sasaran years
+METODE_UNKNOWN = "tidak disebutkan"
 INT_MAX = {"Int8": 127, "Int16": 32_767, "Int32": 2_147_483_647}
 # Plausible ranges of line-list measurements (outside: a warning, probably a typing slip).
 RANGES = {
@@ -313,6 +331,7 @@ CONVERTERS: dict[str, tuple[Callable[[object], object], pl.DataType, str]] = {
     "antigen": (_antigen, pl.String, "invalid_value"),
     "source": (_source, pl.String, "invalid_value"),
     "indicator": (_indicator, pl.String, "invalid_value"),
+    "kelompok": (sasaran_group, pl.String, "invalid_value"),
     "nik": (_nik, pl.String, "invalid_value"),
 }
 KIND_DTYPE = {"int": pl.Int64, "float": pl.Float64, "date": pl.Date, "period": pl.Date, "bool": pl.Boolean}
@@ -327,6 +346,8 @@ VALUE_FIXES = {
     "sex": "Isi L (laki-laki) atau P (perempuan).",
     "antigen": f"Gunakan salah satu: {', '.join(ANTIGENS)} (ejaan lain seperti DPT-HB-Hib 1 atau OPV1 juga dikenali).",
     "source": f"Gunakan salah satu: {', '.join(SOURCES)}.",
+    "kelompok": f"Gunakan salah satu kelompok: {', '.join(SASARAN_GROUPS)} (atau tulis seperti 'Sasaran Bumil', "
+                "'Bulin', 'Surviving Infant', 'Estimasi HT').",
     "indicator": "Gunakan kode indikator dasbor (mis. anc_k1, anc_k4, imm_dpt1, ptm_hipertensi) atau label "
                  "seperti K1, K4, DPT-HB-Hib1.",
 }
@@ -447,6 +468,11 @@ def wilayah_issues(matched: pl.DataFrame, wilayah: pl.DataFrame) -> pl.DataFrame
                 pl.format("Kode desa '{}' tidak ada di daftar wilayah kabupaten.", code_value),
                 with_hint("Tulis kode Kemendagri 10 angka (mis. 33.03.08.2013 atau 3303082013), atau kosongkan "
                           "kode dan isi nama desa serta kecamatan.")),
+        _issues(matched, note == "kabupaten_lain", "other_kabupaten", "kode_desa", code_value,
+                pl.format("Kode '{}': kode ini milik kabupaten/kota lain ({} …), bukan wilayah dasbor ini.",
+                          code_value, pl.col("kode_desa_matched").fill_null(code_expr(pl.col("kode_desa")))
+                          .str.slice(0, 5)),
+                "Hapus baris ini dari berkas, atau kirimkan datanya ke Dinkes kabupaten/kota tersebut."),
         _issues(matched, note == "kecamatan_tidak_dikenal", "unknown_kecamatan", "kecamatan", kec_value,
                 pl.format("Kecamatan '{}' tidak ada di daftar wilayah.", kec_value),
                 with_hint("Tulis nama kecamatan seperti di daftar wilayah, atau kode kecamatan (mis. 33.03.08).")),
@@ -545,24 +571,77 @@ def date_order(typed: pl.DataFrame, family: str) -> pl.DataFrame:
     return pl.concat([_empty(), *parts])
 
 
-def duplicate_aggregates(typed: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Same desa, period and indicator twice: identical copies are a warning and only the first is
-    used; copies with different values are errors on every copy (which one is right is unknowable).
-    Returns (report rows, rows to drop)."""
-    key = ["kode_desa_matched", "period", "indicator_code"]
-    values = [c for c in ("numerator_month", "numerator_cum", "denominator") if c in typed.columns]
+AGGREGATE_KEY = ["kode_desa_matched", "period", "indicator_code"]
+TOTAL_SPLIT = ("t", "total", "jumlah", "lp", "l+p", "semua")  # a sex column's total rows
+
+
+def split_rows(typed: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Rows of one desa, month and indicator that differ by the sex (or another split) column are
+    parts of one count: summed into the first part row, never treated as conflicting duplicates
+    (that halved L/P recaps). A total row (T, L+P) wins over its parts; when they disagree, a
+    warning names both numbers. A sasaran repeated on every part row is the desa's, taken once;
+    different ones (sasaran L, sasaran P) are summed. Returns (typed, report rows, part rows to drop)."""
+    split = pl.col("sex").str.to_lowercase().str.replace_all(r"\s", "")
+    keyed = pl.all_horizontal(pl.col(k).is_not_null() for k in AGGREGATE_KEY)
+    t = typed.with_columns(_part=keyed & pl.col("sex").is_not_null() & ~split.is_in(TOTAL_SPLIT)).with_columns(
+        _has_total=(keyed & ~pl.col("_part")).any().over(AGGREGATE_KEY))
+    values = ("numerator_month", "numerator_cum", "denominator")
+    sums = t.filter(pl.col("_part")).group_by(AGGREGATE_KEY).agg(
+        _first=pl.col("_row").min(), _parts=pl.col("_row").sort().cast(pl.String).str.join(" + "),
+        **{f"_sum_{v}": pl.when(pl.col(v).null_count() > 0).then(None)
+           .when((v == "denominator") & (pl.col(v).n_unique() == 1)).then(pl.col(v).first())
+           .otherwise(pl.col(v).sum()) for v in values})
+    t = t.join(sums, on=AGGREGATE_KEY, how="left", maintain_order="left")
+    drop = t.filter(pl.col("_part") & (pl.col("_has_total") | (pl.col("_row") != pl.col("_first")))).select("_row")
+    mismatch = ~pl.col("_part") & pl.col("_first").is_not_null() & pl.any_horizontal(
+        (pl.col(v) != pl.col(f"_sum_{v}")).fill_null(False) for v in values[:2])
+    report = _issues(t, mismatch, "split_mismatch", "numerator_month", _raw("numerator_month"),
+                     pl.format("Total baris ini ({} bulan ini, {} kumulatif) tidak sama dengan jumlah baris {} "
+                               "({} bulan ini, {} kumulatif); total yang dipakai.",
+                               *[pl.col(c).cast(pl.Int64).cast(pl.String).fill_null("–") for c in (
+                                   "numerator_month", "numerator_cum")], "_parts",
+                               *[pl.col(c).cast(pl.Int64).cast(pl.String).fill_null("–") for c in (
+                                   "_sum_numerator_month", "_sum_numerator_cum")]),
+                     "Periksa angka L dan P atau totalnya; jika total benar, lanjutkan dengan konfirmasi.")
+    summed = pl.col("_part") & ~pl.col("_has_total")
+    out = t.with_columns(**{v: pl.when(summed).then(pl.col(f"_sum_{v}")).otherwise(pl.col(v)) for v in values})
+    return out.drop("_part", "_has_total", "_first", "_parts", *[f"_sum_{v}" for v in values]), report, drop
+
+
+def month_and_year(frame: pl.DataFrame) -> pl.DataFrame:
+    """A month-only Bulan column ("Januari", "1", "Jan") joined with the Tahun column."""
+    if not {"period", "tahun"} <= set(frame.columns):
+        return frame
+    month, year = pl.col("period").cast(pl.String).str.strip_chars(), pl.col("tahun").cast(pl.String).str.strip_chars()
+    return frame.with_columns(period=pl.when(month.str.contains(r"\d{4}") | year.is_null()).then(month)
+                              .when(month.str.contains(r"^\d{1,2}$")).then(pl.format("{}-{}", year, month))
+                              .otherwise(pl.format("{} {}", month, year)))
+SASARAN_KEY = ["kode_desa_matched", "tahun", "kelompok"]
+
+
+def duplicate_aggregates(typed: pl.DataFrame, key: list[str] = AGGREGATE_KEY,
+                         values: tuple[str, ...] = ("numerator_month", "numerator_cum", "denominator"),
+                         ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Same desa, period and indicator (or desa, year and sasaran group) twice: identical copies
+    are a warning and only the first is used; copies with different values are errors on every
+    copy (which one is right is unknowable). Returns (report rows, rows to drop)."""
+    values = [c for c in values if c in typed.columns]
     d = typed.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key)).with_columns(
         _n=pl.len().over(key), _first=pl.col("_row").min().over(key),
         _rows=pl.col("_row").cast(pl.String).str.join(", ").over(key),
         _variants=pl.struct(values).n_unique().over(key) if values else pl.lit(1),
     ).filter(pl.col("_n") > 1)
-    where = pl.format("desa {}, periode {}, indikator {}", "kode_desa_matched", _month_name(pl.col("period")),
-                      "indicator_code")
-    conflict = _issues(d, pl.col("_variants") > 1, "duplicate_conflict", "indicator_code", _raw("indicator_code"),
-                       pl.format("Baris {} sama-sama berisi {} dengan angka berbeda.", "_rows", where),
-                       "Sisakan satu baris yang benar untuk desa, periode dan indikator ini.")
+    if key == SASARAN_KEY:
+        where, column = pl.format("desa {}, tahun {}, kelompok {}", "kode_desa_matched", "tahun", "kelompok"), "kelompok"
+        fix = "Sisakan satu baris yang benar untuk desa, tahun dan kelompok sasaran ini."
+    else:
+        where = pl.format("desa {}, periode {}, indikator {}", "kode_desa_matched", _month_name(pl.col("period")),
+                          "indicator_code")
+        column, fix = "indicator_code", "Sisakan satu baris yang benar untuk desa, periode dan indikator ini."
+    conflict = _issues(d, pl.col("_variants") > 1, "duplicate_conflict", column, _raw(column),
+                       pl.format("Baris {} sama-sama berisi {} dengan angka berbeda.", "_rows", where), fix)
     copies = d.filter((pl.col("_variants") == 1) & (pl.col("_row") != pl.col("_first")))
-    copy = _issues(copies, pl.lit(True), "duplicate_row", "indicator_code", _raw("indicator_code"),
+    copy = _issues(copies, pl.lit(True), "duplicate_row", column, _raw(column),
                    pl.format("Salinan persis baris {} ({}); hanya baris {} yang dipakai.", "_first", where, "_first"),
                    "Hapus baris ganda ini dari berkas (tidak wajib: salinan diabaikan).")
     return pl.concat([conflict, copy]), copies.select("_row")
@@ -767,6 +846,84 @@ def cascade(completed: pl.DataFrame, slack: float | None = None) -> pl.DataFrame
     return pl.concat([_empty(), *parts])
 
 
+def rounded(typed: pl.DataFrame, column: str, over: list[str], skip: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`column` as whole numbers by largest remainder per `over` group (rows in `skip` left out),
+    so the file's total per group stays the rounded true total; one warning when a value had
+    decimals. Returns (typed with `column` as Int64, report rows)."""
+    skipped = pl.col("_row").is_in(skip["_row"].cast(pl.Int64).to_list())
+    value = pl.when(~skipped).then(pl.col(column))
+    out = typed.with_columns(_orig=value, **{column: largest_remainder(value, over)})
+    decimal = out.filter(pl.col("_orig").is_not_null() & (pl.col("_orig") != pl.col("_orig").round()))
+    if decimal.height == 0:
+        return out.drop("_orig"), _empty()
+    example = decimal.head(1).row(0, named=True)
+    group = out.filter(pl.all_horizontal(pl.col(c).eq_missing(example[c]) for c in over))
+    true_total, total = group["_orig"].sum(), group[column].sum()
+    where = ", ".join(f"{c.removesuffix('_matched')} {example[c]}" for c in over)
+    report = pl.DataFrame([(0, column, "rounded", RULES["rounded"].severity, "",
+                            f"{decimal.height} nilai {column} berdesimal (mis. baris {example['_row']}: "
+                            f"{example[f'_raw_{column}']}) dibulatkan dengan metode sisa terbesar per "
+                            f"{', '.join(c.removesuffix('_matched') for c in over)}: total berkas tetap sama dengan "
+                            f"total sebenarnya yang dibulatkan (mis. {where}: {_decimal(true_total)} → {total}).",
+                            "Tidak perlu tindakan. Angka berdesimal boleh dibiarkan; jangan membulatkan sendiri "
+                            "per baris (total kabupaten bisa bergeser).")],
+                          schema=REPORT, orient="row")
+    return out.drop("_orig"), report
+
+
+def _decimal(value: float) -> str:
+    return f"{value:.2f}".replace(".", ",")
+
+
+def sasaran_long(frame: pl.DataFrame, year: int | None = None) -> pl.DataFrame:
+    """A wide sasaran sheet (one column per group) as long rows, one per desa and group
+    (``kelompok``, ``jumlah``), keeping the sheet row; `year`, chosen by the user, fills a missing
+    Tahun column."""
+    if year is not None and "tahun" not in frame.columns:
+        frame = frame.with_columns(tahun=pl.lit(str(year)))
+    groups = [g for g in SASARAN_GROUPS if g in frame.columns]
+    if not groups:
+        return frame
+    index = [c for c in frame.columns if c not in (*groups, "kelompok", "jumlah")]
+    wide = frame.select(*index, *[pl.col(g).cast(pl.String) for g in groups])
+    return wide.unpivot(on=groups, index=index, variable_name="kelompok", value_name="jumlah").sort(
+        "_row", maintain_order=True)
+
+
+def implausible_years(typed: pl.DataFrame, today: date) -> pl.DataFrame:
+    """A sasaran year that is not a year (2025, not 25 or 20255), or more than a year ahead."""
+    last = today.year + 1
+    return _issues(typed, ~pl.col("tahun").is_between(YEARS[0], last), "invalid_value", "tahun", _raw("tahun"),
+                   pl.format(f"Tahun {{}} tidak wajar (harus {YEARS[0]}–{last}).", _raw("tahun")),
+                   "Tulis tahun sasaran dengan 4 angka (mis. 2026).")
+
+
+def sasaran_loaded(typed: pl.DataFrame, sasaran: pl.DataFrame | None) -> pl.DataFrame:
+    """Years whose sasaran the dataset already holds for the file's desa: replaced on commit."""
+    if sasaran is None:
+        return _empty()
+    have = sasaran.select(kode_desa_matched=pl.col("kode_desa").cast(pl.String),
+                          tahun=pl.col("tahun").cast(pl.Int64)).unique()
+    hit = (typed.filter(pl.col("tahun").is_not_null()).join(have, on=["kode_desa_matched", "tahun"], how="semi")
+           .group_by("tahun").agg(pl.col("_row").min(), _n=pl.col("kode_desa_matched").n_unique()).sort("_row"))
+    return _issues(hit, pl.lit(True), "sasaran_loaded", "tahun", pl.col("tahun"),
+                   pl.format("Sasaran {} sudah ada untuk {} desa berkas ini; impor ini menggantikan kelompok sasaran "
+                             "yang ada di berkas, dan capaian tahun {} dihitung ulang.", "tahun", "_n", "tahun"),
+                   "Lanjutkan dengan konfirmasi bila berkas ini sasaran resmi yang berlaku.")
+
+
+def metode_missing(typed: pl.DataFrame) -> pl.DataFrame:
+    """Rows without an estimation method: the sasaran is used, recorded as "tidak disebutkan"."""
+    empty = typed.filter(pl.col("metode").is_null())
+    if empty.height == 0:
+        return _empty()
+    return pl.DataFrame([(int(empty["_row"].min()), "metode", "metode_missing", RULES["metode_missing"].severity, "",
+                          f"{empty['_row'].n_unique()} baris sasaran tanpa metode estimasi; dicatat sebagai "
+                          f"'{METODE_UNKNOWN}'.",
+                          "Tambahkan kolom metode (mis. 'proyeksi Pusdatin' atau 'estimasi CBR') agar asal angka "
+                          "sasaran tercatat.")], schema=REPORT, orient="row")
+
+
 # --------------------------------------------------------------------------------------------
 # Orchestration
 # --------------------------------------------------------------------------------------------
@@ -807,17 +964,22 @@ def _clean(typed: pl.DataFrame, family: str, bad: pl.DataFrame) -> pl.DataFrame:
     keep = typed.join(bad, on="_row", how="anti").with_columns(kode_desa=pl.col("kode_desa_matched"))
     if family == AGGREGATE:
         return keep.select([pl.col(c).cast(t) for c, t in CLEAN_AGGREGATE.items()])
+    if family == SASARAN:
+        keep = keep.with_columns(pl.col("metode").fill_null(METODE_UNKNOWN))
+        return keep.select([pl.col(c).cast(t) for c, t in CLEAN_SASARAN.items()])
     return pl.concat([keep.select("_row"), conform(keep, LINE_LISTS[family])], how="horizontal")
 
 
 def validate(
     frame: pl.DataFrame, family: str, wilayah: pl.DataFrame, *, today: date,
-    current_monthly: pl.DataFrame | None = None, sasaran: pl.DataFrame | None = None,
+    current_monthly: pl.DataFrame | None = None, sasaran: pl.DataFrame | None = None, year: int | None = None,
 ) -> Validation:
     """Check an upload of `family` against every rule; see the module docstring.
 
     `current_monthly` is the loaded INDIKATOR_BULANAN (periods already loaded, last month's
-    cumulative); `sasaran` (SASARAN schema) fills aggregate denominators the file leaves empty.
+    cumulative); `sasaran` (SASARAN schema) fills aggregate denominators the file leaves empty
+    and tells which sasaran years a sasaran upload replaces; `year` is a sasaran file's year when
+    it has no Tahun column.
     """
     if family not in FAMILIES:
         raise ValueError(f"jenis data tidak dikenal: {family!r} (pilihan: {', '.join(FAMILIES)})")
@@ -825,8 +987,13 @@ def validate(
     if "_row" not in frame.columns:
         frame = frame.with_row_index("_row", offset=2)  # header on sheet row 1
     frame = frame.with_columns(pl.col("_row").cast(pl.Int64))
+    if family == SASARAN:
+        frame = sasaran_long(frame, year)
+    if family == AGGREGATE:
+        frame = month_and_year(frame)
     schema_issues = missing_columns(frame, family, has_sasaran=sasaran is not None)
-    empty_clean = CLEAN_AGGREGATE.to_frame() if family == AGGREGATE else pl.concat(
+    empty_clean = {AGGREGATE: CLEAN_AGGREGATE, SASARAN: CLEAN_SASARAN}.get(family)
+    empty_clean = empty_clean.to_frame() if empty_clean is not None else pl.concat(
         [pl.DataFrame(schema={"_row": pl.Int64}), LINE_LISTS[family].to_frame()], how="horizontal")
     if schema_issues.height:
         return Validation(schema_issues, empty_clean, family)
@@ -837,9 +1004,12 @@ def validate(
     drops: list[pl.DataFrame] = []
     if family == AGGREGATE:
         parts += [derived_indicators(typed), future_periods(typed, today)]
+        typed, split_report, split_drop = split_rows(typed)
+        typed = typed.join(split_drop, on="_row", how="anti")
         dup_report, dup_rows = duplicate_aggregates(typed)
-        parts.append(dup_report)
-        drops.append(dup_rows)
+        typed, round_report = rounded(typed, "denominator", ["period", "indicator_code"], dup_rows)
+        parts += [split_report, dup_report, round_report]
+        drops += [split_drop, dup_rows]
         unique = typed.join(dup_rows, on="_row", how="anti").filter(
             pl.len().over("kode_desa_matched", "period", "indicator_code") == 1)
         parts += [cumulative_decreases(unique), cumulative_below_loaded(unique, current_monthly),
@@ -854,6 +1024,12 @@ def validate(
         parts.append(_issues(no_den, pl.lit(True), "missing_value", "denominator", "",
                              "Sasaran (denominator) kosong dan tidak ada di data sasaran untuk desa dan tahun ini.",
                              "Isi kolom sasaran, atau muat data sasaran tahunan desa ini lebih dulu."))
+    elif family == SASARAN:
+        dup_report, dup_rows = duplicate_aggregates(typed, SASARAN_KEY, ("jumlah", "metode"))
+        typed, round_report = rounded(typed, "jumlah", ["tahun", "kelompok"], dup_rows)
+        parts += [dup_report, round_report, implausible_years(typed, today), sasaran_loaded(typed, sasaran),
+                  metode_missing(typed)]
+        drops.append(dup_rows)
     else:
         parts += [out_of_range(typed), date_order(typed, family), nik_format(typed, family),
                   periods_loaded(typed, family, current_monthly), partial_year(typed, family)]
@@ -864,7 +1040,7 @@ def validate(
             other_report, other_rows = untracked_antigens(typed)
             parts.append(other_report)
             drops.append(other_rows)
-    report = pl.concat(parts).sort("row", maintain_order=True)
+    report = pl.concat(parts).sort("row", maintain_order=True).with_columns(masked(pl.col("value", "message", "fix")))
     bad = pl.concat([report.filter(pl.col("severity") == "error").select(_row="row"),
                      *[d.select(pl.col("_row").cast(pl.Int64)) for d in drops]]).unique()
     dropped = tuple(sorted(pl.concat([d.select(pl.col("_row").cast(pl.Int64)) for d in drops])["_row"].to_list()))
