@@ -15,7 +15,7 @@ from components.i18n import lang, number, signed, t
 from components.text import md_escape
 from phdt import versions
 from phdt.config import settings
-from phdt.imports import apply, files, normalise, parse, pipeline, validate
+from phdt.imports import apply, files, layout, normalise, parse, pipeline, validate
 
 
 def signed_in() -> bool:
@@ -56,28 +56,40 @@ def choose(content: bytes, name: str) -> pipeline.Prepared | None:
     except files.FileRejected as exc:
         st.error(md_escape(exc), icon=":material/block:")
         return None
-    sheet = st.selectbox(t("data_sheet"), range(len(sheets)), format_func=lambda i: f"{i + 1}: {sheets[i].name}",
-                         key="data_sheet") if len(sheets) > 1 else 0
-    if sheets[sheet].formulas:
-        st.warning(t("data_formulas", n=sheets[sheet].formulas))
-    headers, _ = parse.flatten_header(sheets[sheet].rows)
-    period = None
+    chosen = _chosen_sheets(sheets, family)
+    formulas = sum(sheets[i].formulas for i in chosen)
+    if formulas:
+        st.warning(t("data_formulas", n=formulas))
+    period = puskesmas = None
     if family == pipeline.WIDE:  # one month per sheet, indicators recognised from the column groups
-        periods = {p: f"{p:%Y-%m}" for p in _next_months()}
-        period = st.selectbox(t("data_period"), list(periods), format_func=periods.__getitem__, key="data_period")
-        found = [slug for slug in parse.wide_groups(headers) if not slug.startswith("_")]
-        st.caption(t("data_wide_found", indicators=", ".join(found) or "–"))
+        found = layout.read(sheets[chosen[0]].rows)
+        names = pipeline.puskesmas_names(data.dataset().wilayah)
+        detected = layout.find_puskesmas(found.title, names)
+        puskesmas = st.selectbox(t("data_puskesmas"), [None, *names], index=names.index(detected) + 1 if detected else 0,
+                                 format_func=lambda p: p or t("data_puskesmas_all"), key=f"data_puskesmas_{detected}")
+        if len(chosen) == 1:
+            period = _period(sheets[chosen[0]])
+        else:
+            months = ", ".join(f"{md_escape(sheets[i].name)} ({_month(pipeline.sheet_period(sheets[i]))})" for i in chosen)
+            st.caption(t("data_wide_sheets", months=months))
+        found_slugs = [slug for slug in parse.wide_groups(found.headers) if not slug.startswith("_")]
+        st.caption(t("data_wide_found", indicators=", ".join(found_slugs) or "–"))
         mapping = {}
     else:
-        mapping = _mapping(headers, family)
+        mapping = _mapping(parse.flatten_header(sheets[chosen[0]].rows)[0], family)
     if family == normalise.SASARAN_FAMILY and "tahun" not in mapping.values():
         period = _sasaran_year()
-    key = (hashlib.sha256(content).hexdigest(), family, sheet, tuple(sorted(mapping.items())), period,
-           data.dataset().version)
+    key = (hashlib.sha256(content).hexdigest(), family, tuple(chosen), tuple(sorted(mapping.items())), period,
+           puskesmas, data.dataset().version)
     if st.session_state.get("data_prepared_key") != key:
-        with st.spinner(t("data_checking")):
-            st.session_state["data_prepared"] = pipeline.prepare(content, name, family, data.dataset(), sheet=sheet,
-                                                                 mapping=mapping or None, period=period, limits=limits)
+        try:
+            with st.spinner(t("data_checking")):
+                st.session_state["data_prepared"] = pipeline.prepare(
+                    content, name, family, data.dataset(), sheet=chosen, mapping=mapping or None, period=period,
+                    puskesmas=puskesmas, limits=limits)
+        except ValueError as exc:  # FileRejected too: e.g. a chosen sheet whose month is not named
+            st.error(md_escape(exc), icon=":material/block:")
+            return None
         st.session_state["data_prepared_key"] = key
     return st.session_state["data_prepared"]
 
@@ -87,6 +99,33 @@ def _sasaran_year() -> date:
     latest = data.dataset().periods[-1].year
     years = [latest + 1, latest, latest - 1]
     return date(st.selectbox(t("data_year"), years, index=1, key="data_year"), 1, 1)
+
+
+def _chosen_sheets(sheets: list[files.Sheet], family: str) -> list[int]:
+    """Visible sheets on offer (hidden ones on request); every month sheet of a PWS workbook at once."""
+    hidden = any(sheet.hidden for sheet in sheets) and st.checkbox(t("data_show_hidden"), key="data_show_hidden")
+    offered = [i for i, sheet in enumerate(sheets) if hidden or not sheet.hidden] or list(range(len(sheets)))
+    label = {i: f"{i + 1}: {sheets[i].name}" for i in offered}
+    default = pipeline.default_sheets(sheets, family)
+    if len(default) > 1:
+        chosen = st.multiselect(t("data_sheets"), offered, default=default, format_func=label.__getitem__,
+                                key="data_sheets")
+        return chosen or default
+    if len(offered) == 1:
+        return offered
+    return [st.selectbox(t("data_sheet"), offered, index=offered.index(default[0]) if default[0] in offered else 0,
+                         format_func=label.__getitem__, key="data_sheet")]
+
+
+def _period(sheet: files.Sheet) -> date:
+    """The month of a wide sheet: the one its title or name gives first, then the usual choices."""
+    detected = pipeline.sheet_period(sheet)
+    periods = list(dict.fromkeys([p for p in (detected, *_next_months()) if p]))
+    return st.selectbox(t("data_period"), periods, format_func=_month, key=f"data_period_{detected}")
+
+
+def _month(period: date | None) -> str:
+    return f"{period:%Y-%m}" if period else "–"
 
 
 def _next_months() -> list:

@@ -130,3 +130,16 @@ def test_command_line_import(data_dir, tmp_path, capsys):
     # January 2026 was loaded by the first import: a warning; the unknown code: the error that blocks.
     assert rows.select("Baris", "Aturan", "Tingkat").rows() == [
         (2, "period_loaded", "Peringatan"), (3, "unknown_code", "Kesalahan")]
+
+
+def test_pws_month_workbook_offers_its_puskesmas_and_every_month_sheet(data_dir):
+    from tests.test_import_layout import months_workbook
+
+    at = data_page()
+    at.get("file_uploader")[0].set_value(("pws-2026.xlsx", months_workbook(), "application/octet-stream")).run()
+    at.selectbox(key="data_family").set_value(pipeline.WIDE).run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.multiselect(key="data_sheets").value == [1, 2, 3]  # the hidden "Rekap lama" is not offered
+    assert at.selectbox(key="data_puskesmas_Kemangkon").value == "Kemangkon"
+    assert any("JAN (2026-01), FEB (2026-02), MAR (2026-03)" in c.value for c in at.caption)
+    assert any("**0 kesalahan**" in md.value and "2026-01, 2026-02, 2026-03" in md.value for md in at.markdown)

@@ -130,7 +130,7 @@ def outcome(prepared, dataset, cfg: Settings, *, replace: bool) -> Outcome:
             taken = _text_key(prepared.monthly).filter(pl.col("indicator_code").is_in(EVENT_SLUGS))
             tables = {"laporan": _received(dataset.laporan, taken.select("period", "kode_desa").unique())}
         else:
-            covered = history.cells(clean, family)
+            covered = _covered(history.cells(clean, family), dataset.wilayah, prepared.puskesmas)
             line_list = history.merge(dataset.line_list(family), clean, family, replace=replace)
             tables = {family: line_list, "laporan": _received(dataset.laporan, covered)}
             fresh = _text_key(history.recompute(line_list, family, dataset.wilayah, dataset.sasaran,
@@ -143,6 +143,16 @@ def outcome(prepared, dataset, cfg: Settings, *, replace: bool) -> Outcome:
     last = max(prepared.periods, default=None)
     later = sorted(p for p in diff["period"].unique().to_list() if last is not None and p > last)
     return Outcome(tables, diff, later)
+
+
+def _covered(cells: pl.DataFrame, wilayah: pl.DataFrame, puskesmas: str | None) -> pl.DataFrame:
+    """The (month, desa) cells an export reports on: its own, and for a puskesmas's export every
+    desa of its wilayah kerja in the file's months (a desa without a record had none)."""
+    if puskesmas is None:
+        return cells
+    area = wilayah.filter(pl.col("puskesmas").cast(pl.String) == puskesmas).select(
+        pl.col("kode_desa").cast(pl.String))
+    return pl.concat([cells, cells.select("period").unique().join(area, how="cross")]).unique()
 
 
 def _line_list_cells(fresh: pl.DataFrame, current: pl.DataFrame, covered: pl.DataFrame) -> pl.DataFrame:

@@ -1,6 +1,7 @@
 """Read an uploaded file into raw tables without trusting it.
 
-Every check that can run on the bytes runs before a parser sees them: size, suffix, macros,
+An HTML table saved as .xls (what many government web apps export) is read as one sheet per
+``<table>``. Every check that can run on the bytes runs before a parser sees them: size, suffix, macros,
 encryption, zip structure and uncompressed size. Row and cell limits are enforced while
 streaming (a cheap scan of the raw sheet XML for xlsx), so an oversized sheet is refused before
 the reader (python-calamine) builds a single cell. Whatever still goes wrong inside a parser becomes a
@@ -19,6 +20,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from html.parser import HTMLParser
 from pathlib import PurePosixPath
 from xml.etree import ElementTree
 
@@ -52,6 +54,7 @@ class Sheet:
     rows: list[list[object]]
     formulas: int  # cells holding a formula (xlsx only: xlrd does not expose them); values are cached results
     merged_header_rows: int  # rows among the top HEADER_AREA that received a merged value
+    hidden: bool = False  # hidden in the workbook: often an old copy or a lookup list, not the data
 
 
 class FileRejected(ValueError):
@@ -138,16 +141,17 @@ def _read_xlsx(data: bytes, name: str, limits: Limits) -> list[Sheet]:
     with archive:
         _check_archive(archive, len(data), limits)
         budget = _Budget(limits)
-        scans = [(title, *_scan_sheet(archive, path, title, budget)) for title, path in _sheet_parts(archive)]
+        parts = _sheet_parts(archive)
+        scans = [(title, *_scan_sheet(archive, path, title, budget)) for title, path, _ in parts]
         values = CalamineWorkbook.from_filelike(io.BytesIO(data))  # cell values, ~10x faster than openpyxl
         try:
-            return [_xlsx_sheet(values, *scan) for scan in scans]
+            return [_xlsx_sheet(values, *scan, hidden=hidden) for scan, (_, _, hidden) in zip(scans, parts, strict=True)]
         finally:
             values.close()
 
 
-def _sheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
-    """(title, part path) of each worksheet, in workbook order, from workbook.xml and its relations."""
+def _sheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str, bool]]:
+    """(title, part path, hidden) of each worksheet, in workbook order, from workbook.xml and its relations."""
     try:
         book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
         rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
@@ -160,7 +164,7 @@ def _sheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
         path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
         if path not in archive.namelist():
             raise FileRejected(_CORRUPT.format(kind=".xlsx"))
-        parts.append((sheet.get("name", ""), path))
+        parts.append((sheet.get("name", ""), path, sheet.get("state", "visible") in ("hidden", "veryHidden")))
     if not parts:
         raise FileRejected(_CORRUPT.format(kind=".xlsx"))
     return parts
@@ -220,11 +224,11 @@ def _column_number(ref: str | None, default: int) -> int:
     return number
 
 
-def _xlsx_sheet(book: CalamineWorkbook, title: str, formulas: int, merges: list[str]) -> Sheet:
+def _xlsx_sheet(book: CalamineWorkbook, title: str, formulas: int, merges: list[str], *, hidden: bool) -> Sheet:
     """Cached cell values from A1 on (so merged ranges and row numbers keep their coordinates);
     the limits were enforced by the scan before this reads anything."""
     rows = [[_clean(value) for value in row] for row in book.get_sheet_by_name(title).to_python(skip_empty_area=False)]
-    return _finish(title, rows, formulas, [bounds for ref in merges if (bounds := _bounds(ref))])
+    return _finish(title, rows, formulas, [bounds for ref in merges if (bounds := _bounds(ref))], hidden)
 
 
 def _bounds(ref: str) -> tuple[int, int, int, int] | None:
@@ -241,6 +245,8 @@ def _bounds(ref: str) -> tuple[int, int, int, int] | None:
 def _read_xls(data: bytes, name: str, limits: Limits) -> list[Sheet]:
     if data.startswith(ZIP_MAGIC):
         raise FileRejected("Berkas ini sebenarnya .xlsx: ganti akhiran namanya menjadi .xlsx lalu unggah lagi.")
+    if _is_html(data):
+        return _read_html(data, name, limits)
     if not data.startswith(OLE2_MAGIC):
         raise FileRejected(_CORRUPT.format(kind=".xls"))
     book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True, logfile=io.StringIO())
@@ -252,7 +258,7 @@ def _read_xls(data: bytes, name: str, limits: Limits) -> list[Sheet]:
             budget.check(sh.name, sh.nrows, sh.ncols, done=True)
             rows = [[_xls_value(cell, book.datemode) for cell in sh.row(r)] for r in range(sh.nrows)]
             ranges = [(clo + 1, rlo + 1, chi, rhi) for rlo, rhi, clo, chi in sh.merged_cells]
-            sheets.append(_finish(sh.name, rows, 0, ranges))
+            sheets.append(_finish(sh.name, rows, 0, ranges, sh.visibility != 0))
         return sheets
     finally:
         book.release_resources()
@@ -272,6 +278,92 @@ def _xls_value(cell: xlrd.sheet.Cell, datemode: int) -> object:
     if kind == xlrd.XL_CELL_ERROR:
         return xlrd.error_text_from_code.get(value, "#ERROR!")
     return _clean(value) if kind == xlrd.XL_CELL_TEXT else None
+
+
+# --- HTML saved as .xls -------------------------------------------------------------------------
+
+_HTML_START = re.compile(rb"(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|table)\b", re.I | re.S)
+
+
+def _is_html(data: bytes) -> bool:
+    """An HTML page behind an .xls name (after an optional BOM, whitespace or XML prolog)."""
+    head = data[:4096].removeprefix(b"\xef\xbb\xbf").lstrip()
+    return bool(_HTML_START.match(head))
+
+
+class _Tables(HTMLParser):
+    """Rows of cell texts per ``<table>``, with colspan/rowspan ranges recorded as merges."""
+
+    def __init__(self, budget: _Budget) -> None:
+        super().__init__(convert_charrefs=True)
+        self.budget, self.tables, self.stack = budget, [], []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self.stack.append({"rows": [], "merges": [], "cell": None, "taken": set()})
+        elif not self.stack:
+            return
+        elif tag == "tr":
+            self._close_cell()
+            self.stack[-1]["rows"].append([])
+            self.budget.check(f"tabel {len(self.tables) + 1}", len(self.stack[-1]["rows"]), 1)
+        elif tag in ("td", "th"):
+            self._open_cell(dict(attrs))
+        elif tag == "br" and self.stack[-1]["cell"] is not None:
+            self.stack[-1]["cell"].append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack:
+            return
+        if tag in ("td", "th", "tr"):
+            self._close_cell()
+        elif tag == "table":
+            self._close_cell()
+            table = self.stack.pop()
+            width = max((len(row) for row in table["rows"]), default=0)
+            self.budget.check(f"tabel {len(self.tables) + 1}", len(table["rows"]), width, done=True)
+            self.tables.append(table)
+
+    def handle_data(self, data: str) -> None:
+        if self.stack and self.stack[-1]["cell"] is not None:
+            self.stack[-1]["cell"].append(data)
+
+    def _open_cell(self, attrs: dict[str, str | None]) -> None:
+        self._close_cell()
+        table = self.stack[-1]
+        if not table["rows"]:
+            table["rows"].append([])
+        r, row = len(table["rows"]) - 1, table["rows"][-1]
+        while (r, len(row)) in table["taken"]:  # covered by a rowspan from above
+            row.append(None)
+        c = len(row)
+        span_c, span_r = (max(1, min(_span(attrs.get(k)), 1000)) for k in ("colspan", "rowspan"))
+        self.budget.check(f"tabel {len(self.tables) + 1}", r + span_r, c + span_c)  # before the span is filled
+        if span_c > 1 or span_r > 1:
+            table["merges"].append((c + 1, r + 1, c + span_c, r + span_r))
+            table["taken"].update((r + i, c + j) for i in range(span_r) for j in range(span_c) if i or j)
+        row.extend([None] * span_c)
+        table["cell"], table["at"] = [], c
+
+    def _close_cell(self) -> None:
+        table = self.stack[-1] if self.stack else None
+        if table and table["cell"] is not None:
+            table["rows"][-1][table["at"]] = _clean(" ".join("".join(table["cell"]).split()))
+            table["cell"] = None
+
+
+def _span(value: str | None) -> int:
+    return int(value) if value and value.strip().isdigit() else 1
+
+
+def _read_html(data: bytes, name: str, limits: Limits) -> list[Sheet]:
+    parser = _Tables(_Budget(limits))
+    parser.feed(_decode(data))
+    parser.close()
+    title = PurePosixPath(name).stem
+    tables = [t for t in parser.tables if t["rows"]]
+    return [_finish(title if len(tables) == 1 else f"{title} ({i})", t["rows"], 0, t["merges"])
+            for i, t in enumerate(tables, start=1)]
 
 
 # --- csv --------------------------------------------------------------------------------------
@@ -337,7 +429,8 @@ def _clean(value: object) -> object:
     return str(value)
 
 
-def _finish(name: str, rows: list[list[object]], formulas: int, merges: list[tuple[int, int, int, int]]) -> Sheet:
+def _finish(name: str, rows: list[list[object]], formulas: int, merges: list[tuple[int, int, int, int]],
+            hidden: bool = False) -> Sheet:
     """Rectangular rows with merged values filled in and trailing empty rows and columns dropped."""
     width = max((len(row) for row in rows), default=0)
     rows = [row + [None] * (width - len(row)) for row in rows]
@@ -346,7 +439,7 @@ def _finish(name: str, rows: list[list[object]], formulas: int, merges: list[tup
         rows.pop()
     used = max((i + 1 for row in rows for i, value in enumerate(row) if value is not None), default=0)
     rows = [row[:used] for row in rows]
-    return Sheet(str(name), rows, formulas, len({r for r in filled if r < HEADER_AREA}))
+    return Sheet(str(name), rows, formulas, len({r for r in filled if r < HEADER_AREA}), hidden)
 
 
 def _fill_merges(rows: list[list[object]], merges: list[tuple[int, int, int, int]]) -> set[int]:

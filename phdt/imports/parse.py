@@ -260,7 +260,7 @@ def normalise_header(text: object) -> str:
     return " ".join(s.split()).strip(" |")
 
 
-def _text(value: object) -> str:
+def cell_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -271,7 +271,7 @@ def _text(value: object) -> str:
 
 
 def _filled(row: list[object]) -> int:
-    return sum(1 for value in row if _text(value))
+    return sum(1 for value in row if cell_text(value))
 
 
 _DESA_CODE = re.compile(r"[0-9]{2}\.?[0-9]{2}\.?[0-9]{2}\.?[0-9]{4}", re.ASCII)
@@ -301,10 +301,10 @@ def _looks_like_data(row: list[object]) -> bool:
     return filled > 0 and 2 * hits >= filled
 
 
-def _numbering(row: list[object]) -> bool:
+def numbering_row(row: list[object]) -> bool:
     """The "1 | 2 | 3 | …" row many templates put under the header."""
     try:
-        numbers = [parse_number(value) for value in row if _text(value)]
+        numbers = [parse_number(value) for value in row if cell_text(value)]
     except ValueError:
         return False
     if len(numbers) < 3 or None in numbers or not numbers[0].is_integer():
@@ -312,10 +312,29 @@ def _numbering(row: list[object]) -> bool:
     return numbers == [numbers[0] + i for i in range(len(numbers))]
 
 
+_LABEL = re.compile(r"[^:]{2,40}:")  # "Bidan Koordinator : Siti", "Bulan :"
+
+
+def title_row(row: list[object]) -> bool:
+    """A line of the title block above the header: one distinct text (a merged title repeats its
+    text over the merge), or only "label : value" lines ("Puskesmas : Kemangkon", or "Puskesmas",
+    ":", "Kemangkon" in three cells)."""
+    texts = {cell_text(value) for value in row if cell_text(value)}
+    return len(texts) <= 1 or ":" in texts or all(_LABEL.match(text) for text in texts)
+
+
+def header_start(rows: list[list[object]]) -> int:
+    """The first row under the title block: where the header starts."""
+    start = 0
+    while start < len(rows) and title_row(rows[start]):
+        start += 1
+    return start
+
+
 def flatten_header(rows: list[list[object]], max_header_rows: int = 4) -> tuple[list[str], int]:
     """One label per column and the index of the first data row.
 
-    Leading empty rows and title rows (one filled cell) are skipped. Header rows are the
+    Leading empty rows and title rows (:func:`title_row`) are skipped. Header rows are the
     following rows, up to `max_header_rows`, that do not look like data (numbers, dates, desa
     codes); when no data row follows them the header is one row (a table of text only). A
     numbering row (1, 2, 3, …) under the header is skipped. In an upper header row a blank cell
@@ -324,9 +343,7 @@ def flatten_header(rows: list[list[object]], max_header_rows: int = 4) -> tuple[
     ``K1 | bln ini`` and ``K1 | s.d. bln ini``. Labels keep the sheet's text; compare them with
     :func:`normalise_header`.
     """
-    start = 0
-    while start < len(rows) and _filled(rows[start]) <= 1:
-        start += 1
+    start = header_start(rows)
     if start == len(rows):
         return [], len(rows)
     end = start
@@ -341,14 +358,14 @@ def flatten_header(rows: list[list[object]], max_header_rows: int = 4) -> tuple[
 
 
 def _skip_fillers(rows: list[list[object]], index: int) -> int:
-    while index < len(rows) and (not _filled(rows[index]) or _numbering(rows[index])):
+    while index < len(rows) and (not _filled(rows[index]) or numbering_row(rows[index])):
         index += 1
     return index
 
 
 def _join(header_rows: list[list[object]]) -> list[str]:
     width = max(len(row) for row in header_rows)
-    grid = [[_text(value) for value in row] + [""] * (width - len(row)) for row in header_rows]
+    grid = [[cell_text(value) for value in row] + [""] * (width - len(row)) for row in header_rows]
     for r in range(len(grid) - 2, -1, -1):
         row, below = grid[r], grid[r + 1]
         for c in range(1, width):

@@ -6,7 +6,9 @@ call the same two steps: :func:`prepare` (nothing is written) and :func:`commit`
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -16,12 +18,12 @@ import polars as pl
 from phdt import dataset as ds
 from phdt import versions
 from phdt.config import settings
-from phdt.imports import apply, files, history, normalise, parse, validate
+from phdt.imports import apply, files, history, layout, normalise, parse, validate
 from phdt.schema import INDIKATOR_BULANAN
 
 WIDE = "aggregate_wide"  # a PWS-style sheet: one row per desa, column groups per indicator, one month
 FAMILIES = (*normalise.FAMILIES, WIDE)
-PLACE_FIELDS = ("kode_desa", "nama_desa", "kecamatan", "puskesmas")
+ROW_BLOCK = 1_000_000  # `_row` of sheet n of several is n * ROW_BLOCK + its row (files.Limits.max_rows is less)
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ class Prepared:
     validation: validate.Validation
     monthly: pl.DataFrame  # an aggregate file's INDIKATOR_BULANAN rows (line lists: computed with their history)
     loaded: list[date] = field(default_factory=list)  # the file's months the dataset already has for its desa
+    puskesmas: str | None = None  # whose wilayah kerja the desa were matched in (None: the kabupaten)
+    sheets: list[str] = field(default_factory=list)  # the sheets imported
     _outcomes: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -58,42 +62,45 @@ class Prepared:
 
 
 def raw_frame(rows: list[list[object]], headers: list[str], start: int, mapping: dict[int, str]) -> pl.DataFrame:
-    """The mapped columns as raw text, with `_row` the 1-based row number in the sheet."""
-    body = rows[start:]
-    columns = {field_: [_text(row[i] if i < len(row) else None) for row in body] for i, field_ in mapping.items()}
-    return pl.DataFrame({"_row": list(range(start + 1, start + 1 + len(body))), **columns},
+    """The mapped columns as raw text, with `_row` the 1-based row number in the sheet; empty rows
+    are spacers (a blank line in a CSV), not data."""
+    body = [(number, row) for number, row in enumerate(rows[start:], start=start + 1) if any(v is not None for v in row)]
+    columns = {field_: [_text(row[i] if i < len(row) else None) for _, row in body] for i, field_ in mapping.items()}
+    return pl.DataFrame({"_row": [number for number, _ in body], **columns},
                         schema={"_row": pl.Int64, **{f: pl.String for f in mapping.values()}})
 
 
-def wide_to_long(rows: list[list[object]], headers: list[str], start: int, period: date) -> pl.DataFrame:
-    """A wide PWS sheet as aggregate_long rows (raw text): one row per desa and indicator found,
-    L and P columns summed where there is no total. A cell that does not parse is passed on as
-    written, so the validator reports it with its row and column."""
-    place = {i: f for i, f in parse.recognise(headers, normalise.AGGREGATE).items() if f in PLACE_FIELDS}
-    groups = {slug: kinds for slug, kinds in parse.wide_groups(headers).items() if not slug.startswith("_")}
+def wide_to_long(rows: list[list[object]], found: layout.Layout, period: date) -> pl.DataFrame:
+    """The desa rows of a wide PWS sheet as aggregate_long rows (raw text): one row per desa and
+    indicator found, L and P columns summed where there is no total, a blank or "-" count read as 0
+    (the sheet's way of writing zero). A cell that does not parse is passed on as written, so the
+    validator reports it with its row and column."""
     records = []
-    for number, row in enumerate(rows[start:], start=start + 1):
-        where = {f: _text(row[i] if i < len(row) else None) for i, f in place.items()}
-        for slug, kinds in groups.items():
-            records.append({"_row": number, **where, "period": f"{period:%Y-%m}", "indicator_code": slug,
-                            "numerator_month": _sum(row, kinds.get("month", [])),
-                            "numerator_cum": _sum(row, kinds.get("cum", [])),
+    for index in found.data:
+        row = rows[index]
+        where = {f: _text(row[i] if i < len(row) else None) for i, f in found.place.items()}
+        for slug, kinds in found.groups.items():
+            records.append({"_row": index + 1, **where, "period": f"{period:%Y-%m}", "indicator_code": slug,
+                            "numerator_month": _sum(row, kinds.get("month", []), zero=True),
+                            "numerator_cum": _sum(row, kinds.get("cum", []), zero=True),
                             "denominator": _sum(row, kinds.get("denominator", []))})
-    fields = ["_row", *dict.fromkeys(place.values()), "period", "indicator_code", "numerator_month",
+    fields = ["_row", *dict.fromkeys(found.place.values()), "period", "indicator_code", "numerator_month",
               "numerator_cum", "denominator"]
     return pl.DataFrame(records, schema={f: pl.Int64 if f == "_row" else pl.String for f in fields})
 
 
-def _sum(row: list[object], columns: list[int]) -> str | None:
+def _sum(row: list[object], columns: list[int], zero: bool = False) -> str | None:
+    """The count of `columns` as text: a single cell as written, several summed."""
+    if not columns:
+        return None
     cells = [row[i] if i < len(row) else None for i in columns]
-    if len(cells) <= 1:
-        return _text(cells[0]) if cells else None
     try:
-        values = [parse.parse_number(cell) for cell in cells]
+        value = layout.count(row, columns)
     except ValueError:
         return " + ".join(str(cell) for cell in cells)
-    present = [v for v in values if v is not None]
-    return _text(float(sum(present))) if present else None
+    if value is None:
+        return "0" if zero else None
+    return _text(cells[0]) if len(cells) == 1 else _text(value)
 
 
 def _text(value: object) -> str | None:
@@ -110,29 +117,93 @@ def upload_limits() -> files.Limits:
     return files.Limits(max_bytes=settings().max_upload_mb * 1_000_000)
 
 
-def prepare(data: bytes, file_name: str, family: str, dataset: ds.Dataset, *, sheet: int = 0,
+def default_sheets(sheets: list[files.Sheet], family: str) -> list[int]:
+    """What is imported when the officer does not choose: for a wide PWS workbook whose visible
+    sheets are each a month (JAN, FEB, …), all of them; else the first visible sheet."""
+    visible = [i for i, sheet in enumerate(sheets) if not sheet.hidden] or [0]
+    if family == WIDE and len(visible) > 1:
+        months = [sheet_period(sheets[i]) for i in visible]
+        if None not in months and len(set(months)) == len(months):
+            return visible
+    return visible[:1]
+
+
+def sheet_period(sheet: files.Sheet) -> date | None:
+    """The month a wide PWS sheet reports, from its tab name or title block."""
+    return layout.find_period(sheet.name, layout.read(sheet.rows).title)
+
+
+def puskesmas_names(wilayah: pl.DataFrame) -> list[str]:
+    return sorted(wilayah["puskesmas"].cast(pl.String).drop_nulls().unique().to_list())
+
+
+def _wide_frame(sheets: list[files.Sheet], chosen: list[int], period: date | None
+                ) -> tuple[pl.DataFrame, list[dict], list[layout.Layout]]:
+    """The chosen sheets as one aggregate_long frame, their total-row checks and layouts; with
+    several sheets `_row` is offset by ROW_BLOCK per sheet (see :func:`_per_sheet`)."""
+    frames, checks, found = [], [], []
+    for n, index in enumerate(chosen):
+        sheet = sheets[index]
+        parts = layout.read(sheet.rows)
+        month = (period if len(chosen) == 1 else None) or layout.find_period(sheet.name, parts.title)
+        if month is None:
+            raise files.FileRejected(f"Bulan laporan lembar '{sheet.name}' tidak terbaca dari judul atau nama "
+                                     "lembarnya. Pilih bulan laporan (satu lembar per impor).")
+        offset = (n + 1) * ROW_BLOCK if len(chosen) > 1 else 0
+        frames.append(wide_to_long(sheet.rows, parts, month).with_columns(pl.col("_row") + offset))
+        checks += [{**check, "_row": check["_row"] + offset} for check in layout.total_checks(sheet.rows, parts)]
+        found.append(parts)
+    return pl.concat(frames, how="diagonal"), checks, found
+
+
+def _per_sheet(report: pl.DataFrame, names: list[str]) -> pl.DataFrame:
+    """Report rows of a several-sheet import back to each sheet's own row numbers, the sheet named
+    at the start of the message ("Lembar 'FEB': …") so the officer finds the row."""
+    sheet = (pl.col("row") // ROW_BLOCK).cast(pl.Int64)
+    label = sheet.replace_strict(dict(enumerate(["", *names])), default="", return_dtype=pl.String)
+    return report.with_columns(
+        message=pl.when(sheet > 0).then(pl.format("Lembar '{}': {}", label, "message")).otherwise("message"),
+        row=pl.col("row") % ROW_BLOCK)
+
+
+def prepare(data: bytes, file_name: str, family: str, dataset: ds.Dataset, *, sheet: int | Sequence[int] | None = None,
             mapping: dict[int, str] | None = None, profile: dict[str, str] | None = None,
-            period: date | None = None, today: date | None = None,
+            period: date | None = None, puskesmas: str | None = None, today: date | None = None,
             limits: files.Limits = files.Limits()) -> Prepared:
     """Read, map, validate and normalise; raises files.FileRejected for a file that cannot be read.
-    A wide PWS sheet (`aggregate_wide`) needs the month it reports (`period`); a sasaran file
-    without a Tahun column takes the year of `period`."""
+
+    `sheet`: an index or several (default :func:`default_sheets`). A wide PWS sheet
+    (`aggregate_wide`) reports one month: `period`, else the one its title or tab names; several
+    sheets each take their own. `puskesmas` (else the one a wide sheet's title names) limits desa
+    matching to its wilayah kerja, so a desa name shared with another kecamatan resolves. A sasaran file without a Tahun column takes the year of `period`."""
     if family not in FAMILIES:
         raise ValueError(f"unknown family {family!r}; use one of {', '.join(FAMILIES)}")
     sheets = files.read_table(data, file_name, limits)
-    if not 0 <= sheet < len(sheets):
-        raise files.FileRejected(f"Lembar ke-{sheet + 1} tidak ada; berkas ini punya {len(sheets)} lembar.")
-    headers, start = parse.flatten_header(sheets[sheet].rows)
+    chosen = default_sheets(sheets, family) if sheet is None else [sheet] if isinstance(sheet, int) else list(sheet)
+    if not chosen or not all(0 <= i < len(sheets) for i in chosen):
+        raise files.FileRejected(f"Lembar yang dipilih tidak ada; berkas ini punya {len(sheets)} lembar.")
+    if family != WIDE and len(chosen) > 1:
+        raise ValueError("Pilih satu lembar: hanya laporan PWS (satu lembar per bulan) yang bisa diimpor sekaligus.")
+    checks: list[dict] = []
     if family == WIDE:
-        if period is None:
-            raise ValueError("A wide PWS sheet holds one month: give its period.")
-        frame, mapping, family = wide_to_long(sheets[sheet].rows, headers, start, period), {}, normalise.AGGREGATE
+        frame, checks, found = _wide_frame(sheets, chosen, period)
+        headers, mapping, family = found[0].headers, {}, normalise.AGGREGATE
+        puskesmas = puskesmas or layout.find_puskesmas(found[0].title, puskesmas_names(dataset.wilayah))
     else:
+        headers, start = parse.flatten_header(sheets[chosen[0]].rows)
         mapping = mapping if mapping is not None else parse.recognise(headers, family, profile)
-        frame = raw_frame(sheets[sheet].rows, headers, start, mapping)
-    checked = validate.validate(frame, family, dataset.wilayah, today=today or date.today(),
+        frame = raw_frame(sheets[chosen[0]].rows, headers, start, mapping)
+    puskesmas = _puskesmas(dataset.wilayah, puskesmas)
+    area = dataset.wilayah.filter(pl.col("puskesmas").cast(pl.String) == puskesmas) if puskesmas else dataset.wilayah
+    checked = validate.validate(frame, family, area, today=today or date.today(),
                                 current_monthly=dataset.monthly, sasaran=dataset.sasaran,
                                 year=period.year if period and family == normalise.SASARAN_FAMILY else None)
+    report = pl.concat([checked.report, validate.total_mismatches(pl.DataFrame(checks))]).sort("row", maintain_order=True)
+    if puskesmas:
+        report = validate.outside_area(report, dataset.wilayah, puskesmas)
+    if len(chosen) > 1:
+        report = _per_sheet(report, [sheets[i].name for i in chosen])
+    checked = dataclasses.replace(checked, report=report)
     if family in normalise.LINE_LISTS:
         monthly, cells = INDIKATOR_BULANAN.to_frame(), history.cells(checked.clean, family)
     else:
@@ -141,7 +212,18 @@ def prepare(data: bytes, file_name: str, family: str, dataset: ds.Dataset, *, sh
                                        current_monthly=dataset.monthly)
         cells = monthly.select("period", pl.col("kode_desa").cast(pl.String))
     loaded = [] if family == normalise.SASARAN_FAMILY else _loaded(cells, family, dataset.monthly)
-    return Prepared(files.safe_name(file_name), data, family, headers, mapping, checked, monthly, loaded)
+    return Prepared(files.safe_name(file_name), data, family, headers, mapping, checked, monthly, loaded,
+                    puskesmas, [sheets[i].name for i in chosen])
+
+
+def _puskesmas(wilayah: pl.DataFrame, given: str | None) -> str | None:
+    """The wilayah table's spelling of the puskesmas ("PUSKESMAS KEMANGKON" → "Kemangkon")."""
+    if not given:
+        return None
+    name = layout.match_puskesmas(given, puskesmas_names(wilayah))
+    if name is None:
+        raise ValueError(f"Puskesmas '{given}' tidak ada di daftar wilayah. Pilih puskesmas dari daftar.")
+    return name
 
 
 def _loaded(cells: pl.DataFrame, family: str, current: pl.DataFrame) -> list[date]:
@@ -199,9 +281,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m phdt.imports.pipeline", description=__doc__)
     parser.add_argument("file", type=Path)
     parser.add_argument("--family", choices=FAMILIES, required=True)
-    parser.add_argument("--sheet", type=int, default=1, help="sheet number, from 1")
-    parser.add_argument("--period", type=parse.parse_period, help="the month of a wide PWS sheet (2026-01); for a sasaran file "
-                        "without a Tahun column, any month of its year")
+    parser.add_argument("--sheet", type=int, nargs="+",
+                        help="sheet number(s), from 1 (default: the first visible one; every month sheet of a PWS workbook)")
+    parser.add_argument("--period", type=parse.parse_period,
+                        help="the month of a wide PWS sheet (2026-01), when its title or sheet name does not say; "
+                        "for a sasaran file without a Tahun column, any month of its year")
+    parser.add_argument("--puskesmas", help="the puskesmas whose wilayah kerja the desa are in (default: from the title)")
     parser.add_argument("--profile", help="saved column-mapping profile name")
     parser.add_argument("--who", required=True, help="your name, kept with the new version")
     parser.add_argument("--replace", action="store_true", help="replace months that are already loaded")
@@ -213,8 +298,9 @@ def main(argv: list[str] | None = None) -> int:
     dataset = ds.load(versions.ensure_current(data_dir=cfg.data_dir))
     profile = parse.load_profile(cfg.profiles_dir, args.profile) if args.profile else None
     try:
-        prepared = prepare(args.file.read_bytes(), args.file.name, args.family, dataset, sheet=args.sheet - 1,
-                           profile=profile, period=args.period, limits=upload_limits())
+        prepared = prepare(args.file.read_bytes(), args.file.name, args.family, dataset, profile=profile, period=args.period,
+                           sheet=[n - 1 for n in args.sheet] if args.sheet else None, puskesmas=args.puskesmas,
+                           limits=upload_limits())
     except (files.FileRejected, ValueError) as exc:
         print(f"DITOLAK: {exc}", file=sys.stderr)
         return 1

@@ -76,6 +76,8 @@ RULES: dict[str, Rule] = {
     "ambiguous_name": Rule("error", "Nama desa ganda"),
     "unmatched_name": Rule("error", "Nama desa tidak ditemukan"),
     "wilayah_mismatch": Rule("warning", "Kode dan nama wilayah tidak cocok"),
+    "outside_area": Rule("error", "Desa di luar wilayah kerja puskesmas"),
+    "total_mismatch": Rule("warning", "Baris jumlah tidak sama dengan jumlah desa"),
     "duplicate_conflict": Rule("error", "Baris ganda dengan nilai berbeda"),
     "duplicate_row": Rule("warning", "Baris ganda (salinan tidak dipakai)"),
     "split_mismatch": Rule("warning", "Total tidak sama dengan jumlah L + P"),
@@ -1045,6 +1047,43 @@ def validate(
                      *[d.select(pl.col("_row").cast(pl.Int64)) for d in drops]]).unique()
     dropped = tuple(sorted(pl.concat([d.select(pl.col("_row").cast(pl.Int64)) for d in drops])["_row"].to_list()))
     return Validation(report, _clean(typed, family, bad), family, dropped)
+
+
+def total_mismatches(checks: pl.DataFrame) -> pl.DataFrame:
+    """JUMLAH/TOTAL rows of a sheet whose count differs from the sum of its desa rows; `checks`
+    has ``_row``, ``indicator_code``, ``column``, ``total`` and ``sum`` (phdt.imports.layout)."""
+    if checks.is_empty():
+        return _empty()
+    total, summed = _count_text(pl.col("total")), _count_text(pl.col("sum"))
+    return _issues(checks, pl.col("total") != pl.col("sum"), "total_mismatch", pl.col("column"), total,
+                   pl.format("Baris jumlah {} ({}): tertulis {}, jumlah baris desa {}.", "indicator_code", "column",
+                             total, summed),
+                   "Periksa angka desa dan rumus baris jumlah. Yang diimpor adalah angka per desa; baris jumlah "
+                   "tidak diimpor.")
+
+
+def _count_text(expr: pl.Expr) -> pl.Expr:
+    return pl.when(expr == expr.round()).then(expr.cast(pl.Int64).cast(pl.String)).otherwise(expr.cast(pl.String))
+
+
+def outside_area(report: pl.DataFrame, wilayah: pl.DataFrame, puskesmas: str) -> pl.DataFrame:
+    """`report` of an upload matched within one puskesmas's wilayah kerja, with each unknown desa
+    name or code that belongs to another puskesmas reported as such (rule outside_area)."""
+    others = wilayah.filter(pl.col("puskesmas").cast(pl.String) != puskesmas)
+    where = pl.col("puskesmas").cast(pl.String).unique().sort().str.join(", ")
+    lookup = pl.concat([others.group_by(_key=key_expr(pl.col("nama_desa"))).agg(_where=where),
+                        others.group_by(_key=pl.col("kode_desa").cast(pl.String)).agg(_where=where)])
+    value = pl.col("value")
+    keyed = report.with_columns(_key=pl.when(pl.col("rule") == "unmatched_name").then(key_expr(value))
+                                .when(pl.col("rule") == "unknown_code").then(code_expr(value)))
+    hit = pl.col("_where").is_not_null()
+    return keyed.join(lookup, on="_key", how="left", maintain_order="left").with_columns(
+        rule=pl.when(hit).then(pl.lit("outside_area")).otherwise("rule"),
+        message=pl.when(hit).then(pl.format("Desa '{}' bukan wilayah kerja Puskesmas {} (termasuk wilayah Puskesmas {}).",
+                                            value, pl.lit(puskesmas), "_where")).otherwise("message"),
+        fix=pl.when(hit).then(pl.lit("Periksa puskesmas yang dipilih untuk berkas ini, atau hapus baris desa ini."))
+        .otherwise("fix"),
+    ).select(*REPORT)
 
 
 # --------------------------------------------------------------------------------------------
