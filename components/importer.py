@@ -106,7 +106,7 @@ def _chosen_sheets(sheets: list[files.Sheet], family: str) -> list[int]:
     hidden = any(sheet.hidden for sheet in sheets) and st.checkbox(t("data_show_hidden"), key="data_show_hidden")
     offered = [i for i, sheet in enumerate(sheets) if hidden or not sheet.hidden] or list(range(len(sheets)))
     label = {i: f"{i + 1}: {sheets[i].name}" for i in offered}
-    default = pipeline.default_sheets(sheets, family)
+    default = pipeline.default_sheets(sheets, family, pipeline.puskesmas_names(data.dataset().wilayah))
     if len(default) > 1:
         chosen = st.multiselect(t("data_sheets"), offered, default=default, format_func=label.__getitem__,
                                 key="data_sheets")

@@ -117,43 +117,60 @@ def upload_limits() -> files.Limits:
     return files.Limits(max_bytes=settings().max_upload_mb * 1_000_000)
 
 
-def default_sheets(sheets: list[files.Sheet], family: str) -> list[int]:
+def default_sheets(sheets: list[files.Sheet], family: str, puskesmas: list[str] = ()) -> list[int]:
     """What is imported when the officer does not choose: for a wide PWS workbook whose visible
-    sheets are each a month (JAN, FEB, …), all of them; else the first visible sheet."""
+    sheets each report another month (JAN, FEB, …) or another puskesmas (a district workbook,
+    one sheet per puskesmas of `puskesmas`), all of them; else the first visible sheet."""
     visible = [i for i, sheet in enumerate(sheets) if not sheet.hidden] or [0]
     if family == WIDE and len(visible) > 1:
-        months = [sheet_period(sheets[i]) for i in visible]
-        if None not in months and len(set(months)) == len(months):
+        keys = [sheet_key(sheets[i], puskesmas) for i in visible]
+        if all(month for month, _ in keys) and len(set(keys)) == len(keys):
             return visible
     return visible[:1]
 
 
 def sheet_period(sheet: files.Sheet) -> date | None:
     """The month a wide PWS sheet reports, from its tab name or title block."""
-    return layout.find_period(sheet.name, layout.read(sheet.rows).title)
+    return sheet_key(sheet, [])[0]
+
+
+def sheet_key(sheet: files.Sheet, puskesmas: list[str]) -> tuple[date | None, str | None]:
+    """The month and the puskesmas (one of `puskesmas`) a wide PWS sheet's tab name or title names."""
+    title = layout.read(sheet.rows).title
+    return layout.find_period(sheet.name, title), layout.find_puskesmas(title, puskesmas)
 
 
 def puskesmas_names(wilayah: pl.DataFrame) -> list[str]:
     return sorted(wilayah["puskesmas"].cast(pl.String).drop_nulls().unique().to_list())
 
 
-def _wide_frame(sheets: list[files.Sheet], chosen: list[int], period: date | None
+def _wide_frame(sheets: list[files.Sheet], chosen: list[int], group: list[int], period: date | None
                 ) -> tuple[pl.DataFrame, list[dict], list[layout.Layout]]:
-    """The chosen sheets as one aggregate_long frame, their total-row checks and layouts; with
-    several sheets `_row` is offset by ROW_BLOCK per sheet (see :func:`_per_sheet`)."""
+    """The `group` of chosen sheets as one aggregate_long frame, their total-row checks and layouts;
+    with several sheets `_row` is offset by ROW_BLOCK per sheet (see :func:`_per_sheet`)."""
     frames, checks, found = [], [], []
-    for n, index in enumerate(chosen):
+    for index in group:
         sheet = sheets[index]
         parts = layout.read(sheet.rows)
         month = (period if len(chosen) == 1 else None) or layout.find_period(sheet.name, parts.title)
         if month is None:
             raise files.FileRejected(f"Bulan laporan lembar '{sheet.name}' tidak terbaca dari judul atau nama "
                                      "lembarnya. Pilih bulan laporan (satu lembar per impor).")
-        offset = (n + 1) * ROW_BLOCK if len(chosen) > 1 else 0
+        offset = (chosen.index(index) + 1) * ROW_BLOCK if len(chosen) > 1 else 0
         frames.append(wide_to_long(sheet.rows, parts, month).with_columns(pl.col("_row") + offset))
         checks += [{**check, "_row": check["_row"] + offset} for check in layout.total_checks(sheet.rows, parts)]
         found.append(parts)
     return pl.concat(frames, how="diagonal"), checks, found
+
+
+def _by_puskesmas(sheets: list[files.Sheet], chosen: list[int], given: str | None,
+                  names: list[str]) -> dict[str | None, list[int]]:
+    """The chosen sheets by the puskesmas whose wilayah kerja their desa are matched in: the
+    officer's choice for all, else each sheet's title (a district workbook has one per puskesmas)."""
+    groups: dict[str | None, list[int]] = {}
+    for index in chosen:
+        groups.setdefault(given or sheet_key(sheets[index], names)[1], []).append(index)
+    return groups
 
 
 def _per_sheet(report: pl.DataFrame, names: list[str]) -> pl.DataFrame:
@@ -174,36 +191,36 @@ def prepare(data: bytes, file_name: str, family: str, dataset: ds.Dataset, *, sh
 
     `sheet`: an index or several (default :func:`default_sheets`). A wide PWS sheet
     (`aggregate_wide`) reports one month: `period`, else the one its title or tab names; several
-    sheets each take their own. `puskesmas` (else the one a wide sheet's title names) limits desa
-    matching to its wilayah kerja, so a desa name shared with another kecamatan resolves. A sasaran file without a Tahun column takes the year of `period`."""
+    sheets each take their own. `puskesmas` (else the one each wide sheet's title names) limits
+    desa matching to its wilayah kerja, so a desa name shared with another kecamatan resolves; a
+    line-list export of a puskesmas covers all its desa. A sasaran file without a Tahun column
+    takes the year of `period`."""
     if family not in FAMILIES:
         raise ValueError(f"unknown family {family!r}; use one of {', '.join(FAMILIES)}")
     sheets = files.read_table(data, file_name, limits)
-    chosen = default_sheets(sheets, family) if sheet is None else [sheet] if isinstance(sheet, int) else list(sheet)
+    names = puskesmas_names(dataset.wilayah)
+    chosen = default_sheets(sheets, family, names) if sheet is None else [sheet] if isinstance(sheet, int) else list(sheet)
     if not chosen or not all(0 <= i < len(sheets) for i in chosen):
         raise files.FileRejected(f"Lembar yang dipilih tidak ada; berkas ini punya {len(sheets)} lembar.")
     if family != WIDE and len(chosen) > 1:
         raise ValueError("Pilih satu lembar: hanya laporan PWS (satu lembar per bulan) yang bisa diimpor sekaligus.")
-    checks: list[dict] = []
+    given = _puskesmas(names, puskesmas)
+    year = period.year if period and family == normalise.SASARAN_FAMILY else None
     if family == WIDE:
-        frame, checks, found = _wide_frame(sheets, chosen, period)
-        headers, mapping, family = found[0].headers, {}, normalise.AGGREGATE
-        puskesmas = puskesmas or layout.find_puskesmas(found[0].title, puskesmas_names(dataset.wilayah))
+        parts, headers = [], []
+        for pkm, group in _by_puskesmas(sheets, chosen, given, names).items():
+            frame, checks, found = _wide_frame(sheets, chosen, group, period)
+            parts.append(_validated(frame, normalise.AGGREGATE, dataset, pkm, checks, today, year))
+            headers = headers or found[0].headers
+        checked, mapping, family = _combined(parts), {}, normalise.AGGREGATE
+        puskesmas = given or (pkm if len(parts) == 1 else None)
     else:
         headers, start = parse.flatten_header(sheets[chosen[0]].rows)
         mapping = mapping if mapping is not None else parse.recognise(headers, family, profile)
         frame = raw_frame(sheets[chosen[0]].rows, headers, start, mapping)
-    puskesmas = _puskesmas(dataset.wilayah, puskesmas)
-    area = dataset.wilayah.filter(pl.col("puskesmas").cast(pl.String) == puskesmas) if puskesmas else dataset.wilayah
-    checked = validate.validate(frame, family, area, today=today or date.today(),
-                                current_monthly=dataset.monthly, sasaran=dataset.sasaran,
-                                year=period.year if period and family == normalise.SASARAN_FAMILY else None)
-    report = pl.concat([checked.report, validate.total_mismatches(pl.DataFrame(checks))]).sort("row", maintain_order=True)
-    if puskesmas:
-        report = validate.outside_area(report, dataset.wilayah, puskesmas)
+        checked, puskesmas = _validated(frame, family, dataset, given, [], today, year), given
     if len(chosen) > 1:
-        report = _per_sheet(report, [sheets[i].name for i in chosen])
-    checked = dataclasses.replace(checked, report=report)
+        checked = dataclasses.replace(checked, report=_per_sheet(checked.report, [sheets[i].name for i in chosen]))
     if family in normalise.LINE_LISTS:
         monthly, cells = INDIKATOR_BULANAN.to_frame(), history.cells(checked.clean, family)
     else:
@@ -216,14 +233,35 @@ def prepare(data: bytes, file_name: str, family: str, dataset: ds.Dataset, *, sh
                     puskesmas, [sheets[i].name for i in chosen])
 
 
-def _puskesmas(wilayah: pl.DataFrame, given: str | None) -> str | None:
+def _puskesmas(names: list[str], given: str | None) -> str | None:
     """The wilayah table's spelling of the puskesmas ("PUSKESMAS KEMANGKON" → "Kemangkon")."""
     if not given:
         return None
-    name = layout.match_puskesmas(given, puskesmas_names(wilayah))
+    name = layout.match_puskesmas(given, names)
     if name is None:
         raise ValueError(f"Puskesmas '{given}' tidak ada di daftar wilayah. Pilih puskesmas dari daftar.")
     return name
+
+
+def _validated(frame: pl.DataFrame, family: str, dataset: ds.Dataset, puskesmas: str | None, checks: list[dict],
+               today: date | None, year: int | None) -> validate.Validation:
+    """The validation of rows whose desa are matched within `puskesmas`'s wilayah kerja (the
+    kabupaten's when None), with the total-row checks of their sheets."""
+    area = dataset.wilayah.filter(pl.col("puskesmas").cast(pl.String) == puskesmas) if puskesmas else dataset.wilayah
+    checked = validate.validate(frame, family, area, today=today or date.today(), current_monthly=dataset.monthly,
+                                sasaran=dataset.sasaran, year=year)
+    report = pl.concat([checked.report, validate.total_mismatches(pl.DataFrame(checks))]).sort("row", maintain_order=True)
+    if puskesmas:
+        report = validate.outside_area(report, dataset.wilayah, puskesmas)
+    return dataclasses.replace(checked, report=report)
+
+
+def _combined(parts: list[validate.Validation]) -> validate.Validation:
+    if len(parts) == 1:
+        return parts[0]
+    return validate.Validation(pl.concat([p.report for p in parts]).sort("row", maintain_order=True),
+                               pl.concat([p.clean for p in parts]), parts[0].family,
+                               tuple(sorted(r for p in parts for r in p.dropped)))
 
 
 def _loaded(cells: pl.DataFrame, family: str, current: pl.DataFrame) -> list[date]:
