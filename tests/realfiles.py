@@ -102,3 +102,50 @@ def html_xls(title: list[str], desa: list[tuple[str, int, int, int]]) -> bytes:
             f"<table border=1>{head}"
             '<tr><th rowspan="2">Desa</th><th rowspan="2">Sasaran Bumil</th><th colspan="2">K1</th></tr>'
             f"<tr><th>bln ini</th><th>s.d. bln ini</th></tr>{body}</table></body></html>").encode()
+
+
+ANTIGEN_NAMES = {"hb0": "HB0 (<24 Jam)", "bcg": "BCG", "polio1": "Polio 1", "polio2": "Polio 2", "polio3": "Polio 3",
+                 "polio4": "Polio 4", "dpt1": "DPT-HB-Hib 1", "dpt2": "DPT-HB-Hib 2", "dpt3": "DPT-HB-Hib 3",
+                 "ipv1": "IPV", "mr1": "Campak Rubela (MR)"}
+
+
+def asik_doses(doses: list[dict], desa_names: dict[str, str], title: str) -> bytes:
+    """An ASIK immunization export: a two-line title, then one row per dose with the desa by name,
+    dates as Excel dates and the antigen as the app writes it ("DPT-HB-Hib 1"). `doses` are rows
+    of the IMUNISASI_DOSIS schema."""
+    rows: list[list[object]] = [["LAPORAN HASIL IMUNISASI RUTIN"], [title], []]
+    rows.append(["No", "NIK Anak", "Nama Anak", "Jenis Kelamin", "Tanggal Lahir", "NIK Ibu", "Desa/Kelurahan",
+                 "Jenis Imunisasi", "Tanggal Imunisasi"])
+    for n, d in enumerate(doses, start=1):
+        rows.append([n, d["id_anak"], d["nama_anak"], d["jenis_kelamin"], d["tgl_lahir"], d["nik_ibu"],
+                     desa_names[d["kode_desa"]], ANTIGEN_NAMES[d["antigen"]], d["tgl_imunisasi"]])
+    return workbook([("Data", rows, ["A1:I1", "A2:I2"])])
+
+
+def ekohort_visits(visits: list[dict], desa_names: dict[str, str], title: str) -> bytes:
+    """An e-Kohort ANC export: a title, then one row per contact (register number, mother, desa by
+    name, HPHT, visit date, visit number, gestational age, examiner, USG Ya/Tidak, LILA, Hb, BP)."""
+    rows: list[list[object]] = [["REGISTER KOHORT IBU"], [title], []]
+    rows.append(["No Register Kohort", "NIK Ibu", "Nama Ibu", "Desa", "HPHT", "Tgl Kunjungan", "Kunjungan Ke",
+                 "Usia Kehamilan (mgg)", "Pemeriksa", "USG", "LILA", "Hb", "TD Sistolik", "TD Diastolik"])
+    for v in visits:
+        rows.append([v["id_kehamilan"], v["nik_ibu"], v["nama_ibu"], desa_names[v["kode_desa"]], v["hpht"],
+                     v["tgl_kunjungan"], v["kunjungan_ke"], v["usia_kehamilan_minggu"],
+                     "Dokter" if v["pemeriksa"] == "dokter" else "Bidan", "Ya" if v["usg"] else "Tidak",
+                     v["lila_cm"], v["hb_g_dl"], v["td_sistolik"], v["td_diastolik"]])
+    return workbook([("Kohort", rows, ["A1:N1", "A2:N2"])])
+
+
+SASARAN_COLUMNS = {"penduduk": "Jumlah Penduduk", "ibu_hamil": "Ibu Hamil", "ibu_bersalin": "Ibu Bersalin",
+                   "lahir_hidup": "Lahir Hidup", "bayi": "Bayi (Surviving Infant)", "baduta": "Baduta",
+                   "usia_produktif": "Usia Produktif 15-59", "hipertensi": "Estimasi Penderita Hipertensi",
+                   "dm": "Estimasi Penderita DM"}
+
+
+def sasaran_table(per_desa: dict[str, dict[str, int]], desa_names: dict[str, str], year: int, metode: str) -> bytes:
+    """A Dinkes sasaran table: title with the year, Kode Desa and Desa, one column per target group."""
+    rows: list[list[object]] = [["DATA SASARAN PROGRAM KESEHATAN"], [f"KABUPATEN PURBALINGGA TAHUN {year}"], []]
+    rows.append(["No", "Kode Desa", "Desa", "Tahun", *SASARAN_COLUMNS.values(), "Metode"])
+    for n, (code, groups) in enumerate(sorted(per_desa.items()), start=1):
+        rows.append([n, code, desa_names[code], year, *[groups.get(g) for g in SASARAN_COLUMNS], metode])
+    return workbook([("Sasaran", rows, ["A1:N1", "A2:N2"])])

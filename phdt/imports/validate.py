@@ -264,7 +264,20 @@ UNTRACKED_ANTIGEN = re.compile(r"^((dpt|dpthbhib|dpthb|dtp|penta|pentavalen)4|(m
 
 
 def _antigen(value: object) -> str:
-    """A tracked antigen (phdt.schema.ANTIGENS), or another known antigen prefixed "lain:"."""
+    """A tracked antigen (phdt.schema.ANTIGENS), or another known antigen prefixed "lain:".
+    Apps add notes in brackets: "Campak Rubela (MR)", "HB0 (<24 Jam)", "DPT-HB-Hib (1)"; the name
+    is tried as written, then without the bracket, then as the bracket alone."""
+    text = str(value)
+    outside, inside = re.sub(r"\(.*?\)", " ", text), " ".join(re.findall(r"\((.*?)\)", text))
+    for candidate in dict.fromkeys((text, outside, inside)):
+        try:
+            return _antigen_name(candidate)
+        except ValueError:
+            continue
+    raise ValueError(f"antigen '{value}' tidak dikenal")
+
+
+def _antigen_name(value: object) -> str:
     key = _k(value)
     if key.startswith(("hb0", "hbo", "hepb0", "hepatitisb0", "hepatitisbo")):
         return "hb0"
