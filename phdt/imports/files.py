@@ -18,12 +18,14 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from html.parser import HTMLParser
 from pathlib import PurePosixPath
 from xml.etree import ElementTree
 
+import polars as pl
 import xlrd
 from openpyxl.utils.cell import range_boundaries
 from python_calamine import CalamineWorkbook
@@ -369,23 +371,69 @@ def _read_html(data: bytes, name: str, limits: Limits) -> list[Sheet]:
 # --- csv --------------------------------------------------------------------------------------
 
 def _read_csv(data: bytes, name: str, limits: Limits) -> list[Sheet]:
+    """Rows and width are counted by the csv module (cells are not kept), then the cells are read
+    by polars into text columns: a month's line list of a million rows stays within memory. Where
+    the two readers would disagree (quoting polars reads otherwise), the csv module's rows are kept."""
     if b"\x00" in data:
         raise FileRejected("Berkas .csv ini bukan teks biasa (mungkin berkas Excel yang diganti namanya, atau "
                            "'Unicode Text'). Simpan ulang dari Excel sebagai 'CSV UTF-8'.")
     text = _decode(data)
-    title = PurePosixPath(name).stem
+    title, delimiter = PurePosixPath(name).stem, _sniff(text)
     budget = _Budget(limits)
-    rows: list[list[object]] = []
-    width = 0
+    count = width = 0
     try:
-        for row in csv.reader(io.StringIO(text, newline=""), delimiter=_sniff(text)):
-            width = max(width, len(row))
-            budget.check(title, len(rows) + 1, width)
-            rows.append([_clean(value) for value in row])
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            count, width = count + 1, max(width, len(row))
+            budget.check(title, count, width)
     except csv.Error as exc:
         raise FileRejected(f"Berkas CSV tidak dapat dibaca ({exc}). "
                            "Simpan ulang dari Excel sebagai 'CSV UTF-8'.") from exc
-    return [_finish(title, rows, 0, [])]
+    frame = _polars_csv(text, delimiter, width)
+    if frame is None or frame.height != count:
+        rows = [[_clean(value) for value in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        return [_finish(title, rows, 0, [])]
+    return [Sheet(title, FrameRows(frame), 0, 0)]
+
+
+def _polars_csv(text: str, delimiter: str, width: int) -> pl.DataFrame | None:
+    """Every cell as text (blank as null), trailing empty rows and columns dropped; None when polars
+    cannot read it. A first line of `width` empty fields makes polars take the widest row's width."""
+    if width == 0:
+        return None
+    try:
+        frame = pl.read_csv((delimiter * (width - 1) + "\n" + text).encode(), separator=delimiter, has_header=False,
+                            infer_schema=False, quote_char='"', raise_if_empty=False).slice(1)
+    except pl.exceptions.PolarsError:
+        return None
+    frame = frame.with_columns(pl.when(pl.all().str.strip_chars() != "").then(pl.all()))
+    filled = frame.select(pl.any_horizontal(pl.all().is_not_null()).arg_true().max()).item()
+    used = [c for c in frame.columns if frame[c].null_count() < frame.height]
+    last = frame.columns.index(used[-1]) + 1 if used else 0
+    return frame.head(0 if filled is None else filled + 1).select(frame.columns[:last])
+
+
+class FrameRows(Sequence):
+    """The rows of a large table kept as polars text columns: a row is built only when read
+    (header detection reads a few), and :func:`phdt.imports.pipeline.raw_frame` takes the columns."""
+
+    def __init__(self, frame: pl.DataFrame) -> None:
+        self.frame = frame
+
+    def __len__(self) -> int:
+        return self.frame.height
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [list(row) for row in self.frame[index].iter_rows()]
+        if not -self.frame.height <= index < self.frame.height:
+            raise IndexError(index)
+        return list(self.frame.row(index % self.frame.height))
+
+    def __iter__(self):
+        return (list(row) for row in self.frame.iter_rows())
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, Sequence) else NotImplemented
 
 
 def _decode(data: bytes) -> str:

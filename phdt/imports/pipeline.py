@@ -64,6 +64,12 @@ class Prepared:
 def raw_frame(rows: list[list[object]], headers: list[str], start: int, mapping: dict[int, str]) -> pl.DataFrame:
     """The mapped columns as raw text, with `_row` the 1-based row number in the sheet; empty rows
     are spacers (a blank line in a CSV), not data."""
+    if isinstance(rows, files.FrameRows):  # already text columns: no row is built in Python
+        frame = rows.frame.with_row_index("_row", offset=1).slice(start)
+        cells = [pl.col(frame.columns[i + 1]).alias(f) for i, f in mapping.items() if i + 1 < frame.width]
+        return frame.filter(pl.any_horizontal(pl.exclude("_row").is_not_null())).select(
+            pl.col("_row").cast(pl.Int64), *cells).with_columns(
+            *[pl.lit(None, pl.String).alias(f) for i, f in mapping.items() if i + 1 >= frame.width])
     body = [(number, row) for number, row in enumerate(rows[start:], start=start + 1) if any(v is not None for v in row)]
     columns = {field_: [_text(row[i] if i < len(row) else None) for _, row in body] for i, field_ in mapping.items()}
     return pl.DataFrame({"_row": [number for number, _ in body], **columns},
