@@ -16,6 +16,7 @@ value.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections.abc import Callable
@@ -26,7 +27,7 @@ import polars as pl
 
 from phdt import quality
 from phdt.exports import csv_bytes, xlsx_bytes
-from phdt.imports.match import code_expr, key_expr, match_desa
+from phdt.imports.match import code_expr, key_expr, match_desa, name_expr
 from phdt.imports.normalise import AGGREGATE, FAMILIES, PROGRAMME, SERVICE_DATE, complete_long
 from phdt.imports.normalise import SASARAN_FAMILY as SASARAN
 from phdt.imports.parse import parse_date, parse_number, parse_period, sasaran_group
@@ -94,6 +95,7 @@ RULES: dict[str, Rule] = {
     "antigen_not_tracked": Rule("warning", "Antigen tidak dipakai dasbor"),
     "nik_format": Rule("warning", "Format NIK tidak valid"),
     "nik_missing": Rule("warning", "NIK kosong"),
+    "id_fallback": Rule("warning", "Anak tanpa ID: dihitung dengan pengenal pengganti"),
     "rounded": Rule("warning", "Angka berdesimal dibulatkan (total tetap)"),
     "sasaran_loaded": Rule("warning", "Sasaran tahun ini sudah ada: akan menggantikan"),
     "metode_missing": Rule("warning", "Metode estimasi sasaran tidak disebutkan"),
@@ -126,7 +128,7 @@ FIELDS: dict[str, dict[str, Field]] = {
         "td_diastolik": Field("int"), "sumber": Field("source"),
     },
     "imunisasi_dosis": {
-        **WILAYAH_FIELDS, "id_anak": Field("text", True, True), "nik_ibu": Field("nik"), "nama_anak": Field("text"),
+        **WILAYAH_FIELDS, "id_anak": Field("text"), "nik_ibu": Field("nik"), "nama_anak": Field("text"),
         "jenis_kelamin": Field("sex"), "tgl_lahir": Field("date", True, True), "antigen": Field("antigen", True, True),
         "tgl_imunisasi": Field("date", True, True), "sumber": Field("source"),
     },
@@ -688,6 +690,47 @@ def untracked_antigens(typed: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]
     return report, other.select("_row")
 
 
+FALLBACK_SOURCES = {"ibu": "NIK ibu + tanggal lahir", "nama": "nama anak + tanggal lahir + desa",
+                    "baris": "isi baris"}  # prefixes of history.FALLBACK_ID
+
+
+def _row_digest(values: str) -> str:
+    return hashlib.sha256(values.encode()).hexdigest()[:16]
+
+
+def fallback_ids(typed: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Doses without the child's id (a newborn has no NIK yet) are counted under an id built from
+    the row, the same on every import of the same file so a month imported again is not counted
+    twice: ``ibu:<nik_ibu>:<tgl_lahir>``, else ``nama:<nama_anak>:<tgl_lahir>:<kode_desa>``, else
+    ``baris:<digest of the row's values>``; twins of one mother keep their names apart.
+    :func:`phdt.imports.history.link_children` later links the child by the mother's NIK and birth
+    date. One warning for antigens other than HB0 (given at birth, before any NIK)."""
+    missing = pl.col("id_anak").is_null()
+    born, name = pl.col("tgl_lahir").dt.strftime("%Y-%m-%d"), name_expr(pl.col("nama_anak"))
+    twins = pl.when(missing).then(name).drop_nulls().n_unique().over("nik_ibu", "tgl_lahir") > 1
+    values = pl.concat_str([pl.col(c).fill_null("") for c in sorted(typed.columns) if c.startswith("_raw_")],
+                           separator="\x1f")
+    fallback = (
+        pl.when(pl.col("nik_ibu").is_not_null() & born.is_not_null())
+        .then(pl.format("ibu:{}:{}", "nik_ibu", born) + pl.when(twins).then(pl.format(":{}", name)).otherwise(pl.lit("")))
+        .when(name.is_not_null() & born.is_not_null()).then(pl.format("nama:{}:{}:{}", name, born, "kode_desa_matched"))
+        .when(born.is_not_null()).then(pl.lit("baris:") + values.map_elements(_row_digest, return_dtype=pl.String))
+    )
+    out = typed.with_columns(id_anak=pl.coalesce("id_anak", fallback), _fallback=missing)
+    later = out.filter(pl.col("_fallback") & pl.col("id_anak").is_not_null() & (pl.col("antigen") != "hb0"))
+    out = out.drop("_fallback")
+    if later.height == 0:
+        return out, _empty()
+    kinds = later.group_by(_kind=pl.col("id_anak").str.extract(r"^(\w+):")).len()
+    how = ", ".join(f"{n} dari {FALLBACK_SOURCES[k]}" for k, n in kinds.sort("_kind").iter_rows())
+    return out, pl.DataFrame([(int(later["_row"].min()), "id_anak", "id_fallback", RULES["id_fallback"].severity, "",
+                               f"{later.height} dosis selain HB0 tanpa ID anak dihitung dengan pengenal pengganti "
+                               f"({how}). Anak dihubungkan ke catatannya yang lain lewat NIK ibu dan tanggal lahir.",
+                               "Isi NIK anak (atau ID anak dari aplikasi) bila sudah ada; bila belum, pastikan NIK ibu "
+                               "dan tanggal lahir terisi agar dosis anak ini tersambung.")],
+                             schema=REPORT, orient="row")
+
+
 def nik_format(typed: pl.DataFrame, family: str) -> pl.DataFrame:
     """NIK checks (warning): 16 digits, a Dukcapil province code, a plausible birth day (01–31,
     41–71 for women) and month, not a placeholder. A missing NIK is flagged where it is the
@@ -1033,6 +1076,9 @@ def validate(
                   metode_missing(typed)]
         drops.append(dup_rows)
     else:
+        if family == "imunisasi_dosis":
+            typed, id_report = fallback_ids(typed)
+            parts.append(id_report)
         parts += [out_of_range(typed), date_order(typed, family), nik_format(typed, family),
                   periods_loaded(typed, family, current_monthly), partial_year(typed, family)]
         dup_report, dup_rows = duplicate_line_rows(typed, family)
