@@ -174,3 +174,15 @@ def test_newborns_without_a_child_nik_are_counted_once_and_linked_later(root):
     after = imported(root, upload(*later))
     assert figure(after, "imm_idl", date(2026, 3, 1), column="numerator_month") == 1  # HB0 joined: one child
     assert figure(after, "imm_hb0", date(2026, 3, 1)) == 3
+
+
+def test_a_later_month_is_not_partial_when_january_is_stored(root, tmp_path):
+    may = upload(("C7", "3303010101900007", "Anak Mei", "3303012001", "01/03/2025", "BCG", "05/05/2025"))
+    rules = lambda data: pipeline.prepare(may, "mei.csv", "imunisasi_dosis", data,  # noqa: E731
+                                          today=date(2026, 4, 15)).validation.report["rule"].to_list()
+    assert "partial_year" not in rules(current(root))  # the stored list holds January 2025
+    empty_root = tmp_path / "empty"
+    folder = tmp_path / "data"
+    pl.read_parquet(folder / "imunisasi_dosis.parquet").head(0).write_parquet(folder / "imunisasi_dosis.parquet")
+    versions.bootstrap(empty_root, data_dir=folder)
+    assert "partial_year" in rules(current(empty_root))

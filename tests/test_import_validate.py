@@ -337,6 +337,14 @@ def test_line_list_that_starts_after_january(wilayah):
     assert "Februari 2025" in message(v, "partial_year")
 
 
+def test_a_later_month_is_not_partial_when_the_stored_history_holds_january(wilayah):
+    march = visits({"tgl_kunjungan": "10/03/2025"})
+    assert rows(check(wilayah, march, "anc_kunjungan", history_from=date(2025, 1, 10)), "partial_year") == []
+    v = check(wilayah, march, "anc_kunjungan", history_from=date(2025, 2, 3))  # stored list starts in February
+    assert rows(v) == [(2, "tgl_kunjungan", "partial_year", "warning")]
+    assert "Februari 2025" in message(v, "partial_year") and "tersimpan" in message(v, "partial_year")
+
+
 def test_line_list_period_already_loaded(wilayah):
     loaded = current((date(2025, 1, 1), SL, "anc_k1", 1, 1, 40))
     v = check(wilayah, visits({}, {"id_kehamilan": "B"}), "anc_kunjungan", current_monthly=loaded)

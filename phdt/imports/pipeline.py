@@ -197,7 +197,9 @@ def prepare(data: bytes, file_name: str, family: str, dataset: ds.Dataset, *, sh
     area = dataset.wilayah.filter(pl.col("puskesmas").cast(pl.String) == puskesmas) if puskesmas else dataset.wilayah
     checked = validate.validate(frame, family, area, today=today or date.today(),
                                 current_monthly=dataset.monthly, sasaran=dataset.sasaran,
-                                year=period.year if period and family == normalise.SASARAN_FAMILY else None)
+                                year=period.year if period and family == normalise.SASARAN_FAMILY else None,
+                                history_from=dataset.line_list(family)[normalise.SERVICE_DATE[family]].min()
+                                if family in normalise.LINE_LISTS else None)
     report = pl.concat([checked.report, validate.total_mismatches(pl.DataFrame(checks))]).sort("row", maintain_order=True)
     if puskesmas:
         report = validate.outside_area(report, dataset.wilayah, puskesmas)

@@ -838,21 +838,25 @@ def periods_loaded(typed: pl.DataFrame, family: str, current: pl.DataFrame | Non
                    "Pilih 'Ganti' untuk memakai data berkas ini, atau 'Simpan yang lama' untuk melewati periode ini.")
 
 
-def partial_year(typed: pl.DataFrame, family: str) -> pl.DataFrame:
-    """A line list that starts after January of its last year: cumulatives (and K4/K6, which need
-    earlier visits) count only what the file holds."""
+def partial_year(typed: pl.DataFrame, family: str, history_from: date | None = None) -> pl.DataFrame:
+    """A line list whose year starts after January, in the file and in the stored history
+    (`history_from`: its earliest service date): cumulatives (and K4/K6, which need earlier visits)
+    count only what is held."""
     when = SERVICE_DATE[family]
     t = typed.filter(pl.col(when).is_not_null())
     if t.height == 0:
         return _empty()
     first, last = t[when].min(), t[when].max()
-    if first.year < last.year or first.month == 1:
+    start = min(first, history_from) if history_from else first
+    if start.year < last.year or start.month == 1:
         return _empty()
     row = t.filter(pl.col(when) == first).head(1)
+    held = "Daftar baru" if start == first else "Daftar (berkas ini dan data tersimpan) baru"
     return _issues(row, pl.lit(True), "partial_year", when, _raw(when),
-                   f"Daftar baru mulai {BULAN[first.month - 1]} {first.year}: capaian kumulatif {last.year} dan "
-                   "K4/K6 hanya menghitung isi berkas ini.",
-                   "Unggah daftar sejak Januari (kohort ibu: semua kunjungan kehamilan yang masih berjalan).")
+                   f"{held} mulai {BULAN[start.month - 1]} {start.year}: capaian kumulatif {last.year} dan "
+                   "K4/K6 belum menghitung layanan sebelum bulan itu.",
+                   f"Unggah juga daftar sejak Januari {start.year} (kohort ibu: semua kunjungan kehamilan yang masih "
+                   "berjalan); data yang sudah tersimpan tetap dipakai.")
 
 
 def coverage_over_100(completed: pl.DataFrame) -> pl.DataFrame:
@@ -1018,13 +1022,15 @@ def _clean(typed: pl.DataFrame, family: str, bad: pl.DataFrame) -> pl.DataFrame:
 def validate(
     frame: pl.DataFrame, family: str, wilayah: pl.DataFrame, *, today: date,
     current_monthly: pl.DataFrame | None = None, sasaran: pl.DataFrame | None = None, year: int | None = None,
+    history_from: date | None = None,
 ) -> Validation:
     """Check an upload of `family` against every rule; see the module docstring.
 
     `current_monthly` is the loaded INDIKATOR_BULANAN (periods already loaded, last month's
     cumulative); `sasaran` (SASARAN schema) fills aggregate denominators the file leaves empty
     and tells which sasaran years a sasaran upload replaces; `year` is a sasaran file's year when
-    it has no Tahun column.
+    it has no Tahun column; `history_from` is the earliest service date of the stored line list of
+    `family` (None: nothing stored).
     """
     if family not in FAMILIES:
         raise ValueError(f"jenis data tidak dikenal: {family!r} (pilihan: {', '.join(FAMILIES)})")
@@ -1080,7 +1086,7 @@ def validate(
             typed, id_report = fallback_ids(typed)
             parts.append(id_report)
         parts += [out_of_range(typed), date_order(typed, family), nik_format(typed, family),
-                  periods_loaded(typed, family, current_monthly), partial_year(typed, family)]
+                  periods_loaded(typed, family, current_monthly), partial_year(typed, family, history_from)]
         dup_report, dup_rows = duplicate_line_rows(typed, family)
         parts.append(dup_report)
         drops.append(dup_rows)
