@@ -63,11 +63,15 @@ class Prepared:
 
 def raw_frame(rows: list[list[object]], headers: list[str], start: int, mapping: dict[int, str]) -> pl.DataFrame:
     """The mapped columns as raw text, with `_row` the 1-based row number in the sheet; empty rows
-    are spacers (a blank line in a CSV), not data."""
+    are spacers (a blank line in a CSV), not data. Id columns keep whether each cell was a number
+    (``validate.NUMERIC``)."""
     body = [(number, row) for number, row in enumerate(rows[start:], start=start + 1) if any(v is not None for v in row)]
     columns = {field_: [_text(row[i] if i < len(row) else None) for _, row in body] for i, field_ in mapping.items()}
-    return pl.DataFrame({"_row": [number for number, _ in body], **columns},
-                        schema={"_row": pl.Int64, **{f: pl.String for f in mapping.values()}})
+    numeric = {validate.NUMERIC + f: [type(row[i] if i < len(row) else None) in (int, float) for _, row in body]
+               for i, f in mapping.items() if f in validate.ID_PERSON}  # Excel may have rounded these ids
+    return pl.DataFrame({"_row": [number for number, _ in body], **columns, **numeric},
+                        schema={"_row": pl.Int64, **{f: pl.String for f in mapping.values()},
+                                **{f: pl.Boolean for f in numeric}})
 
 
 def wide_to_long(rows: list[list[object]], found: layout.Layout, period: date) -> pl.DataFrame:

@@ -95,6 +95,8 @@ RULES: dict[str, Rule] = {
     "antigen_not_tracked": Rule("warning", "Antigen tidak dipakai dasbor"),
     "nik_format": Rule("warning", "Format NIK tidak valid"),
     "nik_missing": Rule("warning", "NIK kosong"),
+    "nik_numeric": Rule("warning", "NIK tersimpan sebagai angka Excel (bisa dibulatkan)"),
+    "nik_merged": Rule("warning", "NIK sama untuk orang berbeda"),
     "id_fallback": Rule("warning", "Anak tanpa ID: dihitung dengan pengenal pengganti"),
     "rounded": Rule("warning", "Angka berdesimal dibulatkan (total tetap)"),
     "sasaran_loaded": Rule("warning", "Sasaran tahun ini sudah ada: akan menggantikan"),
@@ -162,6 +164,11 @@ DATE_ORDER = {"anc_kunjungan": [("tgl_kunjungan", "hpht")], "imunisasi_dosis": [
 EVENT_KEYS = {"anc_kunjungan": ("id_kehamilan", "tgl_kunjungan"), "imunisasi_dosis": ("id_anak", "antigen"),
               "ptm_skrining": ("nik", "tgl_skrining")}
 NIK_COLUMNS = ("nik", "nik_ibu")
+# Identifier columns Excel may turn into numbers, and what tells two people apart under one id.
+ID_PERSON = {"nik": ("nama", "tgl_lahir"), "nik_ibu": ("nama_ibu",), "id_anak": ("nama_anak", "tgl_lahir"),
+             "id_kehamilan": ("nama_ibu", "hpht")}
+NUMERIC = "_num_"  # + column: the source cell was a number (see phdt.imports.pipeline.raw_frame)
+SCIENTIFIC = r"^\d(?:[.,]\d+)?[eE]\+?\d+$"  # 3.30301E+15: Excel's display of a long number
 PROVINCES = frozenset([*range(11, 20), 21, *range(31, 37), 51, 52, 53, *range(61, 66), *range(71, 77), 81, 82,
                        *range(91, 97)])  # Dukcapil province codes (Papua's new provinces 93-96 included)
 BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
@@ -768,6 +775,65 @@ def nik_format(typed: pl.DataFrame, family: str) -> pl.DataFrame:
     return pl.concat([_empty(), *parts])
 
 
+def numeric_origin(frame: pl.DataFrame) -> pl.DataFrame:
+    """Flag id cells of a column read as numbers (a frame not built by raw_frame)."""
+    return frame.with_columns(pl.col(c).is_not_null().alias(NUMERIC + c) for c in ID_PERSON
+                              if c in frame.columns and NUMERIC + c not in frame.columns and frame[c].dtype.is_numeric())
+
+
+def _rows_text(rows: list[int]) -> str:
+    return ", ".join(map(str, rows[:-1])) + f" dan {rows[-1]}"
+
+
+def nik_numeric(typed: pl.DataFrame, family: str) -> pl.DataFrame:
+    """NIK-like ids that were Excel numbers (the cell, scientific notation, or a 16-digit value
+    ending in 0 in a mostly numeric column): Excel keeps 15 significant digits, so the 16th may
+    have become 0 and two people may share one id. One warning per column, and one per id whose
+    rows differ in name or birth date (perhaps two people merged)."""
+    parts = []
+    for column, person in ID_PERSON.items():
+        if column not in FIELDS[family] or column not in typed.columns:
+            continue
+        raw = _raw(column).str.strip_chars().str.replace(r"\.0+$", "")
+        scientific = raw.str.contains(SCIENTIFIC)
+        numeric = (pl.col(NUMERIC + column) if NUMERIC + column in typed.columns else pl.lit(False)) | scientific
+        mostly = numeric.filter(raw.is_not_null()).mean() > 0.5
+        suspect = (raw.str.contains(r"^\d{15,}$") | scientific) & (
+            numeric | (mostly & raw.str.contains(r"^\d{15}0$"))).fill_null(False)
+        hit = typed.filter(suspect)
+        if hit.height == 0:
+            continue
+        first = hit.row(0, named=True)
+        parts.append(pl.DataFrame([(first["_row"], column, "nik_numeric", RULES["nik_numeric"].severity,
+                                    first[f"_raw_{column}"],
+                                    f"{hit.height} nilai {column} tersimpan sebagai angka Excel (mis. baris "
+                                    f"{first['_row']}): Excel hanya menyimpan 15 angka, sehingga angka terakhir NIK "
+                                    "bisa menjadi 0 dan dua orang bisa tergabung menjadi satu.",
+                                    f"Di Excel, format kolom {column} sebagai Teks (Format Cells → Text), salin ulang "
+                                    "NIK dari aplikasi sumber atau KTP/KK, lalu ekspor ulang berkasnya. Mengubah "
+                                    "format saja tidak mengembalikan angka yang sudah dibulatkan.")],
+                                  schema=REPORT, orient="row"))
+        parts.append(_merged(typed.join(hit.select(column).unique(), on=column, how="semi"), column,
+                             [c for c in person if c in FIELDS[family]]))
+    return pl.concat([_empty(), *parts])
+
+
+def _merged(shared: pl.DataFrame, column: str, person: list[str]) -> pl.DataFrame:
+    """Rows sharing one rounded id whose name or birth date differ."""
+    if not person:  # a mother's NIK in a child's dose: siblings share it rightly
+        return _empty()
+    who = pl.struct(*[name_expr(pl.col(c)) if shared.schema[c] == pl.String else pl.col(c) for c in person])
+    groups = (shared.group_by(column).agg(pl.col("_row").sort(), _people=who.n_unique())
+              .filter(pl.col("_people") > 1).sort(pl.col("_row").list.first()))
+    return pl.DataFrame([(rows[0], column, "nik_merged", RULES["nik_merged"].severity, value,
+                          f"Baris {_rows_text(rows)} memakai {column} yang sama ({value}) dengan "
+                          f"{'/'.join(person)} berbeda: mungkin orang berbeda yang tergabung karena NIK dibulatkan "
+                          "Excel; dasbor menghitung mereka sebagai satu orang.",
+                          f"Salin ulang {column} baris-baris ini dari aplikasi sumber atau KTP/KK dalam kolom "
+                          "berformat Teks, lalu ekspor ulang.")
+                         for value, rows, _ in groups.iter_rows()], schema=REPORT, orient="row")
+
+
 def cumulative_decreases(typed: pl.DataFrame) -> pl.DataFrame:
     """A cumulative (January to month) lower than an earlier month's of the same year in the file."""
     key = ["kode_desa_matched", "indicator_code", "_tahun"]
@@ -1042,6 +1108,7 @@ def validate(
         frame = sasaran_long(frame, year)
     if family == AGGREGATE:
         frame = month_and_year(frame)
+    frame = numeric_origin(frame)
     schema_issues = missing_columns(frame, family, has_sasaran=sasaran is not None)
     empty_clean = {AGGREGATE: CLEAN_AGGREGATE, SASARAN: CLEAN_SASARAN}.get(family)
     empty_clean = empty_clean.to_frame() if empty_clean is not None else pl.concat(
@@ -1085,7 +1152,7 @@ def validate(
         if family == "imunisasi_dosis":
             typed, id_report = fallback_ids(typed)
             parts.append(id_report)
-        parts += [out_of_range(typed), date_order(typed, family), nik_format(typed, family),
+        parts += [out_of_range(typed), date_order(typed, family), nik_format(typed, family), nik_numeric(typed, family),
                   periods_loaded(typed, family, current_monthly), partial_year(typed, family, history_from)]
         dup_report, dup_rows = duplicate_line_rows(typed, family)
         parts.append(dup_report)
