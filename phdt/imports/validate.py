@@ -351,7 +351,8 @@ FIXES = {
     "invalid_date": "Tulis tanggal sebagai hari/bulan/tahun (mis. 14/03/2025) atau gunakan format tanggal Excel.",
     "invalid_period": "Tulis periode sebagai bulan dan tahun (mis. 2025-03 atau Maret 2025).",
 }
-VALUE_FIXES = {
+VALUE_FIXES = {  # by field kind, before FIXES: a count refuses "12,5"
+    "int": "Tulis bilangan bulat saja, tanpa satuan atau teks (mis. 12 atau 1.234).",
     "bool": "Isi ya atau tidak (Y/T, 1/0).",
     "pemeriksa": "Isi bidan atau dokter.",
     "sex": "Isi L (laki-laki) atau P (perempuan).",
@@ -436,7 +437,7 @@ def type_errors(typed: pl.DataFrame, fields: dict[str, Field]) -> pl.DataFrame:
         if f"_err_{name}" not in typed.columns:
             continue
         rule = CONVERTERS[spec.kind][2]
-        fix = FIXES.get(rule) or VALUE_FIXES.get(spec.kind, "Periksa nilai ini.")
+        fix = VALUE_FIXES.get(spec.kind) or FIXES.get(rule, "Periksa nilai ini.")
         parts.append(_issues(typed, pl.col(f"_err_{name}").is_not_null(), rule, name, _raw(name),
                              pl.format("Kolom {}: {}.", pl.lit(name), pl.col(f"_err_{name}")), fix))
     return pl.concat([_empty(), *parts])
@@ -453,7 +454,8 @@ def missing_values(typed: pl.DataFrame, fields: dict[str, Field], family: str) -
 
     parts = [
         _issues(typed, empty(name), "missing_value", name, _raw(name), pl.format("Kolom {} kosong.", pl.lit(name)),
-                f"Isi kolom '{name}' untuk baris ini, atau hapus barisnya jika bukan data.")
+                f"Isi kolom '{name}' untuk baris ini (baris yang bukan data, mis. catatan, boleh dikosongkan "
+                "seluruhnya).")
         for name, spec in fields.items() if spec.value and name in typed.columns
     ]
     if family == AGGREGATE:
@@ -483,7 +485,8 @@ def wilayah_issues(matched: pl.DataFrame, wilayah: pl.DataFrame) -> pl.DataFrame
                 pl.format("Kode '{}': kode ini milik kabupaten/kota lain ({} …), bukan wilayah dasbor ini.",
                           code_value, pl.col("kode_desa_matched").fill_null(code_expr(pl.col("kode_desa")))
                           .str.slice(0, 5)),
-                "Hapus baris ini dari berkas, atau kirimkan datanya ke Dinkes kabupaten/kota tersebut."),
+                "Periksa kode: bila salah ketik, tulis kode desa yang benar; bila desa ini memang di kabupaten/kota "
+                "lain, pindahkan barisnya ke berkas untuk Dinkes kabupaten/kota tersebut."),
         _issues(matched, note == "kecamatan_tidak_dikenal", "unknown_kecamatan", "kecamatan", kec_value,
                 pl.format("Kecamatan '{}' tidak ada di daftar wilayah.", kec_value),
                 with_hint("Tulis nama kecamatan seperti di daftar wilayah, atau kode kecamatan (mis. 33.03.08).")),
@@ -523,7 +526,8 @@ def derived_indicators(typed: pl.DataFrame) -> pl.DataFrame:
     return _issues(typed, pl.col("indicator_code").is_in(list(derived)), "derived_indicator", "indicator_code",
                    _raw("indicator_code"),
                    pl.format("Indikator {} dihitung otomatis oleh dasbor dari {}.", "indicator_code", bases),
-                   "Hapus baris ini; cukup unggah indikator dasarnya.")
+                   "Baris ini tidak diimpor (dasbor menghitungnya sendiri): pastikan indikator dasarnya ada di "
+                   "berkas, lalu keluarkan baris ini.")
 
 
 def negative_values(typed: pl.DataFrame, fields: dict[str, Field]) -> pl.DataFrame:
@@ -628,6 +632,8 @@ def month_and_year(frame: pl.DataFrame) -> pl.DataFrame:
                               .when(month.str.contains(r"^\d{1,2}$")).then(pl.format("{}-{}", year, month))
                               .otherwise(pl.format("{} {}", month, year)))
 SASARAN_KEY = ["kode_desa_matched", "tahun", "kelompok"]
+SPLIT_FIX = ("Bila baris-baris ini bagian dari satu {} (mis. per posyandu atau dusun{}), jumlahkan menjadi satu "
+             "baris; bila salah satunya salah ketik, perbaiki angkanya.")
 
 
 def duplicate_aggregates(typed: pl.DataFrame, key: list[str] = AGGREGATE_KEY,
@@ -644,17 +650,18 @@ def duplicate_aggregates(typed: pl.DataFrame, key: list[str] = AGGREGATE_KEY,
     ).filter(pl.col("_n") > 1)
     if key == SASARAN_KEY:
         where, column = pl.format("desa {}, tahun {}, kelompok {}", "kode_desa_matched", "tahun", "kelompok"), "kelompok"
-        fix = "Sisakan satu baris yang benar untuk desa, tahun dan kelompok sasaran ini."
+        fix = SPLIT_FIX.format("sasaran", "")
     else:
         where = pl.format("desa {}, periode {}, indikator {}", "kode_desa_matched", _month_name(pl.col("period")),
                           "indicator_code")
-        column, fix = "indicator_code", "Sisakan satu baris yang benar untuk desa, periode dan indikator ini."
+        column, fix = "indicator_code", SPLIT_FIX.format("jumlah", ", atau L dan P tanpa kolom jenis kelamin")
     conflict = _issues(d, pl.col("_variants") > 1, "duplicate_conflict", column, _raw(column),
                        pl.format("Baris {} sama-sama berisi {} dengan angka berbeda.", "_rows", where), fix)
     copies = d.filter((pl.col("_variants") == 1) & (pl.col("_row") != pl.col("_first")))
     copy = _issues(copies, pl.lit(True), "duplicate_row", column, _raw(column),
                    pl.format("Salinan persis baris {} ({}); hanya baris {} yang dipakai.", "_first", where, "_first"),
-                   "Hapus baris ganda ini dari berkas (tidak wajib: salinan diabaikan).")
+                   "Tidak perlu tindakan bila ini salinan. Bila ini angka terpisah yang kebetulan sama (mis. posyandu "
+                   "lain), jumlahkan kedua baris menjadi satu baris.")
     return pl.concat([conflict, copy]), copies.select("_row")
 
 
@@ -667,7 +674,8 @@ def duplicate_line_rows(typed: pl.DataFrame, family: str) -> tuple[pl.DataFrame,
     report = [_issues(copies, pl.lit(True), "duplicate_row", cols[0], _raw(cols[0]),
                       pl.format("Baris ini sama persis dengan baris {}; hanya baris {} yang dipakai.", "_first",
                                 "_first"),
-                      "Hapus baris ganda ini dari berkas (tidak wajib: salinan diabaikan).")]
+                      "Tidak perlu tindakan bila ini salinan. Bila ini orang lain (mis. bayi kembar tanpa NIK), isi "
+                      "NIK atau namanya agar barisnya berbeda.")]
     key = [k for k in EVENT_KEYS[family] if k in typed.columns]
     if len(key) == len(EVENT_KEYS[family]):
         e = d.filter(pl.col("_row") == pl.col("_first")).filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key)).with_columns(
@@ -678,8 +686,9 @@ def duplicate_line_rows(typed: pl.DataFrame, family: str) -> tuple[pl.DataFrame,
         report.append(_issues(e, (pl.col("_k_n") > 1) & (pl.col("_row") != pl.col("_k_first")), "duplicate_event",
                               key[0], _raw(key[0]),
                               pl.format(f"{what.capitalize()} sudah tercatat di baris {{}}.", "_k_first"),
-                              "Periksa apakah ini entri ganda (dari dua aplikasi atau dua kali input); hapus salah "
-                              "satu. Dasbor menghitung orang ini sekali."))
+                              "Tidak perlu tindakan bila ini entri ganda (dari dua aplikasi atau dua kali input): "
+                              "dasbor menghitung orang ini sekali. Bila ini orang berbeda (mis. kembar), beri "
+                              "masing-masing NIK atau ID sendiri."))
     return pl.concat([_empty(), *report]), copies.select("_row")
 
 
@@ -1200,7 +1209,9 @@ def outside_area(report: pl.DataFrame, wilayah: pl.DataFrame, puskesmas: str) ->
         rule=pl.when(hit).then(pl.lit("outside_area")).otherwise("rule"),
         message=pl.when(hit).then(pl.format("Desa '{}' bukan wilayah kerja Puskesmas {} (termasuk wilayah Puskesmas {}).",
                                             value, pl.lit(puskesmas), "_where")).otherwise("message"),
-        fix=pl.when(hit).then(pl.lit("Periksa puskesmas yang dipilih untuk berkas ini, atau hapus baris desa ini."))
+        fix=pl.when(hit).then(pl.format("Periksa puskesmas yang dipilih. Bila desa ini memang wilayah Puskesmas {}, "
+                                        "impor berkas tanpa memilih puskesmas (seluruh kabupaten), atau pindahkan "
+                                        "barisnya ke berkas puskesmas itu.", "_where"))
         .otherwise("fix"),
     ).select(*REPORT)
 
