@@ -46,14 +46,15 @@ class Dataset:
     manifest: dict
     folder: Path | None = None  # where the tables live; line lists are read from it on demand
 
-    def line_list(self, name: str) -> pl.DataFrame:
-        """A stored line list (all the history an import builds on), or an empty one in its schema.
-        Read when needed, never kept in the app's memory: it holds NIKs and names."""
-        schema = LINE_LIST_SCHEMAS[name]
+    def line_list(self, name: str, columns: list[str] | None = None) -> pl.DataFrame:
+        """A stored line list (all the history an import builds on), or an empty one in its schema;
+        `columns` reads only those. Read when needed, never kept in the app's memory: it holds NIKs
+        and names."""
+        schema = pl.Schema({c: t for c, t in LINE_LIST_SCHEMAS[name].items() if columns is None or c in columns})
         path = self.folder / f"{name}.parquet" if self.folder is not None else None
         if path is None or not path.exists():
             return schema.to_frame()
-        return conform(pl.read_parquet(path), schema)
+        return conform(pl.read_parquet(path, columns=list(schema)), schema)
 
     @property
     def synthetic(self) -> bool:

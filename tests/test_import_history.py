@@ -151,3 +151,38 @@ def test_a_newborn_without_identifier_joins_its_later_records():
     assert history.link_children(rows)["id_anak"].to_list() == ["3303010201260001"] * 2
     twins = pl.concat([rows, doses([dose("3303010201260002", "bcg", date(2026, 2, 3), born=born)])])
     assert history.link_children(twins)["id_anak"].to_list()[0].startswith("ibu:")  # two children: no guess
+
+
+NEWBORNS = [  # HB0 at birth, before any child NIK: two with the mother's NIK, one with a name only
+    ("", "3303014101950011", "Bayi Satu", "3303012001", "02/01/2026", "HB0", "02/01/2026"),
+    ("", "3303014101950012", "", "3303012001", "05/01/2026", "HB-0", "05/01/2026"),
+    ("", "", "Bayi Tiga", "3303012001", "09/01/2026", "HB0", "09/01/2026"),
+]
+
+
+def test_newborns_without_a_child_nik_are_counted_once_and_linked_later(root):
+    data = current(root)
+    prepared = pipeline.prepare(upload(*NEWBORNS), "hb0-januari.csv", "imunisasi_dosis", data, today=date(2026, 4, 15))
+    assert prepared.validation.errors == 0 and prepared.validation.warnings == 0
+    assert figure(prepared.outcome(data, replace=False), "imm_hb0", date(2026, 1, 1)) == 3
+    pipeline.commit(prepared, data, "Petugas Data", replace=False, root=root)
+    again = imported(root, upload(*NEWBORNS))  # the same month imported twice counts each newborn once
+    assert figure(again, "imm_hb0", date(2026, 1, 1)) == 3
+    # March: the first newborn's other IDL doses under the NIK it now has
+    later = [("3303010201260001", "3303014101950011", "Bayi Satu", "3303012001", "02/01/2026", antigen, "10/03/2026")
+             for antigen in ("BCG", "Polio 1", "Polio 2", "Polio 3", "Polio 4", "DPT1", "DPT2", "DPT3", "MR")]
+    after = imported(root, upload(*later))
+    assert figure(after, "imm_idl", date(2026, 3, 1), column="numerator_month") == 1  # HB0 joined: one child
+    assert figure(after, "imm_hb0", date(2026, 3, 1)) == 3
+
+
+def test_a_later_month_is_not_partial_when_january_is_stored(root, tmp_path):
+    may = upload(("C7", "3303010101900007", "Anak Mei", "3303012001", "01/03/2025", "BCG", "05/05/2025"))
+    rules = lambda data: pipeline.prepare(may, "mei.csv", "imunisasi_dosis", data,  # noqa: E731
+                                          today=date(2026, 4, 15)).validation.report["rule"].to_list()
+    assert "partial_year" not in rules(current(root))  # the stored list holds January 2025
+    empty_root = tmp_path / "empty"
+    folder = tmp_path / "data"
+    pl.read_parquet(folder / "imunisasi_dosis.parquet").head(0).write_parquet(folder / "imunisasi_dosis.parquet")
+    versions.bootstrap(empty_root, data_dir=folder)
+    assert "partial_year" in rules(current(empty_root))

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from phdt.config import Settings
-from phdt.imports import history
+from phdt.imports import history, pipeline
 from phdt.imports.normalise import to_monthly
 from phdt.imports.validate import CLEAN_AGGREGATE, REPORT, RULES, report_bytes, validate
 from phdt.schema import INDIKATOR_BULANAN, LAPORAN, PERSONAL_COLUMNS, SASARAN, conform
@@ -297,7 +297,31 @@ def test_nik_format_warnings(wilayah):
 def test_nik_read_as_an_excel_number(wilayah):
     data = visits({}).with_columns(pl.lit(3303015501900001.0).alias("nik_ibu"))
     v = check(wilayah, data, "anc_kunjungan")
-    assert rows(v) == [] and v.clean["nik_ibu"].item() == "3303015501900001"
+    assert rows(v) == [(2, "nik_ibu", "nik_numeric", "warning")]  # kept, but Excel may have rounded others
+    assert v.clean["nik_ibu"].item() == "3303015501900001"
+
+
+def test_niks_that_excel_stored_as_numbers(wilayah):
+    header = ["NIK", "Nama", "Kode Desa", "Tgl Lahir", "Tgl Skrining", "Hipertensi", "DM"]
+    person = ["3303082013", date(1980, 1, 15), date(2025, 1, 10), "Tidak", "Tidak"]
+    sheet = [header, [3303011501800000.0, "Budi", *person], ["3303011501800012", "Ana", *person],
+             [3303011501800000, "Joko", "3303082013", date(1981, 2, 1), *person[2:]], ["3.30301E+15", "Ani", *person],
+             ["3303011501800120", "Ida", *person], [3303011501800000, "Budi", *person[:2], date(2025, 1, 20), "Ya", "Tidak"]]
+    mapping = dict(enumerate(["nik", "nama", "kode_desa", "tgl_lahir", "tgl_skrining", "hipertensi", "dm"]))
+    v = check(wilayah, pipeline.raw_frame(sheet, header, 1, mapping), "ptm_skrining")
+    assert rows(v, "nik_numeric") == [(2, "nik", "nik_numeric", "warning")]
+    assert "5 nilai nik" in message(v, "nik_numeric")  # numbers, 3.30301E+15, and a text ...0 among numbers
+    assert "Teks" in fix(v, "nik_numeric")
+    assert rows(v, "nik_merged") == [(2, "nik", "nik_merged", "warning")]  # Budi twice is one person: not named
+    assert message(v, "nik_merged").startswith("Baris 2, 4 dan 7 memakai nik yang sama (330301********00)")
+    text = v.report.select(pl.concat_str(pl.all().cast(pl.String).fill_null(""))).to_series().str.join("")
+    assert "3303011501800000" not in text and "3303011501800012" not in text
+    siblings = frame([{"id_anak": None, "nik_ibu": "3303015501900010", "nama_anak": name, "kode_desa": SL,
+                       "tgl_lahir": born, "antigen": "HB0", "tgl_imunisasi": born}
+                      for name, born in [("Kakak", "2024-01-05"), ("Adik", "2025-03-01")]]
+                     ).with_columns(_num_nik_ibu=pl.lit(True))
+    v = check(wilayah, siblings, "imunisasi_dosis")
+    assert [r[2] for r in rows(v)] == ["nik_numeric"]  # a mother's NIK is shared by her children rightly
 
 
 def test_line_list_duplicates(wilayah):
@@ -335,6 +359,14 @@ def test_line_list_that_starts_after_january(wilayah):
               "anc_kunjungan")
     assert rows(v) == [(3, "tgl_kunjungan", "partial_year", "warning")]
     assert "Februari 2025" in message(v, "partial_year")
+
+
+def test_a_later_month_is_not_partial_when_the_stored_history_holds_january(wilayah):
+    march = visits({"tgl_kunjungan": "10/03/2025"})
+    assert rows(check(wilayah, march, "anc_kunjungan", history_from=date(2025, 1, 10)), "partial_year") == []
+    v = check(wilayah, march, "anc_kunjungan", history_from=date(2025, 2, 3))  # stored list starts in February
+    assert rows(v) == [(2, "tgl_kunjungan", "partial_year", "warning")]
+    assert "Februari 2025" in message(v, "partial_year") and "tersimpan" in message(v, "partial_year")
 
 
 def test_line_list_period_already_loaded(wilayah):

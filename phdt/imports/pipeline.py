@@ -63,17 +63,22 @@ class Prepared:
 
 def raw_frame(rows: list[list[object]], headers: list[str], start: int, mapping: dict[int, str]) -> pl.DataFrame:
     """The mapped columns as raw text, with `_row` the 1-based row number in the sheet; empty rows
-    are spacers (a blank line in a CSV), not data."""
-    if isinstance(rows, files.FrameRows):  # already text columns: no row is built in Python
+    are spacers (a blank line in a CSV), not data. Id columns keep whether each cell was a number
+    (``validate.NUMERIC``)."""
+    if isinstance(rows, files.FrameRows):  # already text columns (a CSV): no row is built in Python
         frame = rows.frame.with_row_index("_row", offset=1).slice(start)
-        cells = [pl.col(frame.columns[i + 1]).alias(f) for i, f in mapping.items() if i + 1 < frame.width]
+        cells = [pl.col(frame.columns[i + 1]).alias(f) if i + 1 < frame.width else pl.lit(None, pl.String).alias(f)
+                 for i, f in mapping.items()]
+        numeric = [pl.lit(False).alias(validate.NUMERIC + f) for f in mapping.values() if f in validate.ID_PERSON]
         return frame.filter(pl.any_horizontal(pl.exclude("_row").is_not_null())).select(
-            pl.col("_row").cast(pl.Int64), *cells).with_columns(
-            *[pl.lit(None, pl.String).alias(f) for i, f in mapping.items() if i + 1 >= frame.width])
+            pl.col("_row").cast(pl.Int64), *cells, *numeric)
     body = [(number, row) for number, row in enumerate(rows[start:], start=start + 1) if any(v is not None for v in row)]
     columns = {field_: [_text(row[i] if i < len(row) else None) for _, row in body] for i, field_ in mapping.items()}
-    return pl.DataFrame({"_row": [number for number, _ in body], **columns},
-                        schema={"_row": pl.Int64, **{f: pl.String for f in mapping.values()}})
+    numeric = {validate.NUMERIC + f: [type(row[i] if i < len(row) else None) in (int, float) for _, row in body]
+               for i, f in mapping.items() if f in validate.ID_PERSON}  # Excel may have rounded these ids
+    return pl.DataFrame({"_row": [number for number, _ in body], **columns, **numeric},
+                        schema={"_row": pl.Int64, **{f: pl.String for f in mapping.values()},
+                                **{f: pl.Boolean for f in numeric}})
 
 
 def wide_to_long(rows: list[list[object]], found: layout.Layout, period: date) -> pl.DataFrame:
@@ -254,8 +259,10 @@ def _validated(frame: pl.DataFrame, family: str, dataset: ds.Dataset, puskesmas:
     """The validation of rows whose desa are matched within `puskesmas`'s wilayah kerja (the
     kabupaten's when None), with the total-row checks of their sheets."""
     area = dataset.wilayah.filter(pl.col("puskesmas").cast(pl.String) == puskesmas) if puskesmas else dataset.wilayah
+    stored = dataset.line_list(family, [normalise.SERVICE_DATE[family]]) if family in normalise.LINE_LISTS else None
     checked = validate.validate(frame, family, area, today=today or date.today(), current_monthly=dataset.monthly,
-                                sasaran=dataset.sasaran, year=year)
+                                sasaran=dataset.sasaran, year=year,
+                                history_from=None if stored is None else stored[normalise.SERVICE_DATE[family]].min())
     report = pl.concat([checked.report, validate.total_mismatches(pl.DataFrame(checks))]).sort("row", maintain_order=True)
     if puskesmas:
         report = validate.outside_area(report, dataset.wilayah, puskesmas)

@@ -16,6 +16,7 @@ value.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections.abc import Callable
@@ -26,7 +27,7 @@ import polars as pl
 
 from phdt import quality
 from phdt.exports import csv_bytes, xlsx_bytes
-from phdt.imports.match import code_expr, key_expr, match_desa
+from phdt.imports.match import code_expr, key_expr, match_desa, name_expr
 from phdt.imports.normalise import AGGREGATE, FAMILIES, PROGRAMME, SERVICE_DATE, complete_long
 from phdt.imports.normalise import SASARAN_FAMILY as SASARAN
 from phdt.imports.parse import parse_date, parse_number, parse_period, sasaran_group
@@ -94,6 +95,9 @@ RULES: dict[str, Rule] = {
     "antigen_not_tracked": Rule("warning", "Antigen tidak dipakai dasbor"),
     "nik_format": Rule("warning", "Format NIK tidak valid"),
     "nik_missing": Rule("warning", "NIK kosong"),
+    "nik_numeric": Rule("warning", "NIK tersimpan sebagai angka Excel (bisa dibulatkan)"),
+    "nik_merged": Rule("warning", "NIK sama untuk orang berbeda"),
+    "id_fallback": Rule("warning", "Anak tanpa ID: dihitung dengan pengenal pengganti"),
     "rounded": Rule("warning", "Angka berdesimal dibulatkan (total tetap)"),
     "sasaran_loaded": Rule("warning", "Sasaran tahun ini sudah ada: akan menggantikan"),
     "metode_missing": Rule("warning", "Metode estimasi sasaran tidak disebutkan"),
@@ -126,7 +130,7 @@ FIELDS: dict[str, dict[str, Field]] = {
         "td_diastolik": Field("int"), "sumber": Field("source"),
     },
     "imunisasi_dosis": {
-        **WILAYAH_FIELDS, "id_anak": Field("text", True, True), "nik_ibu": Field("nik"), "nama_anak": Field("text"),
+        **WILAYAH_FIELDS, "id_anak": Field("text"), "nik_ibu": Field("nik"), "nama_anak": Field("text"),
         "jenis_kelamin": Field("sex"), "tgl_lahir": Field("date", True, True), "antigen": Field("antigen", True, True),
         "tgl_imunisasi": Field("date", True, True), "sumber": Field("source"),
     },
@@ -160,6 +164,11 @@ DATE_ORDER = {"anc_kunjungan": [("tgl_kunjungan", "hpht")], "imunisasi_dosis": [
 EVENT_KEYS = {"anc_kunjungan": ("id_kehamilan", "tgl_kunjungan"), "imunisasi_dosis": ("id_anak", "antigen"),
               "ptm_skrining": ("nik", "tgl_skrining")}
 NIK_COLUMNS = ("nik", "nik_ibu")
+# Identifier columns Excel may turn into numbers, and what tells two people apart under one id.
+ID_PERSON = {"nik": ("nama", "tgl_lahir"), "nik_ibu": ("nama_ibu",), "id_anak": ("nama_anak", "tgl_lahir"),
+             "id_kehamilan": ("nama_ibu", "hpht")}
+NUMERIC = "_num_"  # + column: the source cell was a number (see phdt.imports.pipeline.raw_frame)
+SCIENTIFIC = r"^\d(?:[.,]\d+)?[eE]\+?\d+$"  # 3.30301E+15: Excel's display of a long number
 PROVINCES = frozenset([*range(11, 20), 21, *range(31, 37), 51, 52, 53, *range(61, 66), *range(71, 77), 81, 82,
                        *range(91, 97)])  # Dukcapil province codes (Papua's new provinces 93-96 included)
 BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
@@ -355,7 +364,8 @@ FIXES = {
     "invalid_date": "Tulis tanggal sebagai hari/bulan/tahun (mis. 14/03/2025) atau gunakan format tanggal Excel.",
     "invalid_period": "Tulis periode sebagai bulan dan tahun (mis. 2025-03 atau Maret 2025).",
 }
-VALUE_FIXES = {
+VALUE_FIXES = {  # by field kind, before FIXES: a count refuses "12,5"
+    "int": "Tulis bilangan bulat saja, tanpa satuan atau teks (mis. 12 atau 1.234).",
     "bool": "Isi ya atau tidak (Y/T, 1/0).",
     "pemeriksa": "Isi bidan atau dokter.",
     "sex": "Isi L (laki-laki) atau P (perempuan).",
@@ -440,7 +450,7 @@ def type_errors(typed: pl.DataFrame, fields: dict[str, Field]) -> pl.DataFrame:
         if f"_err_{name}" not in typed.columns:
             continue
         rule = CONVERTERS[spec.kind][2]
-        fix = FIXES.get(rule) or VALUE_FIXES.get(spec.kind, "Periksa nilai ini.")
+        fix = VALUE_FIXES.get(spec.kind) or FIXES.get(rule, "Periksa nilai ini.")
         parts.append(_issues(typed, pl.col(f"_err_{name}").is_not_null(), rule, name, _raw(name),
                              pl.format("Kolom {}: {}.", pl.lit(name), pl.col(f"_err_{name}")), fix))
     return pl.concat([_empty(), *parts])
@@ -457,7 +467,8 @@ def missing_values(typed: pl.DataFrame, fields: dict[str, Field], family: str) -
 
     parts = [
         _issues(typed, empty(name), "missing_value", name, _raw(name), pl.format("Kolom {} kosong.", pl.lit(name)),
-                f"Isi kolom '{name}' untuk baris ini, atau hapus barisnya jika bukan data.")
+                f"Isi kolom '{name}' untuk baris ini (baris yang bukan data, mis. catatan, boleh dikosongkan "
+                "seluruhnya).")
         for name, spec in fields.items() if spec.value and name in typed.columns
     ]
     if family == AGGREGATE:
@@ -487,7 +498,8 @@ def wilayah_issues(matched: pl.DataFrame, wilayah: pl.DataFrame) -> pl.DataFrame
                 pl.format("Kode '{}': kode ini milik kabupaten/kota lain ({} …), bukan wilayah dasbor ini.",
                           code_value, pl.col("kode_desa_matched").fill_null(code_expr(pl.col("kode_desa")))
                           .str.slice(0, 5)),
-                "Hapus baris ini dari berkas, atau kirimkan datanya ke Dinkes kabupaten/kota tersebut."),
+                "Periksa kode: bila salah ketik, tulis kode desa yang benar; bila desa ini memang di kabupaten/kota "
+                "lain, pindahkan barisnya ke berkas untuk Dinkes kabupaten/kota tersebut."),
         _issues(matched, note == "kecamatan_tidak_dikenal", "unknown_kecamatan", "kecamatan", kec_value,
                 pl.format("Kecamatan '{}' tidak ada di daftar wilayah.", kec_value),
                 with_hint("Tulis nama kecamatan seperti di daftar wilayah, atau kode kecamatan (mis. 33.03.08).")),
@@ -527,7 +539,8 @@ def derived_indicators(typed: pl.DataFrame) -> pl.DataFrame:
     return _issues(typed, pl.col("indicator_code").is_in(list(derived)), "derived_indicator", "indicator_code",
                    _raw("indicator_code"),
                    pl.format("Indikator {} dihitung otomatis oleh dasbor dari {}.", "indicator_code", bases),
-                   "Hapus baris ini; cukup unggah indikator dasarnya.")
+                   "Baris ini tidak diimpor (dasbor menghitungnya sendiri): pastikan indikator dasarnya ada di "
+                   "berkas, lalu keluarkan baris ini.")
 
 
 def negative_values(typed: pl.DataFrame, fields: dict[str, Field]) -> pl.DataFrame:
@@ -632,6 +645,8 @@ def month_and_year(frame: pl.DataFrame) -> pl.DataFrame:
                               .when(month.str.contains(r"^\d{1,2}$")).then(pl.format("{}-{}", year, month))
                               .otherwise(pl.format("{} {}", month, year)))
 SASARAN_KEY = ["kode_desa_matched", "tahun", "kelompok"]
+SPLIT_FIX = ("Bila baris-baris ini bagian dari satu {} (mis. per posyandu atau dusun{}), jumlahkan menjadi satu "
+             "baris; bila salah satunya salah ketik, perbaiki angkanya.")
 
 
 def duplicate_aggregates(typed: pl.DataFrame, key: list[str] = AGGREGATE_KEY,
@@ -648,17 +663,18 @@ def duplicate_aggregates(typed: pl.DataFrame, key: list[str] = AGGREGATE_KEY,
     ).filter(pl.col("_n") > 1)
     if key == SASARAN_KEY:
         where, column = pl.format("desa {}, tahun {}, kelompok {}", "kode_desa_matched", "tahun", "kelompok"), "kelompok"
-        fix = "Sisakan satu baris yang benar untuk desa, tahun dan kelompok sasaran ini."
+        fix = SPLIT_FIX.format("sasaran", "")
     else:
         where = pl.format("desa {}, periode {}, indikator {}", "kode_desa_matched", _month_name(pl.col("period")),
                           "indicator_code")
-        column, fix = "indicator_code", "Sisakan satu baris yang benar untuk desa, periode dan indikator ini."
+        column, fix = "indicator_code", SPLIT_FIX.format("jumlah", ", atau L dan P tanpa kolom jenis kelamin")
     conflict = _issues(d, pl.col("_variants") > 1, "duplicate_conflict", column, _raw(column),
                        pl.format("Baris {} sama-sama berisi {} dengan angka berbeda.", "_rows", where), fix)
     copies = d.filter((pl.col("_variants") == 1) & (pl.col("_row") != pl.col("_first")))
     copy = _issues(copies, pl.lit(True), "duplicate_row", column, _raw(column),
                    pl.format("Salinan persis baris {} ({}); hanya baris {} yang dipakai.", "_first", where, "_first"),
-                   "Hapus baris ganda ini dari berkas (tidak wajib: salinan diabaikan).")
+                   "Tidak perlu tindakan bila ini salinan. Bila ini angka terpisah yang kebetulan sama (mis. posyandu "
+                   "lain), jumlahkan kedua baris menjadi satu baris.")
     return pl.concat([conflict, copy]), copies.select("_row")
 
 
@@ -671,7 +687,8 @@ def duplicate_line_rows(typed: pl.DataFrame, family: str) -> tuple[pl.DataFrame,
     report = [_issues(copies, pl.lit(True), "duplicate_row", cols[0], _raw(cols[0]),
                       pl.format("Baris ini sama persis dengan baris {}; hanya baris {} yang dipakai.", "_first",
                                 "_first"),
-                      "Hapus baris ganda ini dari berkas (tidak wajib: salinan diabaikan).")]
+                      "Tidak perlu tindakan bila ini salinan. Bila ini orang lain (mis. bayi kembar tanpa NIK), isi "
+                      "NIK atau namanya agar barisnya berbeda.")]
     key = [k for k in EVENT_KEYS[family] if k in typed.columns]
     if len(key) == len(EVENT_KEYS[family]):
         e = d.filter(pl.col("_row") == pl.col("_first")).filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key)).with_columns(
@@ -682,8 +699,9 @@ def duplicate_line_rows(typed: pl.DataFrame, family: str) -> tuple[pl.DataFrame,
         report.append(_issues(e, (pl.col("_k_n") > 1) & (pl.col("_row") != pl.col("_k_first")), "duplicate_event",
                               key[0], _raw(key[0]),
                               pl.format(f"{what.capitalize()} sudah tercatat di baris {{}}.", "_k_first"),
-                              "Periksa apakah ini entri ganda (dari dua aplikasi atau dua kali input); hapus salah "
-                              "satu. Dasbor menghitung orang ini sekali."))
+                              "Tidak perlu tindakan bila ini entri ganda (dari dua aplikasi atau dua kali input): "
+                              "dasbor menghitung orang ini sekali. Bila ini orang berbeda (mis. kembar), beri "
+                              "masing-masing NIK atau ID sendiri."))
     return pl.concat([_empty(), *report]), copies.select("_row")
 
 
@@ -699,6 +717,47 @@ def untracked_antigens(typed: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]
                      "Tidak perlu tindakan. Jika antigen ini seharusnya salah satu dari "
                      f"{', '.join(ANTIGENS)}, perbaiki ejaannya.")
     return report, other.select("_row")
+
+
+FALLBACK_SOURCES = {"ibu": "NIK ibu + tanggal lahir", "nama": "nama anak + tanggal lahir + desa",
+                    "baris": "isi baris"}  # prefixes of history.FALLBACK_ID
+
+
+def _row_digest(values: str) -> str:
+    return hashlib.sha256(values.encode()).hexdigest()[:16]
+
+
+def fallback_ids(typed: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Doses without the child's id (a newborn has no NIK yet) are counted under an id built from
+    the row, the same on every import of the same file so a month imported again is not counted
+    twice: ``ibu:<nik_ibu>:<tgl_lahir>``, else ``nama:<nama_anak>:<tgl_lahir>:<kode_desa>``, else
+    ``baris:<digest of the row's values>``; twins of one mother keep their names apart.
+    :func:`phdt.imports.history.link_children` later links the child by the mother's NIK and birth
+    date. One warning for antigens other than HB0 (given at birth, before any NIK)."""
+    missing = pl.col("id_anak").is_null()
+    born, name = pl.col("tgl_lahir").dt.strftime("%Y-%m-%d"), name_expr(pl.col("nama_anak"))
+    twins = pl.when(missing).then(name).drop_nulls().n_unique().over("nik_ibu", "tgl_lahir") > 1
+    values = pl.concat_str([pl.col(c).fill_null("") for c in sorted(typed.columns) if c.startswith("_raw_")],
+                           separator="\x1f")
+    fallback = (
+        pl.when(pl.col("nik_ibu").is_not_null() & born.is_not_null())
+        .then(pl.format("ibu:{}:{}", "nik_ibu", born) + pl.when(twins).then(pl.format(":{}", name)).otherwise(pl.lit("")))
+        .when(name.is_not_null() & born.is_not_null()).then(pl.format("nama:{}:{}:{}", name, born, "kode_desa_matched"))
+        .when(born.is_not_null()).then(pl.lit("baris:") + values.map_elements(_row_digest, return_dtype=pl.String))
+    )
+    out = typed.with_columns(id_anak=pl.coalesce("id_anak", fallback), _fallback=missing)
+    later = out.filter(pl.col("_fallback") & pl.col("id_anak").is_not_null() & (pl.col("antigen") != "hb0"))
+    out = out.drop("_fallback")
+    if later.height == 0:
+        return out, _empty()
+    kinds = later.group_by(_kind=pl.col("id_anak").str.extract(r"^(\w+):")).len()
+    how = ", ".join(f"{n} dari {FALLBACK_SOURCES[k]}" for k, n in kinds.sort("_kind").iter_rows())
+    return out, pl.DataFrame([(int(later["_row"].min()), "id_anak", "id_fallback", RULES["id_fallback"].severity, "",
+                               f"{later.height} dosis selain HB0 tanpa ID anak dihitung dengan pengenal pengganti "
+                               f"({how}). Anak dihubungkan ke catatannya yang lain lewat NIK ibu dan tanggal lahir.",
+                               "Isi NIK anak (atau ID anak dari aplikasi) bila sudah ada; bila belum, pastikan NIK ibu "
+                               "dan tanggal lahir terisi agar dosis anak ini tersambung.")],
+                             schema=REPORT, orient="row")
 
 
 def nik_format(typed: pl.DataFrame, family: str) -> pl.DataFrame:
@@ -736,6 +795,65 @@ def nik_format(typed: pl.DataFrame, family: str) -> pl.DataFrame:
                                  "digabung dengan skrining lain orang yang sama.",
                                  "Isi NIK bila diketahui."))
     return pl.concat([_empty(), *parts])
+
+
+def numeric_origin(frame: pl.DataFrame) -> pl.DataFrame:
+    """Flag id cells of a column read as numbers (a frame not built by raw_frame)."""
+    return frame.with_columns(pl.col(c).is_not_null().alias(NUMERIC + c) for c in ID_PERSON
+                              if c in frame.columns and NUMERIC + c not in frame.columns and frame[c].dtype.is_numeric())
+
+
+def _rows_text(rows: list[int]) -> str:
+    return ", ".join(map(str, rows[:-1])) + f" dan {rows[-1]}"
+
+
+def nik_numeric(typed: pl.DataFrame, family: str) -> pl.DataFrame:
+    """NIK-like ids that were Excel numbers (the cell, scientific notation, or a 16-digit value
+    ending in 0 in a mostly numeric column): Excel keeps 15 significant digits, so the 16th may
+    have become 0 and two people may share one id. One warning per column, and one per id whose
+    rows differ in name or birth date (perhaps two people merged)."""
+    parts = []
+    for column, person in ID_PERSON.items():
+        if column not in FIELDS[family] or column not in typed.columns:
+            continue
+        raw = _raw(column).str.strip_chars().str.replace(r"\.0+$", "")
+        scientific = raw.str.contains(SCIENTIFIC)
+        numeric = (pl.col(NUMERIC + column) if NUMERIC + column in typed.columns else pl.lit(False)) | scientific
+        mostly = numeric.filter(raw.is_not_null()).mean() > 0.5
+        suspect = (raw.str.contains(r"^\d{15,}$") | scientific) & (
+            numeric | (mostly & raw.str.contains(r"^\d{15}0$"))).fill_null(False)
+        hit = typed.filter(suspect)
+        if hit.height == 0:
+            continue
+        first = hit.row(0, named=True)
+        parts.append(pl.DataFrame([(first["_row"], column, "nik_numeric", RULES["nik_numeric"].severity,
+                                    first[f"_raw_{column}"],
+                                    f"{hit.height} nilai {column} tersimpan sebagai angka Excel (mis. baris "
+                                    f"{first['_row']}): Excel hanya menyimpan 15 angka, sehingga angka terakhir NIK "
+                                    "bisa menjadi 0 dan dua orang bisa tergabung menjadi satu.",
+                                    f"Di Excel, format kolom {column} sebagai Teks (Format Cells → Text), salin ulang "
+                                    "NIK dari aplikasi sumber atau KTP/KK, lalu ekspor ulang berkasnya. Mengubah "
+                                    "format saja tidak mengembalikan angka yang sudah dibulatkan.")],
+                                  schema=REPORT, orient="row"))
+        parts.append(_merged(typed.join(hit.select(column).unique(), on=column, how="semi"), column,
+                             [c for c in person if c in FIELDS[family]]))
+    return pl.concat([_empty(), *parts])
+
+
+def _merged(shared: pl.DataFrame, column: str, person: list[str]) -> pl.DataFrame:
+    """Rows sharing one rounded id whose name or birth date differ."""
+    if not person:  # a mother's NIK in a child's dose: siblings share it rightly
+        return _empty()
+    who = pl.struct(*[name_expr(pl.col(c)) if shared.schema[c] == pl.String else pl.col(c) for c in person])
+    groups = (shared.group_by(column).agg(pl.col("_row").sort(), _people=who.n_unique())
+              .filter(pl.col("_people") > 1).sort(pl.col("_row").list.first()))
+    return pl.DataFrame([(rows[0], column, "nik_merged", RULES["nik_merged"].severity, value,
+                          f"Baris {_rows_text(rows)} memakai {column} yang sama ({value}) dengan "
+                          f"{'/'.join(person)} berbeda: mungkin orang berbeda yang tergabung karena NIK dibulatkan "
+                          "Excel; dasbor menghitung mereka sebagai satu orang.",
+                          f"Salin ulang {column} baris-baris ini dari aplikasi sumber atau KTP/KK dalam kolom "
+                          "berformat Teks, lalu ekspor ulang.")
+                         for value, rows, _ in groups.iter_rows()], schema=REPORT, orient="row")
 
 
 def cumulative_decreases(typed: pl.DataFrame) -> pl.DataFrame:
@@ -808,21 +926,25 @@ def periods_loaded(typed: pl.DataFrame, family: str, current: pl.DataFrame | Non
                    "Pilih 'Ganti' untuk memakai data berkas ini, atau 'Simpan yang lama' untuk melewati periode ini.")
 
 
-def partial_year(typed: pl.DataFrame, family: str) -> pl.DataFrame:
-    """A line list that starts after January of its last year: cumulatives (and K4/K6, which need
-    earlier visits) count only what the file holds."""
+def partial_year(typed: pl.DataFrame, family: str, history_from: date | None = None) -> pl.DataFrame:
+    """A line list whose year starts after January, in the file and in the stored history
+    (`history_from`: its earliest service date): cumulatives (and K4/K6, which need earlier visits)
+    count only what is held."""
     when = SERVICE_DATE[family]
     t = typed.filter(pl.col(when).is_not_null())
     if t.height == 0:
         return _empty()
     first, last = t[when].min(), t[when].max()
-    if first.year < last.year or first.month == 1:
+    start = min(first, history_from) if history_from else first
+    if start.year < last.year or start.month == 1:
         return _empty()
     row = t.filter(pl.col(when) == first).head(1)
+    held = "Daftar baru" if start == first else "Daftar (berkas ini dan data tersimpan) baru"
     return _issues(row, pl.lit(True), "partial_year", when, _raw(when),
-                   f"Daftar baru mulai {BULAN[first.month - 1]} {first.year}: capaian kumulatif {last.year} dan "
-                   "K4/K6 hanya menghitung isi berkas ini.",
-                   "Unggah daftar sejak Januari (kohort ibu: semua kunjungan kehamilan yang masih berjalan).")
+                   f"{held} mulai {BULAN[start.month - 1]} {start.year}: capaian kumulatif {last.year} dan "
+                   "K4/K6 belum menghitung layanan sebelum bulan itu.",
+                   f"Unggah juga daftar sejak Januari {start.year} (kohort ibu: semua kunjungan kehamilan yang masih "
+                   "berjalan); data yang sudah tersimpan tetap dipakai.")
 
 
 def coverage_over_100(completed: pl.DataFrame) -> pl.DataFrame:
@@ -988,13 +1110,15 @@ def _clean(typed: pl.DataFrame, family: str, bad: pl.DataFrame) -> pl.DataFrame:
 def validate(
     frame: pl.DataFrame, family: str, wilayah: pl.DataFrame, *, today: date,
     current_monthly: pl.DataFrame | None = None, sasaran: pl.DataFrame | None = None, year: int | None = None,
+    history_from: date | None = None,
 ) -> Validation:
     """Check an upload of `family` against every rule; see the module docstring.
 
     `current_monthly` is the loaded INDIKATOR_BULANAN (periods already loaded, last month's
     cumulative); `sasaran` (SASARAN schema) fills aggregate denominators the file leaves empty
     and tells which sasaran years a sasaran upload replaces; `year` is a sasaran file's year when
-    it has no Tahun column.
+    it has no Tahun column; `history_from` is the earliest service date of the stored line list of
+    `family` (None: nothing stored).
     """
     if family not in FAMILIES:
         raise ValueError(f"jenis data tidak dikenal: {family!r} (pilihan: {', '.join(FAMILIES)})")
@@ -1006,6 +1130,7 @@ def validate(
         frame = sasaran_long(frame, year)
     if family == AGGREGATE:
         frame = month_and_year(frame)
+    frame = numeric_origin(frame)
     schema_issues = missing_columns(frame, family, has_sasaran=sasaran is not None)
     empty_clean = {AGGREGATE: CLEAN_AGGREGATE, SASARAN: CLEAN_SASARAN}.get(family)
     empty_clean = empty_clean.to_frame() if empty_clean is not None else pl.concat(
@@ -1046,8 +1171,11 @@ def validate(
                   metode_missing(typed)]
         drops.append(dup_rows)
     else:
-        parts += [out_of_range(typed), date_order(typed, family), nik_format(typed, family),
-                  periods_loaded(typed, family, current_monthly), partial_year(typed, family)]
+        if family == "imunisasi_dosis":
+            typed, id_report = fallback_ids(typed)
+            parts.append(id_report)
+        parts += [out_of_range(typed), date_order(typed, family), nik_format(typed, family), nik_numeric(typed, family),
+                  periods_loaded(typed, family, current_monthly), partial_year(typed, family, history_from)]
         dup_report, dup_rows = duplicate_line_rows(typed, family)
         parts.append(dup_report)
         drops.append(dup_rows)
@@ -1094,7 +1222,9 @@ def outside_area(report: pl.DataFrame, wilayah: pl.DataFrame, puskesmas: str) ->
         rule=pl.when(hit).then(pl.lit("outside_area")).otherwise("rule"),
         message=pl.when(hit).then(pl.format("Desa '{}' bukan wilayah kerja Puskesmas {} (termasuk wilayah Puskesmas {}).",
                                             value, pl.lit(puskesmas), "_where")).otherwise("message"),
-        fix=pl.when(hit).then(pl.lit("Periksa puskesmas yang dipilih untuk berkas ini, atau hapus baris desa ini."))
+        fix=pl.when(hit).then(pl.format("Periksa puskesmas yang dipilih. Bila desa ini memang wilayah Puskesmas {}, "
+                                        "impor berkas tanpa memilih puskesmas (seluruh kabupaten), atau pindahkan "
+                                        "barisnya ke berkas puskesmas itu.", "_where"))
         .otherwise("fix"),
     ).select(*REPORT)
 
