@@ -225,6 +225,80 @@ def import_figures() -> dict:
             "import_validate_rows_per_s": round(rows / validate_s)}
 
 
+def pws_workbook_figures() -> dict:
+    """A district PWS KIA workbook of December 2025 (one sheet per puskesmas, as the bidan
+    koordinator keep them: title block, merged headers, desa by name, "-" for zero, JUMLAH row)
+    through the whole import on a copy of the demo: read, detect the layout, validate, commit."""
+    import shutil
+
+    from phdt import versions
+    from phdt.dataset import ensure, load
+    from phdt.imports import pipeline
+    from tests import realfiles
+
+    work = Path(tempfile.mkdtemp())
+    shutil.copytree(ensure(), work / "data")
+    root = work / "versions"
+    versions.bootstrap(root, work / "data")
+    current = load(versions.current(root))
+    december = current.monthly.filter(pl.col("period") == date(2025, 12, 1)).with_columns(
+        pl.col("kode_desa", "indicator_code", "puskesmas").cast(pl.String))
+    cells = {(c, s): (m, cum, den) for c, s, m, cum, den in december.select(
+        "kode_desa", "indicator_code", "numerator_month", "numerator_cum", "denominator").iter_rows()}
+    sheets = []
+    for name, desa in current.wilayah.group_by(pl.col("puskesmas").cast(pl.String), maintain_order=True):
+        rows = []
+        for code, nama in desa.select(pl.col("kode_desa").cast(pl.String), "nama_desa").iter_rows():
+            counts = [n for slug in ("anc_k1", "anc_k4", "anc_k6") for n in cells[(code, slug)][:2]]
+            rows.append((nama, cells[(code, "anc_k1")][2], *[n or "-" for n in counts]))
+        title = realfiles.title_block(f"PUSKESMAS {name[0].upper()}", "BULAN : DESEMBER 2025")
+        sheets.append((name[0][:31], *realfiles.pws_rows(rows, None, title)))
+    content = realfiles.workbook(sheets)
+    t0 = time.perf_counter()
+    prepared = pipeline.prepare(content, "pws-kabupaten-desember.xlsx", pipeline.WIDE, current)
+    pipeline.commit(prepared, current, "bench", replace=True, root=root)
+    elapsed = time.perf_counter() - t0
+    shutil.rmtree(work)
+    return {"import_pws_workbook_s": round(elapsed, 2), "import_pws_workbook_sheets": len(sheets),
+            "import_pws_workbook_errors": prepared.validation.errors}
+
+
+LINE_LIST_ROWS = 1_000_000
+
+
+def line_list_peak_figures() -> dict:
+    """Peak memory of importing a line list of a million rows (PTM screenings of 2024-2025 as a
+    CSV) through prepare, dry run and commit, in a process of its own."""
+    work = Path(tempfile.mkdtemp())
+    rows = pl.read_parquet(settings().data_dir / "ptm_skrining.parquet").filter(
+        pl.col("tgl_skrining") >= date(2024, 1, 1)).head(LINE_LIST_ROWS)
+    rows.with_columns(pl.col(pl.Categorical, pl.Enum).cast(pl.String)).write_csv(work / "ptm.csv", separator=";")
+    out = subprocess.run([sys.executable, __file__, "line-list-peak", str(work / "ptm.csv")], capture_output=True,
+                         text=True, check=True, env=server.server_env())
+    return json.loads(out.stdout) | {"import_line_list_rows": rows.height}
+
+
+def line_list_peak(csv_path: str) -> None:
+    import resource
+    import shutil
+
+    from phdt import versions
+    from phdt.dataset import ensure, load
+    from phdt.imports import files, pipeline
+
+    work = Path(tempfile.mkdtemp())
+    shutil.copytree(ensure(), work / "data")
+    root = work / "versions"
+    versions.bootstrap(root, work / "data")
+    current = load(versions.current(root))
+    limits = files.Limits(max_bytes=500_000_000, max_rows=2 * LINE_LIST_ROWS, max_cells=50 * LINE_LIST_ROWS)
+    t0 = time.perf_counter()
+    prepared = pipeline.prepare(Path(csv_path).read_bytes(), "ptm.csv", "ptm_skrining", current, limits=limits)
+    pipeline.commit(prepared, current, "bench", replace=False, root=root)
+    print(json.dumps({"import_line_list_s_1m": round(time.perf_counter() - t0, 1),
+                      "import_line_list_peak_mb_1m": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
+
+
 def coverage_figures() -> dict:
     """Facility distance analysis (desa_points + nearest_facilities + access), files already read."""
     from geo import boundaries, coverage
@@ -298,7 +372,11 @@ def main() -> None:
     if sys.argv[1:] == ["province-payload"]:
         province_payload()
         return
+    if sys.argv[1:2] == ["line-list-peak"]:
+        line_list_peak(sys.argv[2])
+        return
     figures = {**browser_figures(), **apptest_figures(), **briefing_figures(), **quality_figures(), **import_figures(),
+               **pws_workbook_figures(), **line_list_peak_figures(),
                **aggregation_figures(), **coverage_figures(), **province_figures()}
     print(json.dumps(figures, indent=2))
 

@@ -30,12 +30,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# Polars' allocator (jemalloc) keeps freed pages for ten seconds by default, so the transient
+# copies of a large import add up in the server's memory; it returns them at once instead
+# (a million-row line list: 0.88 GB peak instead of 1.15 GB).
+ALLOCATOR = {"_RJEM_MALLOC_CONF": "dirty_decay_ms:0,muzzy_decay_ms:0"}
+
+
+def server_env(env: dict | None = None) -> dict:
+    """The environment the app's processes run with."""
+    return {**os.environ, **ALLOCATOR, **(env or {})}
+
+
 def start(port: int, log_path: Path | None, env: dict | None = None) -> subprocess.Popen:
     """Start the server; its output goes to `log_path`, or to this terminal when None."""
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true"]
     log = log_path.open("w") if log_path else None  # never a PIPE nobody reads: the server would block
-    return subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+    return subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=server_env(env))
 
 
 def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:

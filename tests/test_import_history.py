@@ -186,3 +186,11 @@ def test_a_later_month_is_not_partial_when_january_is_stored(root, tmp_path):
     pl.read_parquet(folder / "imunisasi_dosis.parquet").head(0).write_parquet(folder / "imunisasi_dosis.parquet")
     versions.bootstrap(empty_root, data_dir=folder)
     assert "partial_year" in rules(current(empty_root))
+
+
+def test_a_file_of_a_new_year_announces_no_month_as_already_loaded(root):
+    data = current(root)
+    prepared = pipeline.prepare(upload(c3_dose("MR1", "10/01/2026")), "januari.csv", "imunisasi_dosis", data,
+                                today=date(2026, 4, 15))
+    assert prepared.loaded == []
+    assert "period_loaded" not in prepared.validation.report["rule"].to_list()

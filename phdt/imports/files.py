@@ -485,9 +485,18 @@ def _finish(name: str, rows: list[list[object]], formulas: int, merges: list[tup
     filled = _fill_merges(rows, merges)
     while rows and all(value is None for value in rows[-1]):
         rows.pop()
-    used = max((i + 1 for row in rows for i, value in enumerate(row) if value is not None), default=0)
-    rows = [row[:used] for row in rows]
+    used = max((_filled_width(row) for row in rows), default=0)
+    if used < width:
+        rows = [row[:used] for row in rows]
     return Sheet(str(name), rows, formulas, len({r for r in filled if r < HEADER_AREA}), hidden)
+
+
+def _filled_width(row: list[object]) -> int:
+    """Cells up to the last non-empty one (searched from the right: data rows end filled)."""
+    width = len(row)
+    while width and row[width - 1] is None:
+        width -= 1
+    return width
 
 
 def _fill_merges(rows: list[list[object]], merges: list[tuple[int, int, int, int]]) -> set[int]:

@@ -44,20 +44,16 @@ def merge(stored: pl.DataFrame, incoming: pl.DataFrame, family: str, *, replace:
     those cells that it no longer lists are removed.
     """
     schema = LINE_LISTS[family]
-    new = conform(incoming, schema).with_columns(_new=pl.lit(True))
-    old = conform(stored, schema).with_columns(_new=pl.lit(False))
+    new, old = conform(incoming, schema), conform(stored, schema)
     if replace:
-        old = (old.with_columns(_cell_period=pl.col(SERVICE_DATE[family]).dt.truncate("1mo"),
-                                _cell_desa=pl.col("kode_desa").cast(pl.String))
-               .join(cells(new, family).rename({"period": "_cell_period", "kode_desa": "_cell_desa"}),
-                     on=["_cell_period", "_cell_desa"], how="anti")
-               .drop("_cell_period", "_cell_desa"))
-    both = pl.concat([old, new], how="vertical_relaxed")
+        cell = pl.struct(period=pl.col(SERVICE_DATE[family]).dt.truncate("1mo"), kode_desa=pl.col("kode_desa").cast(pl.String))
+        old = old.filter(~cell.is_in(cells(new, family).to_struct().implode()))
     key = list(EVENT_KEYS[family])
     keyed = pl.all_horizontal(pl.col(k).is_not_null() for k in key)
-    by_key = both.filter(keyed).sort("_new", descending=True).unique(key, keep="first", maintain_order=True)
-    loose = both.filter(~keyed).unique([c for c in schema], keep="first", maintain_order=True)
-    return pl.concat([by_key, loose]).drop("_new").pipe(conform, schema)
+    new_keyed, new_loose, old_loose = new.filter(keyed), new.filter(~keyed), old.filter(~keyed)
+    old_keyed = old.filter(keyed).join(new_keyed.select(key).unique(), on=key, how="anti")
+    new_loose = new_loose.join(old_loose, on=list(schema), how="anti", nulls_equal=True).unique(maintain_order=True)
+    return pl.concat([old_keyed, old_loose, new_keyed, new_loose])
 
 
 def link_children(doses: pl.DataFrame) -> pl.DataFrame:

@@ -168,8 +168,20 @@ def match_desa(frame: pl.DataFrame, wilayah: pl.DataFrame) -> pl.DataFrame:
 
     Uses the optional columns ``kode_desa``, ``nama_desa`` and ``kecamatan`` (name or code). A code
     that is present but unknown is reported as such even when the name would match: a wrong code
-    signals a shifted or mistyped row, so the name is offered as a suggestion only.
+    signals a shifted or mistyped row, so the name is offered as a suggestion only. Each distinct
+    place is matched once (a line list of a million rows names a few hundred).
     """
+    place = [c for c in ("kode_desa", "nama_desa", "kecamatan") if c in frame.columns]
+    added = ["kode_desa_matched", "kode_kecamatan_matched", "match_note", "match_suggestions"]
+    if not place:
+        return _match_places(frame, wilayah)
+    keys = frame.select(place)
+    places = _match_places(keys.unique(maintain_order=True), wilayah).with_row_index("_pid")
+    ids = keys.join(places.select(*place, "_pid"), on=place, how="left", nulls_equal=True, maintain_order="left")
+    return frame.drop(added, strict=False).hstack(places.select(added)[ids["_pid"]])  # the frame is not copied
+
+
+def _match_places(frame: pl.DataFrame, wilayah: pl.DataFrame) -> pl.DataFrame:
     reg = _registry(wilayah)
     cols = set(frame.columns)
 

@@ -73,8 +73,12 @@ def raw_frame(rows: list[list[object]], headers: list[str], start: int, mapping:
         return frame.filter(pl.any_horizontal(pl.exclude("_row").is_not_null())).select(
             pl.col("_row").cast(pl.Int64), *cells, *numeric)
     body = [(number, row) for number, row in enumerate(rows[start:], start=start + 1) if any(v is not None for v in row)]
-    columns = {field_: [_text(row[i] if i < len(row) else None) for _, row in body] for i, field_ in mapping.items()}
-    numeric = {validate.NUMERIC + f: [type(row[i] if i < len(row) else None) in (int, float) for _, row in body]
+    width = max((len(row) for _, row in body), default=0)
+    cells = list(zip(*(row + [None] * (width - len(row)) for _, row in body), strict=True)) or [()] * width
+    empty = (None,) * len(body)
+    column = {i: cells[i] if i < width else empty for i in mapping}
+    columns = {f: [v if v.__class__ is str else _text(v) for v in column[i]] for i, f in mapping.items()}
+    numeric = {validate.NUMERIC + f: [v.__class__ in (int, float) for v in column[i]]
                for i, f in mapping.items() if f in validate.ID_PERSON}  # Excel may have rounded these ids
     return pl.DataFrame({"_row": [number for number, _ in body], **columns, **numeric},
                         schema={"_row": pl.Int64, **{f: pl.String for f in mapping.values()},
@@ -213,6 +217,7 @@ def prepare(data: bytes, file_name: str, family: str, dataset: ds.Dataset, *, sh
     chosen = default_sheets(sheets, family, names) if sheet is None else [sheet] if isinstance(sheet, int) else list(sheet)
     if not chosen or not all(0 <= i < len(sheets) for i in chosen):
         raise files.FileRejected(f"Lembar yang dipilih tidak ada; berkas ini punya {len(sheets)} lembar.")
+    sheet_names = [sheets[i].name for i in chosen]
     if family != WIDE and len(chosen) > 1:
         raise ValueError("Pilih satu lembar: hanya laporan PWS (satu lembar per bulan) yang bisa diimpor sekaligus.")
     given = _puskesmas(names, puskesmas)
@@ -229,9 +234,10 @@ def prepare(data: bytes, file_name: str, family: str, dataset: ds.Dataset, *, sh
         headers, start = parse.flatten_header(sheets[chosen[0]].rows)
         mapping = mapping if mapping is not None else parse.recognise(headers, family, profile)
         frame = raw_frame(sheets[chosen[0]].rows, headers, start, mapping)
+        del sheets  # a large upload is held once, as `frame`, while it is validated
         checked, puskesmas = _validated(frame, family, dataset, given, [], today, year), given
     if len(chosen) > 1:
-        checked = dataclasses.replace(checked, report=_per_sheet(checked.report, [sheets[i].name for i in chosen]))
+        checked = dataclasses.replace(checked, report=_per_sheet(checked.report, sheet_names))
     if family in normalise.LINE_LISTS:
         monthly, cells = INDIKATOR_BULANAN.to_frame(), history.cells(checked.clean, family)
     else:
@@ -241,7 +247,7 @@ def prepare(data: bytes, file_name: str, family: str, dataset: ds.Dataset, *, sh
         cells = monthly.select("period", pl.col("kode_desa").cast(pl.String))
     loaded = [] if family == normalise.SASARAN_FAMILY else _loaded(cells, family, dataset.monthly)
     return Prepared(files.safe_name(file_name), data, family, headers, mapping, checked, monthly, loaded,
-                    puskesmas, [sheets[i].name for i in chosen])
+                    puskesmas, sheet_names)
 
 
 def _puskesmas(names: list[str], given: str | None) -> str | None:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import polars as pl
+import polars.selectors as cs
 
 from phdt import quality
 from phdt.exports import csv_bytes, xlsx_bytes
@@ -164,6 +165,7 @@ DATE_ORDER = {"anc_kunjungan": [("tgl_kunjungan", "hpht")], "imunisasi_dosis": [
 EVENT_KEYS = {"anc_kunjungan": ("id_kehamilan", "tgl_kunjungan"), "imunisasi_dosis": ("id_anak", "antigen"),
               "ptm_skrining": ("nik", "tgl_skrining")}
 NIK_COLUMNS = ("nik", "nik_ibu")
+PLACEHOLDER_NIKS = [digit * 16 for digit in "0123456789"]
 # Identifier columns Excel may turn into numbers, and what tells two people apart under one id.
 ID_PERSON = {"nik": ("nama", "tgl_lahir"), "nik_ibu": ("nama_ibu",), "id_anak": ("nama_anak", "tgl_lahir"),
              "id_kehamilan": ("nama_ibu", "hpht")}
@@ -382,7 +384,7 @@ def _convert(series: pl.Series, kind: str) -> tuple[pl.Series, pl.Series]:
     """(typed values, error message or null) for one raw column; blanks become null, no error.
     The scalar converter runs once per distinct value, then the result is joined back."""
     fn, dtype, _ = CONVERTERS[kind]
-    no_errors = pl.Series(series.name, [None] * len(series), pl.String)
+    no_errors = pl.repeat(None, len(series), dtype=pl.String, eager=True).alias(series.name)
     if kind in ("int", "float") and series.dtype.is_numeric():
         return series.cast(pl.Float64).fill_nan(None), no_errors
     if kind in ("date", "period") and series.dtype in (pl.Date, pl.Datetime):
@@ -390,6 +392,10 @@ def _convert(series: pl.Series, kind: str) -> tuple[pl.Series, pl.Series]:
         return (typed.dt.truncate("1mo") if kind == "period" else typed), no_errors
     if kind == "bool" and series.dtype == pl.Boolean:
         return series, no_errors
+    if kind == "nik" and series.dtype == pl.String:  # :func:`_nik` on every row at once (ids are mostly distinct)
+        digits = series.str.strip_chars().str.replace_all(r"[\s.'\-]", "")
+        keep = ~series.str.strip_chars().is_in(BLANKS) & (digits != "")
+        return digits.zip_with(keep.fill_null(False), pl.Series([None], dtype=pl.String)), no_errors
     uniques = series.unique(maintain_order=True)
     values: list[object] = []
     errors: list[str | None] = []
@@ -406,12 +412,13 @@ def _convert(series: pl.Series, kind: str) -> tuple[pl.Series, pl.Series]:
         except (ValueError, TypeError, OverflowError) as exc:
             values.append(None)
             errors.append(str(exc).rstrip(".") or "nilai tidak terbaca")
-    lookup = pl.DataFrame({"raw": uniques, "typed": pl.Series(values, dtype=dtype, strict=False),
-                           "err": pl.Series(errors, dtype=pl.String)})
-    out = pl.DataFrame({"raw": series}).with_row_index("_i").join(
-        lookup, on="raw", how="left", nulls_equal=True).sort("_i")
-    typed = out["typed"].fill_nan(None) if dtype == pl.Float64 else out["typed"]
-    return typed.alias(series.name), out["err"].alias(series.name)
+    typed = series.replace_strict(uniques, pl.Series(values, dtype=dtype, strict=False), default=None,
+                                  return_dtype=dtype)
+    typed = typed.fill_nan(None) if dtype == pl.Float64 else typed
+    if all(e is None for e in errors):
+        return typed, no_errors
+    return typed, series.replace_strict(uniques, pl.Series(errors, dtype=pl.String), default=None,
+                                        return_dtype=pl.String)
 
 
 # --------------------------------------------------------------------------------------------
@@ -481,6 +488,8 @@ def missing_values(typed: pl.DataFrame, fields: dict[str, Field], family: str) -
 def wilayah_issues(matched: pl.DataFrame, wilayah: pl.DataFrame) -> pl.DataFrame:
     """Unknown codes, unknown kecamatan, ambiguous and unmatched names (errors, with the
     candidates in the fix text), and codes whose name or kecamatan in the row disagrees (warning)."""
+    matched = matched.select(cs.by_name("_row", "kode_desa", "nama_desa", "kecamatan", "kode_desa_matched", "kode_kecamatan_matched",
+                                        "match_note", "match_suggestions", require_all=False) | cs.starts_with("_raw_"))
     note = pl.col("match_note")
     suggestions = pl.col("match_suggestions").list.join("; ")
     code_value, name_value, kec_value = _raw("kode_desa"), _raw("nama_desa"), _raw("kecamatan")
@@ -516,7 +525,9 @@ def wilayah_issues(matched: pl.DataFrame, wilayah: pl.DataFrame) -> pl.DataFrame
     ]
     reg = wilayah.select(kode_desa_matched=pl.col("kode_desa").cast(pl.String), _reg_nama="nama_desa",
                          _reg_kec=pl.col("kode_kecamatan").cast(pl.String), _reg_kec_nama="nama_kecamatan")
-    by_code = matched.filter(note == "kode").join(reg, on="kode_desa_matched", how="left")
+    by_code = matched.select("_row", "nama_desa", "kode_desa_matched", "kode_kecamatan_matched", "match_note",
+                             _raw("nama_desa"), _raw("kecamatan")).filter(note == "kode").join(
+        reg, on="kode_desa_matched", how="left")
     name_differs = (key_expr(pl.col("nama_desa")) != key_expr(pl.col("_reg_nama"))).fill_null(False)
     parts.append(_issues(by_code, name_differs, "wilayah_mismatch", "nama_desa", name_value,
                          pl.format("Kode {} adalah desa {}, bukan '{}'.", "kode_desa_matched", "_reg_nama", name_value),
@@ -678,11 +689,18 @@ def duplicate_aggregates(typed: pl.DataFrame, key: list[str] = AGGREGATE_KEY,
     return pl.concat([conflict, copy]), copies.select("_row")
 
 
+def _repeated(cols: list[str]) -> pl.Expr:
+    """Rows whose values in `cols` may occur twice: one 64-bit hash per row instead of the rows
+    themselves (a collision only adds a candidate; the caller compares the values)."""
+    return pl.struct(cols).hash().is_duplicated()
+
+
 def duplicate_line_rows(typed: pl.DataFrame, family: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Identical line-list rows (a re-entered record): warning, later copies dropped. Same person
     and service with different details: warning, kept (the aggregation counts a person once)."""
     cols = [c for c in LINE_LISTS[family] if c in typed.columns and c != "kode_desa"] + ["kode_desa_matched"]
-    d = typed.with_columns(_first=pl.col("_row").min().over(cols), _n=pl.len().over(cols))
+    twins = typed.filter(_repeated(cols))  # few rows: the windows below stay small
+    d = twins.with_columns(_first=pl.col("_row").min().over(cols), _n=pl.len().over(cols))
     copies = d.filter((pl.col("_n") > 1) & (pl.col("_row") != pl.col("_first")))
     report = [_issues(copies, pl.lit(True), "duplicate_row", cols[0], _raw(cols[0]),
                       pl.format("Baris ini sama persis dengan baris {}; hanya baris {} yang dipakai.", "_first",
@@ -691,7 +709,8 @@ def duplicate_line_rows(typed: pl.DataFrame, family: str) -> tuple[pl.DataFrame,
                       "NIK atau namanya agar barisnya berbeda.")]
     key = [k for k in EVENT_KEYS[family] if k in typed.columns]
     if len(key) == len(EVENT_KEYS[family]):
-        e = d.filter(pl.col("_row") == pl.col("_first")).filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key)).with_columns(
+        keyed = pl.all_horizontal(pl.col(k).is_not_null() for k in key)
+        e = typed.filter(keyed & _repeated(key)).join(copies.select("_row"), on="_row", how="anti").with_columns(
             _k_first=pl.col("_row").min().over(key), _k_n=pl.len().over(key))
         what = {"anc_kunjungan": "kunjungan ANC ibu yang sama pada tanggal yang sama",
                 "imunisasi_dosis": "dosis antigen yang sama untuk anak yang sama",
@@ -784,8 +803,12 @@ def nik_format(typed: pl.DataFrame, family: str) -> pl.DataFrame:
             .when(s.str.slice(12, 4) == "0000").then(pl.lit("nomor urut NIK (4 angka terakhir) 0000"))
             .otherwise(None)
         )
-        t = typed.with_columns(_nik_problem=problem)
-        parts.append(_issues(t, s.is_not_null() & pl.col("_nik_problem").is_not_null(), "nik_format", name,
+        well_formed = (s.str.contains(r"^\d{16}$") & (s.str.slice(12, 4) != "0000") & ~s.is_in(PLACEHOLDER_NIKS)
+                       & s.str.slice(0, 2).cast(pl.Int32, strict=False).is_in(sorted(PROVINCES))
+                       & (day.is_between(1, 31) | day.is_between(41, 71)) & month.is_between(1, 12))
+        suspect = typed.select("_row", name, _raw(name)).filter(s.is_not_null() & ~well_formed)  # messages for these only
+        t = suspect.with_columns(_nik_problem=problem)
+        parts.append(_issues(t, pl.col("_nik_problem").is_not_null(), "nik_format", name,
                              _raw(name), pl.format("{}.", "_nik_problem"),
                              "Salin NIK dari KTP/KK (16 angka). Simpan kolom NIK sebagai teks di Excel agar angka "
                              "tidak berubah; kosongkan bila tidak diketahui."))
@@ -1098,13 +1121,15 @@ def _typed(frame: pl.DataFrame, fields: dict[str, Field], family: str) -> pl.Dat
 
 
 def _clean(typed: pl.DataFrame, family: str, bad: pl.DataFrame) -> pl.DataFrame:
-    keep = typed.join(bad, on="_row", how="anti").with_columns(kode_desa=pl.col("kode_desa_matched"))
-    if family == AGGREGATE:
-        return keep.select([pl.col(c).cast(t) for c, t in CLEAN_AGGREGATE.items()])
+    """The typed rows without an error, in the family's schema (narrowed before filtering: only
+    the kept columns are copied)."""
+    schema = {AGGREGATE: CLEAN_AGGREGATE, SASARAN: CLEAN_SASARAN}.get(family) or pl.Schema(
+        {"_row": pl.Int64, **LINE_LISTS[family]})
+    keep = (typed.with_columns(kode_desa=pl.col("kode_desa_matched")).select(*schema)
+            .filter(~pl.col("_row").is_in(bad["_row"].implode())))
     if family == SASARAN:
         keep = keep.with_columns(pl.col("metode").fill_null(METODE_UNKNOWN))
-        return keep.select([pl.col(c).cast(t) for c, t in CLEAN_SASARAN.items()])
-    return pl.concat([keep.select("_row"), conform(keep, LINE_LISTS[family])], how="horizontal")
+    return keep.select([pl.col(c).cast(t) for c, t in schema.items()])
 
 
 def validate(
