@@ -15,6 +15,7 @@ state.init(*codes)
 layout.style()
 layout.sidebar()
 
+COVERAGE_FREE = ("data", "teater")  # pages that show no coverage figure of their own: they run without sasaran
 pages = {
     t("nav_section_overview"): [
         st.Page("pages/ringkasan_page.py", title=t("page_ringkasan"), url_path="ringkasan", default=True),
@@ -36,7 +37,7 @@ pages = {
 navigation = st.navigation(pages)
 layout.synthetic_badge()
 layout.notices()
-layout.sasaran_notice()
-navigation.run()
+if not layout.sasaran_notice() or navigation.url_path in COVERAGE_FREE:
+    navigation.run()  # else the page would show coverage without its denominator: the notice stands alone
 state.sync_url(*codes)
 layout.footer()

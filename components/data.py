@@ -61,6 +61,7 @@ def _dataset(version_id: str) -> ds.Dataset:
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
+@st.cache_data(max_entries=4, show_spinner=False)
 def missing_sasaran(version_id: str) -> dict[int, list]:
     """Years with months but no sasaran (phdt.sasaran.missing_years), once per version."""
     loaded = _dataset(version_id)

@@ -79,15 +79,17 @@ def notices() -> None:
         st.warning(notice, icon=":material/warning:")
 
 
-def sasaran_notice() -> None:
+def sasaran_notice() -> bool:
     """A selected period whose year has no sasaran: its coverage has no denominator. Said once,
-    above every page, as an error, naming what to load (instead of a silent "no data")."""
+    above every page, as an error naming what to load (instead of a silent "no data"); True when
+    said, so that pages of coverage are not shown."""
     period = parse_period(st.session_state["periode"])
     months = data.missing_sasaran(data.version_id()).get(period.year)
     if months:
         shown = month_name(months[0].month) if len(months) == 1 else (
             f"{month_name(months[0].month)}–{month_name(months[-1].month)}")
         st.error(t("sasaran_missing", year=period.year, months=f"{shown} {period.year}"), icon=":material/block:")
+    return bool(months)
 
 
 def footer() -> None:

@@ -80,6 +80,9 @@ def test_year_without_sasaran_blocks_coverage_until_its_sasaran_is_loaded(data_d
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     assert any("Sasaran 2026 belum dimuat" in e.value and "Januari–Maret 2026" in e.value for e in at.error)
+    assert not at.metric  # Ringkasan's coverage cards are not shown without their denominator
+    at.switch_page("pages/data_page.py").run()
+    assert [x.value for x in at.title] == ["Impor data bulanan"]  # the Data page, where sasaran is loaded, still works
 
     # The 2025 sasaran, as a long CSV for 2026 with a Tahun column, through the command line.
     s25 = current.sasaran.filter(pl.col("tahun") == 2025)
@@ -99,3 +102,4 @@ def test_year_without_sasaran_blocks_coverage_until_its_sasaran_is_loaded(data_d
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
     assert not any("belum dimuat" in e.value for e in at.error)
+    assert len(at.metric) == 3
