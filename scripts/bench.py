@@ -234,7 +234,7 @@ def pws_workbook_figures() -> dict:
     from phdt import versions
     from phdt.dataset import ensure, load
     from phdt.imports import pipeline
-    from tests import realfiles
+    from tests.fixtures import realfiles
 
     work = Path(tempfile.mkdtemp())
     shutil.copytree(ensure(), work / "data")

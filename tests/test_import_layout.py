@@ -10,7 +10,7 @@ import pytest
 
 from phdt import dataset as ds
 from phdt.imports import files, layout, pipeline
-from tests import realfiles as rf
+from tests.fixtures import realfiles as rf
 
 JAN, FEB, MAR = date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)
 KEDUNGBENDA, BOKOL, KARANGTENGAH = "33.03.01.2001", "33.03.01.2002", "33.03.01.2014"  # Kemangkon's Karangtengah

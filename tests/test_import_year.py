@@ -22,7 +22,7 @@ from phdt.aggregate import monthly_indicators
 from phdt.config import Settings
 from phdt.imports import pipeline
 from phdt.wilayah import load_puskesmas, load_wilayah
-from tests import realfiles
+from tests.fixtures import realfiles
 
 PUSKESMAS = "Kemangkon"
 MONTHS = [date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)]
