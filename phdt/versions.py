@@ -481,8 +481,8 @@ def new_version_from(base_dir: Path, tables: Mapping[str, pl.DataFrame], root: P
     """A new version: the base dataset's tables with ``tables`` replacing (or adding) some, committed
     and made current; returns its id.
 
-    The manifest is the base manifest with ``version`` = sha256[:12] of the new indikator_bulanan
-    Parquet, ``generated_by`` = ``phdt.import``, ``source`` (``info['source']`` or a description of the
+    The manifest is the base manifest with ``version`` = :func:`content_digest` of the new tables,
+    ``generated_by`` = ``phdt.import``, ``source`` (``info['source']`` or a description of the
     import), updated ``rows`` and an ``import`` summary; ``synthetic`` stays as in the base (a demo
     plus one imported month is still partly synthetic). ``original`` (the uploaded bytes or a path)
     is kept under ``original/`` with the name ``info['file_name']``. ``info`` as for ``commit``."""
@@ -509,7 +509,7 @@ def new_version_from(base_dir: Path, tables: Mapping[str, pl.DataFrame], root: P
         base_id = base_dir.name if base_dir.parent.resolve() == root.resolve() and ID_PATTERN.fullmatch(
             base_dir.name) else None
         record["base"] = base_id
-        digest = hashlib.sha256((staging / "indikator_bulanan.parquet").read_bytes()).hexdigest()[:12]
+        digest = content_digest(staging)
         label = record.get("file_name") or record.get("family") or "data"
         manifest = base_manifest | {
             "version": digest,
@@ -528,6 +528,15 @@ def new_version_from(base_dir: Path, tables: Mapping[str, pl.DataFrame], root: P
     except BaseException:
         discard(staging)
         raise
+
+
+def content_digest(folder: Path) -> str:
+    """The dataset version of a folder: changes with any table the app shows (a sasaran import that
+    leaves every monthly figure as it was still changes the data-quality checks)."""
+    digest = hashlib.sha256()
+    for name in dataset.SHOWN:
+        digest.update((Path(folder) / f"{name}.parquet").read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def bootstrap(root: Path | None = None, data_dir: Path | None = None, who: str = "system") -> str:

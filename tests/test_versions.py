@@ -107,7 +107,7 @@ def test_an_import_is_a_new_version_and_the_old_one_stays_loadable(repo):
     assert new.periods[-1] == date(2026, 1, 1) and len(new.periods) == 13
     assert new.manifest["generated_by"] == "phdt.import"
     assert new.synthetic  # a demo plus one imported month is still partly synthetic
-    assert new.version == hashlib.sha256((root / second / "indikator_bulanan.parquet").read_bytes()).hexdigest()[:12]
+    assert new.version == versions.content_digest(root / second)
     assert new.version != manifest["version"]
     assert new.manifest["source"].startswith("Impor PWS KIA 2026-01.xlsx")
     assert new.manifest["import"]["base_version"] == manifest["version"]
