@@ -52,7 +52,7 @@ def choose(content: bytes, name: str) -> pipeline.Prepared | None:
     family = st.selectbox(t("data_family"), list(families), format_func=families.__getitem__, key="data_family")
     limits = pipeline.upload_limits()
     try:
-        sheets = _sheets(content, name, limits.max_bytes)
+        sheets = _sheets(content, name, limits)
     except files.FileRejected as exc:
         st.error(md_escape(exc), icon=":material/block:")
         return None
@@ -61,12 +61,10 @@ def choose(content: bytes, name: str) -> pipeline.Prepared | None:
     if formulas:
         st.warning(t("data_formulas", n=formulas))
     period = puskesmas = None
+    if family == pipeline.WIDE or family in normalise.LINE_LISTS:
+        puskesmas = _puskesmas(sheets[chosen[0]], family)
     if family == pipeline.WIDE:  # one month per sheet, indicators recognised from the column groups
         found = layout.read(sheets[chosen[0]].rows)
-        names = pipeline.puskesmas_names(data.dataset().wilayah)
-        detected = layout.find_puskesmas(found.title, names)
-        puskesmas = st.selectbox(t("data_puskesmas"), [None, *names], index=names.index(detected) + 1 if detected else 0,
-                                 format_func=lambda p: p or t("data_puskesmas_all"), key=f"data_puskesmas_{detected}")
         if len(chosen) == 1:
             period = _period(sheets[chosen[0]])
         else:
@@ -79,7 +77,7 @@ def choose(content: bytes, name: str) -> pipeline.Prepared | None:
         mapping = _mapping(parse.flatten_header(sheets[chosen[0]].rows)[0], family)
     if family == normalise.SASARAN_FAMILY and "tahun" not in mapping.values():
         period = _sasaran_year()
-    key = (hashlib.sha256(content).hexdigest(), family, tuple(chosen), tuple(sorted(mapping.items())), period,
+    key = (st.session_state["data_upload_sheets"][0], family, tuple(chosen), tuple(sorted(mapping.items())), period,
            puskesmas, data.dataset().version)
     if st.session_state.get("data_prepared_key") != key:
         try:
@@ -135,10 +133,24 @@ def _next_months() -> list:
     return [following, *reversed(data.dataset().periods)]
 
 
-@st.cache_data(max_entries=2, show_spinner=False)
-def _sheets(content: bytes, name: str, max_bytes: int) -> list[files.Sheet]:
-    """The upload read once, not again on every rerun while the user maps columns or types a name."""
-    return files.read_table(content, name, files.Limits(max_bytes=max_bytes))
+def _puskesmas(sheet: files.Sheet, family: str) -> str | None:
+    """Whose export this is (the one its title names first): its desa are matched within its
+    wilayah kerja, and in a line list each of them reported (no record is none)."""
+    names = pipeline.puskesmas_names(data.dataset().wilayah)
+    detected = layout.find_puskesmas(layout.title(sheet.rows), names)
+    every = t("data_puskesmas_all" if family == pipeline.WIDE else "data_puskesmas_file")
+    return st.selectbox(t("data_puskesmas"), [None, *names], index=names.index(detected) + 1 if detected else 0,
+                        format_func=lambda p: p or every, key=f"data_puskesmas_{family}_{detected}")
+
+
+def _sheets(content: bytes, name: str, limits: files.Limits) -> list[files.Sheet]:
+    """The upload read once, not again on every rerun while the user maps columns or types a name;
+    kept in this session only (a line list holds NIKs and names)."""
+    digest = hashlib.sha256(content).hexdigest()
+    held = st.session_state.get("data_upload_sheets")
+    if held is None or held[0] != digest:
+        st.session_state["data_upload_sheets"] = held = (digest, files.read_table(content, name, limits))
+    return held[1]
 
 
 def _mapping(headers: list[str], family: str) -> dict[int, str]:

@@ -140,6 +140,25 @@ def test_pws_month_workbook_offers_its_puskesmas_and_every_month_sheet(data_dir)
     at.selectbox(key="data_family").set_value(pipeline.WIDE).run()
     assert not at.exception, [e.message for e in at.exception]
     assert at.multiselect(key="data_sheets").value == [1, 2, 3]  # the hidden "Rekap lama" is not offered
-    assert at.selectbox(key="data_puskesmas_Kemangkon").value == "Kemangkon"
+    assert at.selectbox(key="data_puskesmas_aggregate_wide_Kemangkon").value == "Kemangkon"
     assert any("JAN (2026-01), FEB (2026-02), MAR (2026-03)" in c.value for c in at.caption)
     assert any("**0 kesalahan**" in md.value and "2026-01, 2026-02, 2026-03" in md.value for md in at.markdown)
+
+
+def test_a_puskesmas_line_list_export_covers_every_desa_of_its_wilayah_kerja(data_dir):
+    from tests.fixtures import realfiles
+
+    dose = {"id_anak": "3303014101260001", "nama_anak": "Bayi Uji", "jenis_kelamin": "P",
+            "tgl_lahir": date(2026, 1, 2), "nik_ibu": "3303015501900001", "kode_desa": "33.03.01.2001",
+            "antigen": "hb0", "tgl_imunisasi": date(2026, 1, 2)}
+    content = realfiles.asik_doses([dose, dose | {"antigen": "bcg", "tgl_imunisasi": date(2026, 1, 20)}],
+                                   {"33.03.01.2001": "Kedungbenda"}, "PUSKESMAS KEMANGKON JANUARI 2026")
+    at = data_page()
+    at.get("file_uploader")[0].set_value(("asik-januari.xlsx", content, "application/octet-stream")).run()
+    at.selectbox(key="data_family").set_value("imunisasi_dosis").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.selectbox(key="data_puskesmas_imunisasi_dosis_Kemangkon").value == "Kemangkon"  # from the title
+    dry = next(df.value for df in at.dataframe if "Orang sesudah impor" in df.value.columns)
+    hb0 = dry[dry["Indikator"] == "HB0"].set_index("Desa/Kelurahan")["Orang sesudah impor"]
+    # Kemangkon has 19 desa: Kedungbenda's newborn is counted, the 18 others reported none.
+    assert len(hb0) == 19 and hb0["Kedungbenda"] == "1" and (hb0.drop("Kedungbenda") == "0").all()

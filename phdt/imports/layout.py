@@ -36,13 +36,23 @@ class Layout:
     place: dict[int, str]  # column → kode_desa / nama_desa / kecamatan / puskesmas
 
 
+def title_lines(rows: list[list[object]]) -> list[str]:
+    """The text of title rows, one line each (a merged title repeats its text: said once)."""
+    return [" ".join(dict.fromkeys(parse.cell_text(v) for v in row if parse.cell_text(v))) for row in rows]
+
+
+def title(rows: list[list[object]]) -> list[str]:
+    """The title block of any sheet: the lines above its header."""
+    return title_lines(rows[:parse.header_start(rows)])
+
+
 def read(rows: list[list[object]]) -> Layout:
     """The parts of a wide PWS sheet. Empty and numbering rows are skipped wherever they are. A
     total row says JUMLAH/TOTAL/JML in a text cell, or has counts but no desa after the desa rows.
     Under the first total only rows with a count are data: the rest is the signature block."""
     headers, start = parse.flatten_header(rows)
     top = parse.header_start(rows)
-    title = [" ".join(dict.fromkeys(parse.cell_text(v) for v in row if parse.cell_text(v))) for row in rows[:top]]
+    title = title_lines(rows[:top])
     place = {i: f for i, f in parse.recognise(headers, "aggregate_long").items()
              if f in (*PLACE, "kecamatan", "puskesmas")}
     groups = {slug: kinds for slug, kinds in parse.wide_groups(headers).items() if not slug.startswith("_")}

@@ -54,9 +54,11 @@ class Prepared:
         return self.validation.errors > 0 or self.validation.clean.is_empty()
 
     def outcome(self, dataset: ds.Dataset, *, replace: bool) -> apply.Outcome:
-        """The dry run: the dataset after this import (computed once per choice and data version)."""
+        """The dry run: the dataset after this import, kept for the last choice and data version
+        only (it holds the merged line list, which is large and personal)."""
         key = (replace, dataset.version)
         if key not in self._outcomes:
+            self._outcomes.clear()
             self._outcomes[key] = apply.outcome(self, dataset, settings(), replace=replace)
         return self._outcomes[key]
 
