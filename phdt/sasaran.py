@@ -24,6 +24,7 @@ from __future__ import annotations
 import polars as pl
 
 from phdt.config import Settings, settings as default_settings
+from phdt.indicators import REGISTRY, Kind
 from phdt.schema import SASARAN, SASARAN_GROUPS, conform
 
 PENDUDUK_METODE = "penduduk (input)"
@@ -79,14 +80,18 @@ def largest_remainder(values: pl.Expr, over: list[str]) -> pl.Expr:
 
 
 def missing_years(monthly: pl.DataFrame, sasaran: pl.DataFrame) -> dict[int, list]:
-    """Years with monthly data but no sasaran at all, each with its months (oldest first): their
-    coverage has no denominator, so the pages must say so instead of showing "no data"."""
-    have = set(sasaran["tahun"].cast(pl.Int64).unique().to_list())
-    months = monthly.select(pl.col("period").unique().sort())["period"].to_list()
+    """Years without sasaran whose monthly counts have no denominator, each with those months
+    (oldest first): their coverage cannot be computed, so the pages must say so instead of showing
+    "no data". A file that brought its own sasaran column gave its counts a denominator."""
+    have = sasaran["tahun"].cast(pl.Int32).unique().implode()
+    events = [ind.slug for ind in REGISTRY if ind.kind is Kind.EVENT]
+    months = (monthly.filter(pl.col("indicator_code").cast(pl.String).is_in(events)
+                             & pl.col("numerator_cum").is_not_null() & pl.col("denominator").is_null()
+                             & ~pl.col("period").dt.year().cast(pl.Int32).is_in(have))
+              .select(pl.col("period").unique().sort())["period"].to_list())
     out: dict[int, list] = {}
     for month in months:
-        if month.year not in have:
-            out.setdefault(month.year, []).append(month)
+        out.setdefault(month.year, []).append(month)
     return out
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 import pytest
 
 from phdt.config import Settings
-from phdt.sasaran import PENDUDUK_METODE, estimate_sasaran
-from phdt.schema import SASARAN, SASARAN_GROUPS
+from phdt.sasaran import PENDUDUK_METODE, estimate_sasaran, missing_years
+from phdt.schema import INDIKATOR_BULANAN, SASARAN, SASARAN_GROUPS
 
 DESA = "33.03.01.2001"
 
@@ -102,3 +104,14 @@ def test_large_and_small_populations(pop):
     assert got["penduduk"] == pop
     assert all(v >= 0 for v in got.values())
     assert got["ibu_hamil"] >= got["ibu_bersalin"] >= got["lahir_hidup"] >= got["bayi"]
+
+
+def test_a_year_is_missing_its_sasaran_only_where_counts_have_no_denominator():
+    rows = [(date(2026, 1, 1), "33.03.01.2001", "Kemangkon", "anc_k1", 3, 3, 81, "pws_kia"),  # the file's sasaran
+            (date(2026, 2, 1), "33.03.01.2001", "Kemangkon", "anc_k1", 2, 5, None, "asik"),
+            (date(2026, 2, 1), "33.03.01.2001", "Kemangkon", "imm_do_dpt1_dpt3", None, 0, 0, "asik")]
+    monthly = pl.DataFrame(rows, schema=list(INDIKATOR_BULANAN), orient="row").cast(INDIKATOR_BULANAN)
+    assert missing_years(monthly, SASARAN.to_frame()) == {2026: [date(2026, 2, 1)]}
+    with_2026 = pl.DataFrame([(2026, "33.03.01.2001", "ibu_hamil", 81, "proyeksi")], schema=list(SASARAN),
+                             orient="row").cast(SASARAN)
+    assert missing_years(monthly, with_2026) == {}
