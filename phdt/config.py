@@ -61,6 +61,8 @@ class Settings:
     dojo_min_quality: float = 95.0
     suppress_below: int = 5
     demo_seed: int = 20251231
+    # A folder of corrected texts (<folder>/id/*.toml, <folder>/en/*.toml: keys of locales/), or none.
+    locales_dir: Path | None = None
 
     @property
     def profiles_dir(self) -> Path:
@@ -101,7 +103,7 @@ def _from_toml(path: Path) -> dict:
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"{path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-    for key in ("data_dir", "geo_cache_dir", "geo_dir", "actions_db"):
+    for key in ("data_dir", "geo_cache_dir", "geo_dir", "actions_db", "locales_dir"):
         if key in raw:
             raw[key] = (path.parent / raw[key]).resolve()
     if "idl_components" in raw:
