@@ -230,7 +230,7 @@ def actions_table(rows: tuple[actions.Action, ...]) -> deck.Table:
 def quality_caveats(period: date) -> tuple[str, ...]:
     """What the numbers may hide this month: flags by rule, missing reports."""
     flags, _, _ = data.quality(data.dataset().version)
-    month = flags.filter(pl.col("period") == period)
+    month = flags.filter((pl.col("period") == period) & (pl.col("severity") != "info"))  # errors and warnings
     counts = (month.group_by("rule").agg(pl.len(), pl.col("kode_desa").n_unique().alias("desa"))
               .sort(["len", "rule"], descending=[True, False]))  # ties by name: the same pack every time
     describe = {rule: (r.description_id if lang() == "id" else r.description_en).rstrip(".") for rule, r in RULES.items()}

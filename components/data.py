@@ -168,6 +168,7 @@ def flagged_units(slug: str, period: date, level: str, version: str) -> set[str]
     flags, _, _ = quality(version)
     codes = flags.filter(
         (pl.col("period") == period) & (pl.col("indicator_code").is_null() | (pl.col("indicator_code") == slug))
+        & (pl.col("severity") != "info")  # a denominator to review is not a data error
     )["kode_desa"]
     units = dataset().wilayah.select(
         pl.col("kode_desa", "kode_kecamatan", "puskesmas").cast(pl.String),

@@ -20,7 +20,8 @@ def desa_card(code: str, period: date, indicator: Indicator) -> None:
     with st.container(border=True, key="desa_card"):
         st.subheader(t("desa_card_title", name=info["nama_desa"]))
         st.caption(t("desa_card_caption", kecamatan=info["nama_kecamatan"], puskesmas=info["puskesmas"], code=code))
-        flags = data.quality(version)[0].filter((pl.col("kode_desa") == code) & (pl.col("period") == period))
+        flags = data.quality(version)[0].filter((pl.col("kode_desa") == code) & (pl.col("period") == period)
+                                                 & (pl.col("severity") != "info"))
         if flags.height:  # numbers from flagged data carry a warning wherever they are shown
             rules = {rule: (r.description_id if lang() == "id" else r.description_en) for rule, r in RULES.items()}
             st.warning(t("dq_desa_flagged", n=flags.height) + " " + " ".join(sorted({rules[r] for r in flags["rule"]})),

@@ -29,8 +29,8 @@ def flagged_indicators(puskesmas: str, period: date) -> set[str]:
     """Indicators with a data-quality flag in one of the puskesmas's desa this month."""
     flags, _, _ = data.quality(data.dataset().version)
     codes = desa_of(puskesmas)["kode"]
-    return set(flags.filter((pl.col("period") == period) & pl.col("kode_desa").is_in(codes.implode()))
-               ["indicator_code"].drop_nulls().to_list())
+    return set(flags.filter((pl.col("period") == period) & pl.col("kode_desa").is_in(codes.implode())
+                            & (pl.col("severity") != "info"))["indicator_code"].drop_nulls().to_list())
 
 
 # --- profile -------------------------------------------------------------------------------
@@ -167,17 +167,24 @@ def quality_section(puskesmas: str, period: date) -> None:
     st.line_chart(history.select(pl.col("period").dt.strftime("%Y-%m").alias(t("month_axis")),
                                  pl.col("score").alias(t("dq_score"))),
                   x=t("month_axis"), y=t("dq_score"), height=180)
-    own = flags.filter(pl.col("kode_desa").is_in(desa["kode"].implode()) & (pl.col("period") == period))
+    month = flags.filter(pl.col("kode_desa").is_in(desa["kode"].implode()) & (pl.col("period") == period))
+    own, review = month.filter(pl.col("severity") != "info"), month.filter(pl.col("severity") == "info")
+    links = {t("col_view"): st.column_config.LinkColumn(t("col_view"), display_text="↗")}
     st.markdown(t("dq_flags_title", n=own.height, period=period_label(period)))
     if own.height:
-        tables.show(flag_table(own, desa, period), key="dq_flags",
-                     column_config={t("col_view"): st.column_config.LinkColumn(t("col_view"), display_text="↗")})
+        tables.show(flag_table(own, desa, period), key="dq_flags", column_config=links)
+    if review.height:
+        st.markdown(t("dq_review_title", n=review.height, desa=review["kode_desa"].n_unique(),
+                      period=period_label(period)))
+        tables.show(flag_table(review, desa, period), key="dq_review", column_config=links)
+    else:
+        st.caption(t("dq_review_none", period=period_label(period)))
     month_scores = desa_scores.filter((pl.col("puskesmas") == puskesmas) & (pl.col("period") == period))
     tables.show(month_scores.join(desa.rename({"kode": "kode_desa"}), on="kode_desa").sort("score").select(
         pl.col("nama_desa").alias(t("col_desa")), pl.col("score").round(0).alias(t("dq_score")),
         pl.col("errors").alias(t("dq_errors")), pl.col("warnings").alias(t("dq_warnings"))),
         key="dq_desa")
-    st.caption(t("dq_caption"))
+    st.caption(t("dq_caption") + " " + t("dq_classes_caption"))
 
 
 def flag_table(flags: pl.DataFrame, desa: pl.DataFrame, period: date) -> pl.DataFrame:
@@ -189,7 +196,7 @@ def flag_table(flags: pl.DataFrame, desa: pl.DataFrame, period: date) -> pl.Data
     links = [f"./peta?{urlencode({'indikator': ind or 'anc_k6', 'desa': code, 'periode': f'{period:%Y-%m}'})}"
              for ind, code in zip(flags["indicator_code"], flags["kode_desa"], strict=True)]
     return flags.select(
-        pl.col("severity").replace_strict({"error": t("dq_error"), "warning": t("dq_warning")}).alias(t("dq_severity")),
+        pl.col("severity").replace_strict({"error": t("dq_error"), "warning": t("dq_warning"), "info": t("dq_info")}).alias(t("dq_severity")),
         pl.col("rule").replace_strict(rules).alias(t("dq_rule")),
         pl.col("kode_desa").replace_strict(names).alias(t("col_desa")),
         pl.col("indicator_code").replace_strict(labels, default="–").alias(t("indicator")),

@@ -4,7 +4,8 @@ Pure polars, no Streamlit. Every rule returns the flagged cells in one long shap
 
 =============== ==========================================================================
 rule            rule id, a key of :data:`RULES` (e.g. ``"completeness"``, ``"k4_gt_k1"``)
-severity        ``"error"`` (impossible data) or ``"warning"`` (suspicious data)
+severity        ``"error"`` (impossible data), ``"warning"`` (suspicious data) or ``"info"`` (to review,
+                not a data error: not scored, not marked on the numbers)
 period          first day of the month (annual sasaran rules: 1 January of the year)
 kode_desa       Kemendagri desa code
 indicator_code  registry slug the flag is about, or null (report- and sasaran-level rules)
@@ -34,9 +35,14 @@ consistency (errors)
     infants who started last year legitimately let the later step run ahead early in the year,
     so the later step may exceed the earlier one by ``consistency_slack`` (25 %, three months'
     worth) of the annual sasaran; K1 murni is a subset of K1 in the same month and gets no slack.
-coverage_over_100 (warning)
-    ``numerator_cum > denominator`` (the same condition the map colours as a flag): the sasaran
-    is probably too small, or people from elsewhere are counted.
+coverage_denominator (info) and coverage_over_100 (warning): two classes of ``numerator_cum > denominator``
+    The sasaran is an estimate: the people actually in a desa's cohort are, at best, a Poisson
+    count around it, so a small desa passes 100 % by chance alone (the map still colours it).
+    Above 100 % but at most the Poisson upper ``coverage_level`` (99.9 %) point of
+    ``(1 + coverage_tolerance) × denominator`` is a *denominator to review* (info, not scored);
+    beyond that point chance does not explain it and the count or the sasaran is wrong: a data
+    error (warning). The Poisson quantile is the Cornish-Fisher expansion
+    ``μ + z√μ + (z² − 1)/6``, rounded (the exact quantile for μ ≥ 2, one too high at μ = 1).
 sasaran_vs_penduduk / sasaran_vs_last_year (annual warnings)
     a sasaran group further than ``sasaran_tolerance`` (50 %) from the PWS proxy formula applied
     to the desa's penduduk (:func:`phdt.sasaran.formulas`, e.g. ibu hamil ≈ 1,10 × CBR ×
@@ -46,7 +52,7 @@ sasaran_vs_penduduk / sasaran_vs_last_year (annual warnings)
 Score (:func:`scores`)
     **the percentage of this month's checks that passed, an error counting twice**:
     ``100 × (1 − Σ weight of failed checks / Σ weight of checks)`` with weight 2 for an error
-    rule and 1 for a warning rule. A desa-month with neither a report nor data (``numerator_month``
+    rule, 1 for a warning rule and 0 for an info rule (a finding to review, not a failure). A desa-month with neither a report nor data (``numerator_month``
     null, as the aggregate leaves it) has only the failed completeness check, so it scores 0. A
     puskesmas scores the mean of its desa. The annual sasaran rules are listed as flags but not
     scored per month.
@@ -56,6 +62,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from statistics import NormalDist
 from typing import NamedTuple
 
 import polars as pl
@@ -73,7 +80,8 @@ EXPECTED_CELLS = pl.Schema({
     "period": pl.Date, "kode_desa": pl.String, "puskesmas": pl.String, "rule": pl.String, "severity": pl.String,
     "n_checks": pl.UInt32,
 })
-WEIGHTS = {"error": 2, "warning": 1}
+WEIGHTS = {"error": 2, "warning": 1, "info": 0}
+SEVERITIES = ("error", "warning", "info")  # data errors, suspicious data, to review (not a data error)
 MAD_TO_SD = 1.4826  # MAD of a normal distribution × 1.4826 = its standard deviation
 
 
@@ -98,8 +106,16 @@ RULES: dict[str, Rule] = {
                          "DTP3 exceeds DTP1 (negative drop-out)."),
     "mr1_gt_dpt1": Rule("error", True, "MR1 melebihi DPT-HB-Hib1 (drop-out negatif).",
                         "MR1 exceeds DTP1 (negative drop-out)."),
-    "coverage_over_100": Rule("warning", True, "Cakupan kumulatif di atas 100 % sasaran.",
-                              "Cumulative coverage above 100 % of the target population."),
+    "coverage_over_100": Rule("warning", True,
+                              "Cakupan kumulatif di atas 100 %, melampaui batas kebetulan (Poisson 99,9 %) untuk "
+                              "sasaran ini: jumlah atau sasarannya salah.",
+                              "Cumulative coverage above 100 %, beyond what chance allows for this target "
+                              "population (Poisson 99.9 %): the count or the sasaran is wrong."),
+    "coverage_denominator": Rule("info", True,
+                                 "Cakupan kumulatif di atas 100 %, masih dalam batas kebetulan untuk sasaran ini: "
+                                 "tinjau sasarannya.",
+                                 "Cumulative coverage above 100 %, within what chance allows for this target "
+                                 "population: review the sasaran."),
     "sasaran_vs_penduduk": Rule("warning", False, "Sasaran jauh dari perkiraan berdasarkan jumlah penduduk.",
                                 "The target population is far from the estimate from the population."),
     "sasaran_vs_last_year": Rule("warning", False, "Sasaran berubah tajam dari tahun sebelumnya.",
@@ -128,6 +144,7 @@ class Params:
     min_desa_for_season: int = 10
     consistency_slack: float = 0.25
     coverage_tolerance: float = 0.0
+    coverage_level: float = 0.999
     sasaran_tolerance: float = 0.5
     sasaran_max_change: float = 0.30
 
@@ -136,6 +153,8 @@ class Params:
             raise ValueError(f"deadline_day must be 1..28, got {self.deadline_day}")
         if self.outlier_threshold <= 0 or self.min_history < 2:
             raise ValueError("outlier_threshold must be positive and min_history at least 2")
+        if not 0.5 <= self.coverage_level < 1:
+            raise ValueError(f"coverage_level must be in [0.5, 1), got {self.coverage_level}")
         for name in ("consistency_slack", "coverage_tolerance", "sasaran_tolerance", "sasaran_max_change"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative, got {getattr(self, name)}")
@@ -250,15 +269,28 @@ def _consistency_checks(monthly: pl.DataFrame, rule: str, p: Params) -> pl.LazyF
     )
 
 
-def _coverage_checks(monthly: pl.DataFrame, p: Params) -> pl.LazyFrame:
-    tolerance = p.coverage_tolerance
+def poisson_upper(mean: pl.Expr, level: float) -> pl.Expr:
+    """The Poisson `level` quantile of a count with `mean` (Cornish-Fisher, rounded): the most
+    people a cohort estimated at `mean` holds, but for chance 1 − `level`."""
+    z = NormalDist().inv_cdf(level)
+    return (mean + z * mean.sqrt() + (z * z - 1) / 6).round(0).cast(pl.Int64)
+
+
+def _coverage_checks(monthly: pl.DataFrame, p: Params, beyond_chance: bool) -> pl.LazyFrame:
+    """Cells above 100 %: ``beyond_chance`` checks beyond the Poisson limit (a data error), else
+    above 100 % but within it (a denominator to review). Each cell is checked by both rules and fails
+    at most one of them."""
+    limit = poisson_upper((1 + p.coverage_tolerance) * pl.col("denominator").cast(pl.Float64), p.coverage_level)
     pct = (100 * pl.col("numerator_cum") / pl.col("denominator")).round(1)
-    return _months(monthly, EVENT_SLUGS).filter(pl.col("denominator") > 0).select(
+    over = pl.col("numerator_cum") > pl.col("denominator")
+    beyond = pl.col("numerator_cum") > pl.col("limit")
+    level = f"{100 * p.coverage_level:g}"
+    return _months(monthly, EVENT_SLUGS).filter(pl.col("denominator") > 0).with_columns(limit=limit).select(
         "period", "kode_desa", "indicator_code",
-        failed=pl.col("numerator_cum") > (1 + tolerance) * pl.col("denominator"),
+        failed=beyond if beyond_chance else over & ~beyond,
         value=pl.format("{}/{} ({} %)", "numerator_cum", "denominator", pct),
-        expected=pl.format("≤ {} ({} %)", ((1 + tolerance) * pl.col("denominator")).floor().cast(pl.Int64),
-                           pl.lit(round(100 * (1 + tolerance), 1))),
+        expected=(pl.format(f"≤ {{}} (Poisson {level} %)", "limit") if beyond_chance
+                  else pl.format("≤ {} (100 %)", "denominator")),
     )
 
 
@@ -349,9 +381,18 @@ def consistency(monthly: pl.DataFrame, slack: float = 0.25) -> pl.DataFrame:
     return pl.concat([_collect(rule, _consistency_checks(monthly, rule, p)) for rule in CONSISTENCY])
 
 
-def coverage_over_100(monthly: pl.DataFrame, tolerance: float = 0.0) -> pl.DataFrame:
-    """Event indicators whose cumulative numerator exceeds (1 + tolerance) × the denominator."""
-    return _collect("coverage_over_100", _coverage_checks(monthly, Params(coverage_tolerance=tolerance)))
+def coverage_over_100(monthly: pl.DataFrame, tolerance: float = 0.0, level: float = 0.999) -> pl.DataFrame:
+    """Event indicators whose cumulative numerator exceeds the Poisson `level` point of
+    (1 + tolerance) × the denominator: beyond chance, a data error."""
+    p = Params(coverage_tolerance=tolerance, coverage_level=level)
+    return _collect("coverage_over_100", _coverage_checks(monthly, p, beyond_chance=True))
+
+
+def coverage_denominator(monthly: pl.DataFrame, tolerance: float = 0.0, level: float = 0.999) -> pl.DataFrame:
+    """Event indicators above 100 % of the denominator but within chance (see coverage_over_100):
+    a sasaran to review, not a data error."""
+    p = Params(coverage_tolerance=tolerance, coverage_level=level)
+    return _collect("coverage_denominator", _coverage_checks(monthly, p, beyond_chance=False))
 
 
 def sasaran_vs_penduduk(
@@ -378,7 +419,8 @@ def _all_checks(monthly, laporan, sasaran, wilayah, periods, p: Params, cfg: Set
         "timeliness": _timeliness_checks(laporan, p),
         "outlier": _outlier_checks(monthly, p),
         **{rule: _consistency_checks(monthly, rule, p) for rule in CONSISTENCY},
-        "coverage_over_100": _coverage_checks(monthly, p),
+        "coverage_over_100": _coverage_checks(monthly, p, beyond_chance=True),
+        "coverage_denominator": _coverage_checks(monthly, p, beyond_chance=False),
         "sasaran_vs_penduduk": _sasaran_penduduk_checks(sasaran, p, cfg),
         "sasaran_vs_last_year": _sasaran_year_checks(sasaran, p),
     }
@@ -460,7 +502,7 @@ def scores(flags: pl.DataFrame, expected_cells: pl.DataFrame) -> Scores:
     desa = (
         cells.group_by("period", "kode_desa", "puskesmas")
         .agg(
-            checks=pl.col("n_checks").sum().cast(pl.Int64),
+            checks=pl.col("n_checks").filter(pl.col("severity") != "info").sum().cast(pl.Int64),
             errors=pl.col("n_failed").filter(pl.col("severity") == "error").sum().cast(pl.Int64),
             warnings=pl.col("n_failed").filter(pl.col("severity") == "warning").sum().cast(pl.Int64),
             weight=(w * pl.col("n_checks")).sum(), weight_failed=(w * pl.col("n_failed")).sum(),
