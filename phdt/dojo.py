@@ -17,28 +17,65 @@ from phdt.statistics import Z95, Z998, Overdispersion, funnel_limits, overdisper
 
 REASONS = ("no_data", "flagged", "quality")  # why a unit is shown but not ranked; the UI translates the codes
 POSITIONS = ("better_998", "better_95", "within", "worse_95", "worse_998")
+QUALITY_DECIMALS = 1  # a score is compared at the precision it is shown, so "95,0" is never "below 95"
 _USABLE = pl.col("has_data") & ~pl.col("flagged")
 _IN_BOTH = pl.col("reason").is_null() & pl.col("earlier_value").is_not_null()  # ranked now, usable then
 
 
+@dataclass(frozen=True)
+class Trust:
+    """The one trust rule of the Dojo, computed once per set of units and read by every statement
+    about a unit (rank, funnel position and sentence, session panel, scorecard, standings, equity's
+    best and worst): a unit is trusted unless it has no report, an impossible value or a data-quality
+    score below `min_quality`, in that order (``reason``: one of REASONS, null when trusted). A missing
+    score is unknown, not bad. ``quality`` is the score rounded to QUALITY_DECIMALS: the figure shown
+    and the figure compared are the same number."""
+
+    min_quality: float
+    table: pl.DataFrame  # kode, quality, reason
+
+    def reason(self, kode: str) -> str | None:
+        found = self.table.filter(pl.col("kode") == kode)["reason"]
+        return found[0] if found.len() else None
+
+    @property
+    def trusted(self) -> list[str]:
+        return self.table.filter(pl.col("reason").is_null())["kode"].to_list()
+
+    @property
+    def untrusted(self) -> pl.DataFrame:
+        """kode, reason of the units left out, by code."""
+        return self.table.filter(pl.col("reason").is_not_null()).select("kode", "reason").sort("kode")
+
+
+def trust(units: pl.DataFrame, scores: pl.DataFrame | None, min_quality: float) -> Trust:
+    """The trust rule over `units` (a metrics.summarise frame: kode, has_data, flagged) with data-quality
+    `scores` (kode, score; None: no scores, nobody excluded for quality)."""
+    schema = {"kode": pl.String, "quality": pl.Float64}
+    known = (pl.DataFrame(schema=schema) if scores is None
+             else scores.select(pl.col("kode").cast(pl.String), pl.col("score").cast(pl.Float64).alias("quality")))
+    table = (
+        units.select(pl.col("kode").cast(pl.String), "has_data", "flagged")
+        .join(known.with_columns(pl.col("quality").round(QUALITY_DECIMALS)), on="kode", how="left")
+        .with_columns(reason=pl.when(~pl.col("has_data")).then(pl.lit("no_data"))
+                      .when(pl.col("flagged")).then(pl.lit("flagged"))
+                      .when(pl.col("quality") < min_quality).then(pl.lit("quality")))
+        .select("kode", "quality", "reason")
+    )
+    return Trust(min_quality, table)
+
+
 def league(current: pl.DataFrame, earlier: pl.DataFrame | None, quality: pl.DataFrame, indicator: Indicator,
            min_quality: float, draws: int = 2000, seed: int = 0) -> pl.DataFrame:
-    """Every puskesmas of `current`, ranked only when its figure can be trusted: units without
-    data, with an impossible value or a data-quality score below `min_quality` are shown with a
-    reason instead of a rank. A missing quality score is unknown, not bad, so it does not exclude.
+    """Every puskesmas of `current`, ranked only when its figure can be trusted (:func:`trust`): units
+    without data, with an impossible value or a data-quality score below `min_quality` are shown with a
+    reason instead of a rank. `quality`: puskesmas, score.
     Rank movement compares like with like: ``earlier_rank`` and ``rank_change`` rank only the units
     ranked now that also had usable data then, so a newcomer or an excluded unit moves nobody."""
-    reason = (
-        pl.when(~pl.col("has_data")).then(pl.lit("no_data"))
-        .when(pl.col("flagged")).then(pl.lit("flagged"))
-        .when(pl.col("quality") < min_quality).then(pl.lit("quality"))
-    )
-    scores = quality.select(
-        pl.col("puskesmas").cast(pl.String).alias("kode"), pl.col("score").cast(pl.Float64).alias("quality")
-    )
+    rule = trust(current, quality.select(pl.col("puskesmas").alias("kode"), "score"), min_quality)
     rows = (
-        current.join(scores, on="kode", how="left")
-        .with_columns(value=pl.when(pl.col("has_data")).then(pl.col("value")), reason=reason)
+        current.with_columns(pl.col("kode").cast(pl.String)).join(rule.table, on="kode", how="left")
+        .with_columns(value=pl.when(pl.col("has_data")).then(pl.col("value")))
         .with_columns(rank=_rank(pl.col("reason").is_null(), indicator))
     )
     rows = _with_intervals(rows, indicator, draws, seed)
@@ -98,21 +135,22 @@ def _with_intervals(rows: pl.DataFrame, indicator: Indicator, draws: int, seed: 
 
 @dataclass(frozen=True)
 class Funnel:
-    centre: float  # district value in percent: 100 × Σnumerator / Σdenominator over units with data and not flagged
+    centre: float  # district value in percent: 100 × Σnumerator / Σdenominator over the trusted (ranked) units
     dispersion: Overdispersion
     adjust: str  # "none" | "multiplicative" | "additive"
     curve: pl.DataFrame  # denominator, low95, high95, low998, high998 (percent) on a geometric grid
-    points: pl.DataFrame  # the league rows plus `position` (one of POSITIONS; null when not placed)
+    points: pl.DataFrame  # the league rows plus `position` (one of POSITIONS; null when not trusted)
 
 
 def funnel(league: pl.DataFrame, indicator: Indicator, adjust: str = "none") -> Funnel:
-    """Funnel plot around the district value (Spiegelhalter 2005). Units excluded for data quality
-    are still placed, since their figure exists; units without data or flagged are not. The centre
-    and the overdispersion come from every unit with a usable figure."""
-    placed = pl.col("reason").is_null() | (pl.col("reason") == "quality")
+    """Funnel plot around the district value (Spiegelhalter 2005), under the trust rule: only ranked
+    (trusted) units are judged, so only they get a position and only they set the centre and the
+    overdispersion. A unit excluded for data quality keeps its figure in `points` (the chart may draw it,
+    apart) but has no position: nothing is said about it that the ranking refuses to say."""
+    placed = pl.col("reason").is_null()
     usable = league.filter(placed)
     x, n = usable["numerator"].to_numpy().astype(float), usable["denominator"].to_numpy().astype(float)
-    target = x.sum() / n.sum() if len(n) else float("nan")
+    target = x.sum() / n.sum() if len(n) and n.sum() > 0 else float("nan")
     dispersion = overdispersion(x, n, target)
     grid = np.geomspace(n.min(), 1.1 * n.max(), 100) if len(n) else np.array([])
     limits = _limits(target, grid, adjust, dispersion)
@@ -163,24 +201,40 @@ def scorecard(current: Mapping[str, pl.DataFrame], earlier: Mapping[str, pl.Data
 
 
 def standings(card: pl.DataFrame, by: str = "best") -> pl.DataFrame:
-    """One row per puskesmas across indicators: colour counts, mean rank and improvement.
-    "best" orders by greens then mean rank; "improved" by mean improvement."""
+    """One row per puskesmas across indicators: colour counts, mean rank and improvement, over its
+    ranked (trusted) indicators only; ``ranked`` counts them. A puskesmas ranked on no indicator has no
+    counts (null, not 0) and ``reason`` says why (its most frequent reason, ties in REASONS order); it
+    comes last. "best" orders by greens then mean rank; "improved" by mean improvement."""
     orders = {
         "best": (["green", "mean_rank", "nama"], [True, False, False]),
         "improved": (["mean_improvement", "improved", "nama"], [True, True, False]),
     }
     if by not in orders:
         raise ValueError(f"by must be best or improved, got {by!r}")
-    counts = [(pl.col("colour") == c).sum().cast(pl.Int32).alias(c) for c in ("green", "yellow", "red", "grey")]
+    trusted = pl.col("reason").is_null()
+    counts = [((pl.col("colour") == c) & trusted).sum().cast(pl.Int32).alias(c) for c in ("green", "yellow", "red")]
+    order = {reason: i for i, reason in enumerate(REASONS)}
+    reasons = (card.filter(~trusted).group_by("puskesmas", "reason").len()
+               .with_columns(order=pl.col("reason").replace_strict(order, return_dtype=pl.Int32))
+               .sort(["puskesmas", "len", "order"], descending=[False, True, False])
+               .group_by("puskesmas", maintain_order=True).first().select("puskesmas", main_reason="reason"))
     table = card.group_by("puskesmas").agg(
         pl.col("nama").first(), *counts,
+        grey=(pl.col("colour") == "grey").sum().cast(pl.Int32),
+        ranked=trusted.sum().cast(pl.Int32),
         mean_rank=pl.col("rank").mean(),
         improved=(pl.col("improvement") > 0).sum().cast(pl.Int32),
         mean_improvement=pl.col("improvement").mean(),
         mean_rank_change=pl.col("rank_change").mean(),
-    )
+    ).join(reasons, on="puskesmas", how="left")
+    none = pl.col("ranked") == 0
+    table = table.with_columns(
+        *[pl.when(~none).then(pl.col(c)).alias(c) for c in ("green", "yellow", "red", "improved")],
+        reason=pl.when(none).then(pl.col("main_reason")),
+    ).select("puskesmas", "nama", "green", "yellow", "red", "grey", "ranked", "reason", "mean_rank", "improved",
+             "mean_improvement", "mean_rank_change")
     columns, descending = orders[by]
-    return table.sort(columns, descending=descending, nulls_last=True)
+    return table.sort([none, *columns], descending=[False, *descending], nulls_last=True)
 
 
 @dataclass(frozen=True)
@@ -195,16 +249,25 @@ class Equity:
     mdm: float  # mean difference from the overall value, weighted by denominator (points)
     gap_total: int  # Σ gap (people)
     gap_half_units: int  # fewest units holding at least half of gap_total (0 when gap_total is 0)
+    untrusted: tuple[str, ...] = ()  # names of units left out by the trust rule (not small ones)
 
 
-def equity(units: pl.DataFrame, indicator: Indicator, min_denominator: int = 0) -> Equity | None:
+def equity(units: pl.DataFrame, indicator: Indicator, min_denominator: int = 0,
+           rule: Trust | None = None) -> Equity | None:
     """Inequality between kecamatan or desa, after WHO Health Equity Assessment Toolkit (HEAT)
     technical notes (WHO 2016, §3.1-3.2): difference D = best − worst, ratio R = highest / lowest,
     and mean difference from mean MDM = Σ w_j |y_j − μ| / Σ w_j with population weights w (here the
     denominator) and μ the overall value. Units below `min_denominator` swing by chance and are left
     out; None when fewer than two units remain. gap_half_units says how concentrated the people
-    behind are: few units holding half the gap means a targeted visit reaches many."""
-    rows = units.filter(_USABLE & (pl.col("denominator") >= min_denominator))
+    behind are: few units holding half the gap means a targeted visit reaches many.
+    Units the trust `rule` leaves out (without it: no data or an impossible value) are never named best
+    or worst; ``untrusted`` names those with data that were left out."""
+    rule = rule or trust(units, None, 0)
+    left_out = rule.table.filter(pl.col("reason").is_not_null())["kode"]
+    units = units.with_columns(pl.col("kode").cast(pl.String))
+    untrusted = units.filter(pl.col("kode").is_in(left_out.implode()) & pl.col("has_data")).sort("nama")["nama"]
+    rows = units.filter(~pl.col("kode").is_in(left_out.implode()) & _USABLE
+                        & (pl.col("denominator") >= min_denominator))
     if rows.height < 2:
         return None
     ordered = rows.sort(["value", "nama"], descending=[indicator.direction is Direction.HIGHER, False])
@@ -219,4 +282,5 @@ def equity(units: pl.DataFrame, indicator: Indicator, min_denominator: int = 0) 
         units=rows.height, best=best["nama"], best_value=best["value"], worst=worst["nama"],
         worst_value=worst["value"], difference=high - low, ratio=high / low if low > 0 else None,
         mdm=float(np.sum(w * np.abs(y - mean)) / w.sum()), gap_total=total, gap_half_units=half_units,
+        untrusted=tuple(untrusted.to_list()),
     )

@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from phdt.dojo import REASONS, equity, funnel, league, scorecard, standings
+from phdt.dojo import REASONS, equity, funnel, league, scorecard, standings, trust
 from phdt.indicators import INDICATORS
 from phdt.statistics import Z95, Z998
 
@@ -123,8 +123,9 @@ def test_league_lower_is_better_ranks_low_values_first():
     assert table["kode"].to_list() == ["Y", "Z", "X"] and table["rank"].to_list() == [1, 2, 3]
 
 
-# Funnel around exactly 80 %: P 100/100, Q 90/100, R 78/100, S 70/100, T 62/100 and W 160/200 (quality-excluded,
-# still counted) give Σx/Σn = 560/700 = 0.8. U (no report) and V (flagged) are neither counted nor placed.
+# Funnel around exactly 80 %: P 100/100, Q 90/100, R 78/100, S 70/100, T 62/100 and W 160/200 give
+# Σx/Σn = 560/700 = 0.8. The trust rule: U (no report), V (flagged) and X (190/200 = 95 %, but data quality 10)
+# are neither counted nor placed; counted, X would move the centre to 750/900 = 83.3 % and sit far above it.
 # At n = 100 the binomial sd is sqrt(0.8 × 0.2 / 100) = 0.04: 95 % limits 80 ± 1.96 × 4 = 72.16 to 87.84,
 # 99.8 % limits 80 ± 3.09 × 4 = 67.64 to 92.36.
 FUNNEL_UNITS = summary([
@@ -132,8 +133,9 @@ FUNNEL_UNITS = summary([
     ("R", 78, 100, True, False, "green", 0), ("S", 70, 100, True, False, "yellow", 5),
     ("T", 62, 100, True, False, "red", 13), ("W", 160, 200, True, False, "green", 0),
     ("U", 0, 100, False, False, "no_data", 75), ("V", 120, 100, True, True, "flag", 0),
+    ("X", 190, 200, True, False, "green", 0),
 ])
-FUNNEL_QUALITY = pl.DataFrame({"puskesmas": ["W"], "score": [10.0]})
+FUNNEL_QUALITY = pl.DataFrame({"puskesmas": ["X"], "score": [10.0]})
 
 
 def positions(result) -> dict[str, str | None]:
@@ -145,7 +147,7 @@ def test_funnel_centre_limits_and_positions():
     result = funnel(table, K6)
     assert result.centre == pytest.approx(80.0) and result.adjust == "none"
     assert positions(result) == {"P": "better_998", "Q": "better_95", "R": "within", "S": "worse_95",
-                                 "T": "worse_998", "W": "within", "U": None, "V": None}
+                                 "T": "worse_998", "W": "within", "U": None, "V": None, "X": None}
     assert result.points.columns == [*table.columns, "position"]
     curve = result.curve
     assert curve.columns == ["denominator", "low95", "high95", "low998", "high998"] and curve.height == 100
@@ -161,7 +163,7 @@ def test_funnel_centre_limits_and_positions():
 def test_funnel_lower_is_better_flips_the_sides():
     result = funnel(league(FUNNEL_UNITS, None, FUNNEL_QUALITY, ZERO_DOSE, min_quality=50, draws=0), ZERO_DOSE)
     assert positions(result) == {"P": "worse_998", "Q": "worse_95", "R": "within", "S": "better_95",
-                                 "T": "better_998", "W": "within", "U": None, "V": None}
+                                 "T": "better_998", "W": "within", "U": None, "V": None, "X": None}
 
 
 def test_funnel_overdispersion_widens_the_limits():
@@ -222,18 +224,24 @@ def test_standings_best_and_most_improved():
     # C: two greens, ranks 1 and 1, +10 and +2. D: red, rank 4, −10. G: two greys, no rank, no improvement counted.
     # H: yellow, rank 3, no earlier value. E (no data) and F (flag) count no colour.
     best = standings(card())
-    assert best.columns == ["puskesmas", "nama", "green", "yellow", "red", "grey", "mean_rank", "improved",
-                            "mean_improvement", "mean_rank_change"]
+    assert best.columns == ["puskesmas", "nama", "green", "yellow", "red", "grey", "ranked", "reason", "mean_rank",
+                            "improved", "mean_improvement", "mean_rank_change"]
+    # E, F and G are ranked on no indicator: they come last, by name, with their reason and no counts.
     assert best["puskesmas"].to_list() == ["C", "B", "A", "H", "D", "E", "F", "G"]
     rows = by_kode(best.rename({"puskesmas": "kode"}))
-    assert (rows["A"]["green"], rows["A"]["red"], rows["A"]["mean_rank"]) == (1, 1, 3.5)
-    assert (rows["G"]["grey"], rows["G"]["improved"], rows["G"]["mean_rank"]) == (2, 0, None)  # doubtful data
+    assert (rows["A"]["green"], rows["A"]["red"], rows["A"]["mean_rank"], rows["A"]["ranked"]) == (1, 1, 3.5, 2)
+    assert (rows["A"]["reason"], rows["D"]["ranked"], rows["D"]["yellow"]) == (None, 1, 0)  # a real zero
+    assert (rows["G"]["grey"], rows["G"]["ranked"], rows["G"]["reason"]) == (2, 0, "quality")  # doubtful data
+    assert [rows[k]["reason"] for k in "EF"] == ["no_data", "flagged"]
+    for k in "EFG":  # not "0 green, 0 yellow, 0 red": nothing was counted
+        assert [rows[k][c] for c in ("green", "yellow", "red", "improved", "mean_rank")] == [None] * 5
     assert rows["A"]["mean_improvement"] == pytest.approx((100 * 81 / 263 - 24 + 5) / 2)  # 5.90
     assert rows["A"]["mean_rank_change"] == pytest.approx(0.5)  # (0 + 1) / 2
     assert rows["B"]["mean_rank_change"] == pytest.approx(-1.0)  # (0 − 2) / 2
     improved = standings(card(), by="improved")
-    # mean improvement: C 6, A 5.90, B 1.5, D −10; E, F, G (greyed: its +50 does not count), H have none.
-    assert improved["puskesmas"].to_list() == ["C", "A", "B", "D", "E", "F", "G", "H"]
+    # mean improvement: C 6, A 5.90, B 1.5, D −10; H (ranked, no earlier value) has none; then the unranked
+    # E, F, G (greyed: G's +50 does not count).
+    assert improved["puskesmas"].to_list() == ["C", "A", "B", "D", "H", "E", "F", "G"]
     with pytest.raises(ValueError, match="by"):
         standings(card(), by="worst")
 
@@ -272,3 +280,31 @@ def test_equity_lower_is_better_and_too_few_units():
     assert equity(KECAMATAN, K6, min_denominator=250) is None  # only K3 qualifies
     no_gap = equity(KECAMATAN.with_columns(gap=pl.lit(0)), K6)
     assert (no_gap.gap_total, no_gap.gap_half_units) == (0, 0)
+
+
+def test_trust_compares_the_score_at_the_precision_it_is_shown():
+    # Shown with one decimal: 94.96 shows as "95,0" and is trusted at ≥ 95; 94.94 shows as "94,9" and is not.
+    units = summary([("A", 5, 10, True, False, "red", 5), ("B", 5, 10, True, False, "red", 5),
+                     ("C", 5, 10, False, False, "no_data", 5), ("D", 11, 10, True, True, "flag", 0),
+                     ("E", 5, 10, True, False, "red", 5)])
+    scores = pl.DataFrame({"kode": ["A", "B", "C", "D"], "score": [94.96, 94.94, 100.0, 100.0]})
+    rule = trust(units, scores, 95)
+    assert rule.table.rows() == [("A", 95.0, None), ("B", 94.9, "quality"), ("C", 100.0, "no_data"),
+                                 ("D", 100.0, "flagged"), ("E", None, None)]  # E: no score, unknown, trusted
+    assert rule.trusted == ["A", "E"] and rule.reason("B") == "quality" and rule.reason("A") is None
+    assert rule.untrusted.rows() == [("B", "quality"), ("C", "no_data"), ("D", "flagged")]
+    # The league reads the same rule: A ranked, B not, with the rounded score it was judged on.
+    table = by_kode(league(units, None, scores.rename({"kode": "puskesmas"}), K6, 95, draws=0))
+    assert (table["A"]["quality"], table["A"]["rank"], table["B"]["quality"], table["B"]["reason"]) == (
+        95.0, 1, 94.9, "quality")
+
+
+def test_equity_never_names_an_untrusted_area():
+    # K1 (90 %) is the best by value, but its data-quality score 50 is below 80: the best is now K3 (50 %),
+    # over K2 and K3 only: D = 50 − 30 = 20, R = 5/3; μ = 210/500 = 42 %, MDM = (200 × 12 + 300 × 8) / 500 = 9.6.
+    scores = pl.DataFrame({"kode": ["K1", "K2", "K3"], "score": [50.0, 90.0, 99.0]})
+    result = equity(KECAMATAN, K6, min_denominator=10, rule=trust(KECAMATAN, scores, 80))
+    assert (result.units, result.best, result.best_value, result.worst, result.worst_value) == (2, "K3", 50, "K2", 30)
+    assert result.ratio == pytest.approx(5 / 3) and result.mdm == pytest.approx(9.6)
+    assert result.untrusted == ("K1", "K6")  # K6: flagged (130 %); K5 has no data and is not named
+    assert equity(KECAMATAN, K6, min_denominator=10).untrusted == ("K6",)
