@@ -156,13 +156,14 @@ def funnel_figure(funnel, highlight: tuple[str, ...] = (), height: int = 460) ->
         fig.add_scatter(x=part["denominator"], y=part["value"], mode="markers", name=t(f"funnel_{position}"),
                         customdata=part["kode"], marker={"color": colour, "size": 11, "line": {"width": 1, "color": "white"}},
                         hovertemplate="%{customdata}: %{y:.1f} % (n = %{x:,})<extra></extra>")
-    unranked = points.filter(pl.col("position").is_not_null() & pl.col("reason").is_not_null())
+    unranked = points.filter((pl.col("reason") == "quality") & pl.col("value").is_not_null())  # drawn, not judged
     if unranked.height:
         fig.add_scatter(x=unranked["denominator"], y=unranked["value"], mode="markers", name=t("funnel_unranked"),
                         customdata=unranked["kode"], marker={"color": "#969696", "size": 11, "symbol": "circle-open",
                                                               "line": {"width": 2}},
                         hovertemplate="%{customdata}: %{y:.1f} % (n = %{x:,})<extra></extra>")
-    shown = points.filter(pl.col("kode").is_in(list(highlight)) & pl.col("position").is_not_null())
+    shown = points.filter(pl.col("kode").is_in(list(highlight))
+                          & (pl.col("position").is_not_null() | (pl.col("reason") == "quality")))
     if shown.height:
         fig.add_scatter(x=shown["denominator"], y=shown["value"], mode="text", text=shown["kode"], showlegend=False,
                         textposition="top center", textfont={"size": 13, "color": "#111"}, hoverinfo="skip")

@@ -205,6 +205,13 @@ def quality_scores(period: date, version: str) -> pl.DataFrame:
     return scores.filter(pl.col("period") == period).select("puskesmas", "score")
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def unit_quality(period: date, level: str, version: str) -> pl.DataFrame:
+    """kode, score: this month's data-quality score of each desa or kecamatan (dq.unit_scores)."""
+    _, desa, _ = quality(version)
+    return dq.unit_scores(desa.filter(pl.col("period") == period), dataset().wilayah, level)
+
+
 @st.cache_data(max_entries=128, show_spinner=False)
 def league(slug: str, period: date, earlier: date | None, version: str) -> pl.DataFrame:
     """The Dojo league table of one indicator (phdt.dojo.league), ranked only on trusted data;

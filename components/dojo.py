@@ -65,7 +65,10 @@ def interval_text(row: dict) -> str:
 
 
 def position_text(row: dict) -> str:
-    return t(f"funnel_{row['position']}") if row["position"] else "–"
+    """The funnel position of a trusted unit; an untrusted one is not judged, and says why."""
+    if row["position"]:
+        return t(f"funnel_{row['position']}")
+    return t("funnel_position_none", reason=reason_text(row)) if row["reason"] else "–"
 
 
 def movement(rank_change: int | None) -> str:
@@ -114,6 +117,11 @@ def funnel_sentence(funnel: dojo.Funnel, indicator: Indicator) -> str:
         text += " " + t("funnel_worse", names=md_escape(", ".join(worse)))
     if better:
         text += " " + t("funnel_better", names=md_escape(", ".join(better)))
+    untrusted = funnel.points.filter(pl.col("reason").is_not_null())
+    for reason in dojo.REASONS:  # the trust rule's verdict, never a position
+        names = untrusted.filter(pl.col("reason") == reason)["kode"].sort().to_list()
+        if names:
+            text += " " + t("funnel_not_judged", reasons=t(f"dojo_reason_{reason}"), names=md_escape(", ".join(names)))
     return text
 
 
@@ -143,7 +151,7 @@ def league_table(league: pl.DataFrame, indicator: Indicator) -> pl.DataFrame:
         t("col_denominator"): [count_text(r["denominator"], people) for r in rows],
         t("col_change"): [None if r["delta"] is None else round(r["delta"], 1) for r in rows],
         t("col_movement"): [movement(r["rank_change"]) for r in rows],
-        t("dq_score"): [None if r["quality"] is None else round(r["quality"]) for r in rows],
+        t("dq_score"): [None if r["quality"] is None else round(r["quality"], dojo.QUALITY_DECIMALS) for r in rows],
         t("col_note"): [reason_text(r) for r in rows],
     }, strict=False)
 
@@ -222,6 +230,8 @@ def standings_table(standings: pl.DataFrame, by: str) -> pl.DataFrame:
         columns += [pl.col("improved").alias(t("col_improved")),
                     pl.col("mean_improvement").round(1).alias(t("col_mean_improvement")),
                     pl.col("mean_rank_change").round(1).alias(t("col_mean_rank_change"))]
+    reasons = {reason: f"{t('standings_unranked')}: {t(f'dojo_reason_{reason}')}" for reason in dojo.REASONS}
+    columns.append(pl.col("reason").replace_strict(reasons, default="").alias(t("col_note")))
     return standings.select(columns)
 
 
@@ -236,7 +246,7 @@ def equity_section(indicator: Indicator, period: date) -> None:
     level = st.session_state["tingkat"] or state.MAP_LEVELS[0]
     version = data.dataset().version
     units = data.units(indicator.slug, period, level, version)
-    summary = dojo.equity(units, indicator, EQUITY_MIN_DENOMINATOR[level])
+    summary = dojo.equity(units, indicator, EQUITY_MIN_DENOMINATOR[level], trust_rule(units, period, level))
     if summary is None:
         st.info(t("equity_none"))
     else:
@@ -252,12 +262,19 @@ def equity_section(indicator: Indicator, period: date) -> None:
     st.caption(t("equity_caption", n=EQUITY_MIN_DENOMINATOR["desa"]))
 
 
+def trust_rule(units: pl.DataFrame, period: date, level: str) -> dojo.Trust:
+    """The Dojo's trust rule for kecamatan or desa: the same threshold as the ranking, on their own scores."""
+    return dojo.trust(units, data.unit_quality(period, level, data.dataset().version), settings().dojo_min_quality)
+
+
 def equity_sentence(summary: dojo.Equity, indicator: Indicator, level: str) -> str:
     ratio = "" if summary.ratio is None else t("equity_ratio_text", ratio=number(summary.ratio, 1))
+    untrusted = "" if not summary.untrusted else " " + t(
+        "equity_untrusted", n=len(summary.untrusted), names=md_escape(", ".join(summary.untrusted)))
     return t("equity_sentence", indicator=indicator.label(lang()), level=t(f"level_{level}").lower(),
              best=md_escape(summary.best), best_value=percent(summary.best_value), worst=md_escape(summary.worst),
              worst_value=percent(summary.worst_value), difference=number(summary.difference, 1), ratio=ratio,
-             half=summary.gap_half_units, units=summary.units, gap=count_text(summary.gap_total))
+             half=summary.gap_half_units, units=summary.units, gap=count_text(summary.gap_total)) + untrusted
 
 
 def equity_table(period: date, level: str) -> pl.DataFrame:
@@ -265,7 +282,8 @@ def equity_table(period: date, level: str) -> pl.DataFrame:
     version = data.dataset().version
     rows = []
     for slug, indicator in INDICATORS.items():
-        summary = dojo.equity(data.units(slug, period, level, version), indicator, EQUITY_MIN_DENOMINATOR[level])
+        units = data.units(slug, period, level, version)
+        summary = dojo.equity(units, indicator, EQUITY_MIN_DENOMINATOR[level], trust_rule(units, period, level))
         if summary is None:
             continue
         rows.append({
@@ -364,7 +382,7 @@ def session_panels(session: critique.Session, indicator: Indicator) -> None:
                        f"{reason_text(row)}")
             st.markdown(f"{t('funnel_position')}: **{position_text(row)}**")
             score = row["quality"]
-            st.markdown(f"{t('dq_score')}: **{'–' if score is None else number(score)}**")
+            st.markdown(f"{t('dq_score')}: **{'–' if score is None else number(score, dojo.QUALITY_DECIMALS)}**")
             st.markdown(pws_counts(indicator, session.period, name))
             trend = data.trend(indicator.slug, "puskesmas", name, version)
             figure = charts.trend_figure(trend, session.period, "")

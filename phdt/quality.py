@@ -518,3 +518,15 @@ def scores(flags: pl.DataFrame, expected_cells: pl.DataFrame) -> Scores:
         .sort("period", "puskesmas")
     )
     return Scores(desa, pkm)
+
+
+def unit_scores(desa_scores: pl.DataFrame, wilayah: pl.DataFrame, level: str) -> pl.DataFrame:
+    """kode, score of desa or kecamatan from one month's desa scores (:func:`scores`): a kecamatan, like a
+    puskesmas, scores the mean of its desa."""
+    if level == "desa":
+        return desa_scores.select(pl.col("kode_desa").cast(pl.String).alias("kode"), "score")
+    if level != "kecamatan":
+        raise ValueError(f"level must be desa or kecamatan, got {level!r}")
+    kecamatan = wilayah.select(pl.col("kode_desa").cast(pl.String), pl.col("kode_kecamatan").cast(pl.String))
+    return (desa_scores.with_columns(pl.col("kode_desa").cast(pl.String)).join(kecamatan, on="kode_desa")
+            .group_by("kode_kecamatan").agg(pl.col("score").mean()).rename({"kode_kecamatan": "kode"}).sort("kode"))

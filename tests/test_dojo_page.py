@@ -17,6 +17,7 @@ from phdt.indicators import INDICATORS
 from tests.helpers import open_page
 
 DECEMBER, LAST_DECEMBER = date(2025, 12, 1), date(2024, 12, 1)
+SEPTEMBER, LAST_SEPTEMBER = date(2024, 9, 1), date(2023, 9, 1)  # Pegandekan's report is missing: Kemangkon 94.4
 
 
 @pytest.fixture(scope="module")
@@ -100,8 +101,8 @@ def test_funnel_profile_button_opens_the_review_meeting():
 
 
 def test_league_table_values_intervals_and_unranked(data, scores):
-    at = dojo_page("peringkat")
-    expected = expected_league(data, scores, "anc_k6")
+    at = dojo_page("peringkat", periode="2024-09")
+    expected = expected_league(data, scores, "anc_k6", SEPTEMBER, LAST_SEPTEMBER)
     table = frame_with(at, "Keterangan")
     assert table["Puskesmas"].tolist() == expected["nama"].to_list()
     first = expected.row(0, named=True)
@@ -109,7 +110,12 @@ def test_league_table_values_intervals_and_unranked(data, scores):
     assert table["Capaian (%)"].iloc[0] == pytest.approx(round(first["value"], 1))
     assert table["IK 95 %"].iloc[0] == f"{first['ci_low']:.1f}–{first['ci_high']:.1f}".replace(".", ",")
     unranked = expected.filter(pl.col("reason") == "quality")
-    assert unranked.height > 0  # December: some puskesmas score below the default 95
+    assert unranked["nama"].to_list() == ["Kemangkon"]  # September 2024: one puskesmas scores below the default 95
+    # The score is shown with the one decimal it is judged on: 94,4 < 95, never a "95" below "≥ 95".
+    kemangkon = table[table["Puskesmas"] == "Kemangkon"].iloc[0]
+    assert kemangkon["Skor kualitas data"] == pytest.approx(round(unranked["quality"].item(), 1))
+    assert 94 < kemangkon["Skor kualitas data"] < 95 and kemangkon["Skor kualitas data"] != round(
+        kemangkon["Skor kualitas data"])
     shown = table[table["Keterangan"] != ""]
     assert shown["Puskesmas"].tolist() == unranked["nama"].to_list()
     assert set(shown["Peringkat (rentang 95 %)"]) == {"–"}
@@ -132,7 +138,7 @@ def test_small_counts_are_suppressed_and_the_rule_is_configurable(configured):
 
 def test_quality_threshold_is_configurable(configured):
     configured("dojo_min_quality = 0\n")
-    at = dojo_page("peringkat")
+    at = dojo_page("peringkat", periode="2024-09")  # Kemangkon (94,4) is ranked too
     assert set(frame_with(at, "Keterangan")["Keterangan"]) == {""}  # everyone ranked
 
 
@@ -153,6 +159,52 @@ def test_scorecard_order_values_and_most_improved(data, scores):
     at = dojo_page("rapor", urutan="meningkat")
     improved = dojo.standings(card, by="improved")["puskesmas"].to_list()
     assert at.dataframe[0].value.index.tolist() == improved
+
+
+def test_funnel_sentence_and_panel_follow_the_trust_rule(data, scores, store):
+    """September 2024: Kemangkon's data quality is below the threshold. The funnel sentence does not judge it
+    (no "far above/below"), says why, and a session panel shows the reason as its funnel position."""
+    at = dojo_page("funnel", periode="2024-09")
+    funnel = dojo.funnel(expected_league(data, scores, "anc_k6", SEPTEMBER, LAST_SEPTEMBER), INDICATORS["anc_k6"])
+    assert funnel.points.filter(pl.col("kode") == "Kemangkon")["position"].item() is None
+    text = markdown_with(at, "Capaian K6 kabupaten")
+    assert text.endswith("Tidak dinilai (kualitas data di bawah ambang): **Kemangkon**.")
+    assert text.count("Kemangkon") == 1
+    assert f"dari {funnel.points.drop_nulls('position').height}** puskesmas" in text
+    session = critique.create_session(store, "Dojo K6", SEPTEMBER, ["anc_k6"], ["Kemangkon", "Rembang"], "Dinkes")
+    at = dojo_page("sesi", periode="2024-09", sesi=str(session))
+    positions = [m.value for m in at.markdown if m.value.startswith("Posisi di funnel plot")]
+    assert positions[0] == "Posisi di funnel plot: **tidak dinilai: kualitas data di bawah ambang**"
+    assert "tidak dinilai" not in positions[1]
+    scores_shown = [m.value for m in at.markdown if m.value.startswith("Skor kualitas data")]
+    kemangkon = scores.filter((pl.col("period") == SEPTEMBER) & (pl.col("puskesmas") == "Kemangkon"))["score"].item()
+    assert scores_shown[0] == f"Skor kualitas data: **{kemangkon:.1f}**".replace(".", ",")
+
+
+def test_standings_give_unranked_puskesmas_their_reason(configured):
+    # With a threshold of 99.9, Kemangkon (94,4 in September 2024) is ranked on no indicator.
+    configured("dojo_min_quality = 99.9\n")
+    at = dojo_page("rapor", periode="2024-09")
+    best = frame_with(at, "Keterangan")
+    row = best[best["Puskesmas"] == "Kemangkon"].iloc[0]
+    assert row["Keterangan"] == "Tidak diperingkat: kualitas data di bawah ambang"
+    assert best["Puskesmas"].tolist()[-1] == "Kemangkon" or best.iloc[-1]["Keterangan"] != ""
+    assert str(row["Hijau"]) in ("None", "<NA>", "nan")  # no counts, not 0/0/0
+    ranked = best[best["Keterangan"] == ""]
+    assert len(ranked) > 0 and ranked["Hijau"].notna().all()
+
+
+def test_equity_never_names_an_untrusted_area_best(data):
+    # Desa, hypertension served, December 2025: Mewek's stale projection makes it the highest (its data-quality
+    # score is far below 95). The Dojo's trust rule leaves it out and says so.
+    at = dojo_page("kesetaraan", indikator="ptm_hipertensi", tingkat="desa")
+    units = metrics.summarise(data.monthly, data.wilayah, INDICATORS["ptm_hipertensi"], DECEMBER, "desa")
+    assert dojo.equity(units, INDICATORS["ptm_hipertensi"], 20).best == "Mewek"  # without the trust rule
+    text = markdown_with(at, "Penderita hipertensi")
+    assert "tertinggi di **Mewek**" not in text
+    assert text.endswith("Tidak dibandingkan karena datanya tidak dapat dipercaya (1): Mewek.")
+    table = frame_with(at, "Selisih terbaik–terburuk")
+    assert not table["Terbaik"].str.startswith("Mewek").any()
 
 
 def test_equity_sentence_and_table(data):
