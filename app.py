@@ -7,8 +7,9 @@ import streamlit as st
 from components import layout, state
 from components.assets import ensure_leaflet
 from components.i18n import t
+from phdt.config import settings
 
-st.set_page_config(page_title="PHDT Purbalingga", page_icon="📊", layout="wide")
+st.set_page_config(page_title=f"PHDT {settings().kabupaten}", page_icon="📊", layout="wide")
 ensure_leaflet()
 codes = state.codes()
 state.init(*codes)

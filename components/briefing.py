@@ -16,7 +16,6 @@ import streamlit as st
 
 from components import charts, data, peta, plotmaps, review
 from components.i18n import lang, number, percent, period_label, t
-from geo import ATTRIBUTION
 from phdt import actions, briefing, deck, pws
 from phdt.classify import Scheme
 from phdt.indicators import INDICATORS, Indicator, Programme, headline
@@ -165,7 +164,7 @@ def data_date(period: date) -> str:
 
 def footer() -> str:
     source = t("brief_source_synthetic") if data.dataset().synthetic else t("brief_source")
-    return f"{source} · {ATTRIBUTION}"
+    return f"{source} · {t('attribution')}"
 
 
 def standard_deck(period: date) -> deck.Deck:

@@ -16,6 +16,7 @@ from components.text import md_escape
 from phdt import versions
 from phdt.config import settings
 from phdt.imports import apply, files, layout, normalise, parse, pipeline, validate
+from phdt.texts import render
 
 
 def signed_in() -> bool:
@@ -78,15 +79,15 @@ def choose(content: bytes, name: str) -> pipeline.Prepared | None:
     if family == normalise.SASARAN_FAMILY and "tahun" not in mapping.values():
         period = _sasaran_year()
     key = (st.session_state["data_upload_sheets"][0], family, tuple(chosen), tuple(sorted(mapping.items())), period,
-           puskesmas, data.dataset().version)
+           puskesmas, data.dataset().version, lang())  # another language: the report is written again
     if st.session_state.get("data_prepared_key") != key:
         try:
             with st.spinner(t("data_checking")):
                 st.session_state["data_prepared"] = pipeline.prepare(
                     content, name, family, data.dataset(), sheet=chosen, mapping=mapping or None, period=period,
-                    puskesmas=puskesmas, limits=limits)
+                    puskesmas=puskesmas, limits=limits, language=lang())
         except ValueError as exc:  # FileRejected too: e.g. a chosen sheet whose month is not named
-            st.error(md_escape(exc), icon=":material/block:")
+            st.error(md_escape(render(exc, lang())), icon=":material/block:")
             return None
         st.session_state["data_prepared_key"] = key
     return st.session_state["data_prepared"]
@@ -188,9 +189,9 @@ def report(prepared: pipeline.Prepared) -> None:
         st.dataframe(shown.rename({c: t(f"report_{c}") for c in shown.columns}), hide_index=True, key="data_report")
         left, right = st.columns(2)
         # Built when clicked, not on every rerun (and no stale file is left behind by the next run).
-        left.download_button(t("data_report_csv"), lambda: validate.report_bytes(checked.report, "csv"),
+        left.download_button(t("data_report_csv"), lambda: validate.report_bytes(checked.report, "csv", lang()),
                              file_name="laporan-validasi.csv", mime="text/csv", on_click="ignore")
-        right.download_button(t("data_report_xlsx"), lambda: validate.report_bytes(checked.report, "xlsx"),
+        right.download_button(t("data_report_xlsx"), lambda: validate.report_bytes(checked.report, "xlsx", lang()),
                               file_name="laporan-validasi.xlsx", on_click="ignore")
 
 

@@ -9,7 +9,6 @@ import streamlit as st
 
 from components import data, state
 from components.i18n import LANGUAGES, lang, month_name, period_label, t
-from geo import ATTRIBUTION
 from phdt.indicators import Programme, by_programme
 from phdt.metrics import parse_period
 
@@ -96,7 +95,7 @@ def footer() -> None:
     version = data.dataset().version
     st.divider()
     st.caption(
-        f"{ATTRIBUTION} {t('footer_puskesmas')} {t('footer_data_version', version=version)}"
+        f"{t('attribution')} {t('footer_puskesmas')} {t('footer_data_version', version=version)}"
     )
 
 

@@ -7,9 +7,12 @@ in ``PHDT_CONFIG`` (see ``config/example.toml``).
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
+import types
+import typing
 from dataclasses import dataclass, field, fields, replace
 from functools import cache
 from pathlib import Path
@@ -63,6 +66,8 @@ class Settings:
     demo_seed: int = 20251231
     # A folder of corrected texts (<folder>/id/*.toml, <folder>/en/*.toml: keys of locales/), or none.
     locales_dir: Path | None = None
+    # The kabupaten/kota the dataset covers, as shown in titles, the briefing and slide sources.
+    kabupaten: str = "Purbalingga"
 
     @property
     def profiles_dir(self) -> Path:
@@ -70,6 +75,7 @@ class Settings:
         return self.data_dir.with_name(f"{self.data_dir.name}-profiles")
 
     def __post_init__(self) -> None:
+        _check_types(self)
         for name in ("cbr_per_1000", "imr_per_1000", "bumil_factor", "bersalin_factor"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
@@ -87,9 +93,72 @@ class Settings:
             raise ConfigError(f"dojo_min_quality must be a score 0-100, got {self.dojo_min_quality}")
         if not 0 <= self.suppress_below <= 100:
             raise ConfigError(f"suppress_below must be a count 0-100 (0 = off), got {self.suppress_below}")
-        for slug, value in self.targets.items():
-            if not 0 <= value <= 100:
-                raise ConfigError(f"target for {slug} must be a percentage 0-100, got {value}")
+        for name in ("baduta_factor",):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
+        if self.line_list_retention_days < 0:
+            raise ConfigError(f"line_list_retention_days must be 0 or more days, got {self.line_list_retention_days}")
+        if not self.kabupaten.strip():
+            raise ConfigError("kabupaten must name the kabupaten/kota (such as 'Purbalingga'), got an empty text")
+        _check_idl(self.idl_components)
+        _check_targets(self.targets)
+
+
+def _allowed(value: str, allowed: list[str]) -> str:
+    """' — did you mean x?' for a near miss (case first), else the allowed values."""
+    close = [a for a in allowed if a.lower() == value.lower()] or difflib.get_close_matches(value, allowed, n=1)
+    return f" — did you mean {close[0]}?" if close else f"; allowed: {', '.join(allowed)}"
+
+
+def _check_idl(components: tuple[str, ...]) -> None:
+    from phdt.schema import ANTIGENS  # phdt.schema reads the settings: imported when they are checked
+
+    for name in components:
+        if name not in ANTIGENS:
+            raise ConfigError(f"idl_components: unknown antigen {name!r}{_allowed(name, list(ANTIGENS))}")
+    if not components or len(set(components)) != len(components):
+        raise ConfigError(f"idl_components must list distinct antigens of {', '.join(ANTIGENS)}, "
+                          f"got {list(components)}")
+
+
+def _check_targets(targets: dict[str, float]) -> None:
+    from phdt.indicators import INDICATORS  # imports this module: imported when the settings are checked
+
+    for slug, value in targets.items():
+        if slug not in INDICATORS:
+            raise ConfigError(f"[targets] {slug}: unknown indicator{_allowed(slug, sorted(INDICATORS))}")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"[targets] {slug} must be a number (percent), got {value!r}")
+        if not 0 <= value <= 100:
+            raise ConfigError(f"target for {slug} must be a percentage 0-100, got {value}")
+
+
+def _kind(annotation: object) -> tuple[type, ...]:
+    """The value types a field accepts (an int is a float; a bool is neither)."""
+    hint = typing.get_type_hints(Settings)[annotation] if isinstance(annotation, str) else annotation
+    kinds = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+    out: list[type] = []
+    for kind in kinds:
+        origin = typing.get_origin(kind) or kind
+        out += [int, float] if origin is float else [type(None) if kind is None else origin]
+    return tuple(out)
+
+
+TYPE_NAMES = {int: "a whole number", float: "a number", str: "a text in quotes", Path: "a path in quotes",
+              tuple: "a list", dict: "a table", type(None): "absent"}
+
+
+def _check_types(cfg: Settings) -> None:
+    """Every setting of the type its default has, named with the key (not a bare TypeError later)."""
+    for f in fields(cfg):
+        if f.name == "boundary_files":  # checked below, with the allowed form named
+            continue
+        value, kinds = getattr(cfg, f.name), _kind(f.name)
+        if isinstance(value, bool) or not isinstance(value, kinds):
+            allowed = " or ".join(dict.fromkeys(TYPE_NAMES[k] for k in kinds if k is not int or float not in kinds))
+            raise ConfigError(f"{f.name} must be {allowed}, got {value!r} ({type(value).__name__})")
+        if f.name == "idl_components" and not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"idl_components must be a list of antigen names in quotes, got {list(value)!r}")
 
 
 def _from_toml(path: Path) -> dict:
@@ -105,9 +174,18 @@ def _from_toml(path: Path) -> dict:
         raise ConfigError(f"{path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
     for key in ("data_dir", "geo_cache_dir", "geo_dir", "actions_db", "locales_dir"):
         if key in raw:
+            if not isinstance(raw[key], str):
+                raise ConfigError(f"{path}: {key} must be a path in quotes, got {raw[key]!r}")
             raw[key] = (path.parent / raw[key]).resolve()
     if "idl_components" in raw:
+        if not isinstance(raw["idl_components"], list):
+            raise ConfigError(f"{path}: idl_components must be a list such as [\"hb0\", \"bcg\"], "
+                              f"got {raw['idl_components']!r}")
         raw["idl_components"] = tuple(raw["idl_components"])
+    try:
+        Settings(**raw)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     return raw
 
 

@@ -4,6 +4,18 @@
 file only. The ``locales_dir`` setting may name a folder of the same shape whose texts replace
 the app's: only known keys, with the same ``{placeholders}``, so a typo fails at start with the
 file and key named instead of showing a wrong screen.
+
+Domain code (``phdt/``) never writes a user-visible sentence in Python: its texts are keys of
+``locales/<language>/domain.toml``. One mechanism everywhere:
+
+* a message made before the reader's language is known is a :class:`Message` (key and values); it
+  is a ``str`` whose value is the Bahasa Indonesia text (logs, the command line, old callers) and
+  ``render(message, language)`` gives the reader's;
+* an error shown to users is a :class:`UserError` (a ``ValueError``) carrying such a message;
+* a report built in bulk (the import validation) takes a ``language`` argument and writes its
+  texts in it, ``pl.format`` templates included (``{}`` placeholders, same count per language).
+
+``{kabupaten}`` in any text is the ``kabupaten`` setting unless given.
 """
 
 from __future__ import annotations
@@ -21,7 +33,15 @@ LOCALES = ROOT / "locales"
 
 
 def placeholders(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+    """Named placeholders, and positional ones (``{}``, for ``pl.format``) as ``#0``, ``#1`` …"""
+    found, positional = set(), 0
+    for _, name, _, _ in string.Formatter().parse(text):
+        if name:
+            found.add(name)
+        elif name == "":
+            found.add(f"#{positional}")
+            positional += 1
+    return found
 
 
 def _read_folder(folder: Path) -> dict[str, tuple[object, Path]]:
@@ -58,6 +78,48 @@ def texts(language: str) -> dict[str, object]:
 
 
 def text(language: str, key: str, **values: object) -> str:
-    """The text `key` in `language`, its ``{placeholders}`` filled from `values`."""
+    """The text `key` in `language`, its ``{placeholders}`` filled from `values` (messages among
+    them rendered in `language` too; ``{kabupaten}`` defaults to the setting)."""
     template = texts(language)[key]
-    return template.format(**values) if values else template
+    if "{kabupaten}" in template and "kabupaten" not in values:
+        values["kabupaten"] = settings().kabupaten
+    if not values:
+        return template
+    return template.format(**{name: render(value, language) for name, value in values.items()})
+
+
+class Message(str):
+    """A text by key and values, rendered later in the reader's language; as a ``str`` it is the
+    Bahasa Indonesia text."""
+
+    key: str
+    values: dict[str, object]
+
+    def __new__(cls, key: str, **values: object) -> Message:
+        message = super().__new__(cls, text(DEFAULT_LANGUAGE, key, **values))
+        message.key, message.values = key, values
+        return message
+
+    def render(self, language: str) -> str:
+        return text(language, self.key, **self.values)
+
+
+class UserError(ValueError):
+    """An error whose message is shown to users: ``str(error)`` is Bahasa Indonesia,
+    ``render(error, language)`` the reader's language."""
+
+    def __init__(self, key: str, **values: object):
+        self.text = Message(key, **values)
+        super().__init__(str(self.text))
+
+    def render(self, language: str) -> str:
+        return self.text.render(language)
+
+
+def render(value: object, language: str) -> str:
+    """A message (:class:`Message`, :class:`UserError`, a list of them) in `language`; anything else as ``str``."""
+    if isinstance(value, Message | UserError):
+        return value.render(language)
+    if isinstance(value, list | tuple) and value and all(isinstance(v, Message) for v in value):
+        return " ".join(v.render(language) for v in value)
+    return str(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,49 @@ def test_boundary_files_default_and_configured(configured):
 def test_boundary_files_must_be_a_file_stem(configured, value):
     with pytest.raises(config.ConfigError, match="boundary_files must be a file stem"):
         configured(f"boundary_files = {value}\n")
+
+
+def test_every_setting_is_documented_in_the_example():
+    example = (config.ROOT / "config" / "example.toml").read_text(encoding="utf-8")
+    top = example.split("\n[", 1)[0]  # keys after a [table] line belong to that table
+    undocumented = [f.name for f in config.fields(config.Settings)
+                    if not re.search(rf"^#? ?{f.name} = ", top if f.name != "targets" else example, re.MULTILINE)
+                    and f"[{f.name}]" not in example]
+    assert undocumented == []
+
+
+def test_every_commented_example_value_loads(configured):
+    """Each commented line of the example, uncommented, is a valid setting (its documentation is not stale)."""
+    example = (config.ROOT / "config" / "example.toml").read_text(encoding="utf-8")
+    top = example.split("\n[", 1)[0]
+    for line in re.findall(r"^# ?(\w+ = .*?)(?:\s+#.*)?$", top, re.MULTILINE):
+        key = line.split(" = ")[0]
+        if key in ("data_dir", "geo_cache_dir", "geo_dir", "actions_db", "locales_dir"):
+            continue  # paths: not required to exist at start
+        configured(line + "\n")
+
+
+@pytest.mark.parametrize(("text", "error"), [
+    ("[targets]\nanc_K6 = 50\n", "anc_K6: unknown indicator — did you mean anc_k6?"),
+    ("[targets]\nk6 = 50\n", "k6: unknown indicator"),
+    ("[targets]\nanc_k6 = \"90\"\n", "anc_k6 must be a number"),
+    ('idl_components = ["hb0", "bgc"]\n', "unknown antigen 'bgc' — did you mean bcg?"),
+    ('idl_components = "hb0"\n', "idl_components must be a list"),
+    ('idl_components = []\n', "idl_components must list distinct antigens"),
+    ('max_upload_mb = "20"\n', "max_upload_mb must be a whole number, got '20'"),
+    ("max_upload_mb = 20.5\n", "max_upload_mb must be a whole number"),
+    ("cbr_per_1000 = true\n", "cbr_per_1000 must be a number"),
+    ("suppress_below = 2.5\n", "suppress_below must be a whole number"),
+    ("kabupaten = \"\"\n", "kabupaten must name"),
+    ("admin_password = 1234\n", "admin_password must be a text in quotes"),
+    ("data_dir = 5\n", "data_dir must be a path in quotes"),
+    ("line_list_retention_days = -1\n", "line_list_retention_days must be 0 or more"),
+])
+def test_a_typo_or_wrong_type_is_refused_naming_the_key(configured, text, error):
+    with pytest.raises(config.ConfigError, match="phdt.toml") as refused:
+        configured(text)
+    assert error in str(refused.value)
+
+
+def test_a_number_may_be_written_without_decimals(configured):
+    assert configured("cbr_per_1000 = 14\n[targets]\nanc_k6 = 90.5\n").cbr_per_1000 == 14

@@ -24,6 +24,7 @@ from pathlib import Path
 from phdt.dataset import write_atomic
 from phdt.indicators import INDICATORS
 from phdt.schema import LINE_LISTS
+from phdt.texts import UserError
 
 BLANKS = ("", "-", "–", "—")
 FUZZY = 0.85  # difflib ratio for a header to match a synonym it does not equal
@@ -76,8 +77,7 @@ def parse_number(value: object) -> float | None:
     else:
         number = math.nan
     if not math.isfinite(number):
-        raise ValueError(f"'{_shown(value)}' bukan angka yang dikenali. Tulis angka seperti 1.234 atau 12,5 "
-                         "tanpa huruf atau satuan.")
+        raise UserError("parse_number", value=_shown(value))
     return number
 
 
@@ -127,11 +127,11 @@ def parse_date(value: object) -> date | None:
         return _serial(value)
     if isinstance(value, str):
         return _date_text(value)
-    raise ValueError(_bad_date(value))
+    raise _bad_date(value)
 
 
-def _bad_date(value: object) -> str:
-    return f"Tanggal '{_shown(value)}' tidak dikenali. Tulis seperti 14/03/2025, 2025-03-14, atau 14 Maret 2025."
+def _bad_date(value: object) -> UserError:
+    return UserError("parse_date", value=_shown(value))
 
 
 def _serial(value: float) -> date:
@@ -139,8 +139,7 @@ def _serial(value: float) -> date:
     as openpyxl reads it."""
     number = _float(value)
     if not (math.isfinite(number) and 1 <= number < MAX_SERIAL + 1):
-        raise ValueError(f"Angka {_shown(value)} bukan tanggal Excel yang wajar. Format kolom sebagai tanggal "
-                         "(misalnya 14/03/2025).")
+        raise UserError("parse_serial", value=_shown(value))
     days = int(number)
     return EXCEL_EPOCH + timedelta(days=days + (1 if days < 60 else 0))
 
@@ -167,16 +166,16 @@ def _date_text(text: str) -> date:
                 break
             return _calendar(text, int(parts["y"]), month, int(parts["d"]))
     if _SHORT_YEAR.fullmatch(clean):
-        raise ValueError(f"Tanggal '{_shown(text)}' memakai tahun 2 digit. Tulis tahun lengkap, misalnya 14/03/2025.")
-    raise ValueError(_bad_date(text))
+        raise UserError("parse_two_digit_year", value=_shown(text))
+    raise _bad_date(text)
 
 
 def _calendar(text: object, year: int, month: int, day: int) -> date:
     try:
         return date(year, month, day)
     except ValueError:
-        hint = " (format hari/bulan/tahun)" if month > 12 >= day else ""
-        raise ValueError(f"Tanggal '{_shown(text)}' tidak ada di kalender{hint}. Periksa hari dan bulannya.") from None
+        key = "parse_no_such_date_dmy" if month > 12 >= day else "parse_no_such_date"
+        raise UserError(key, value=_shown(text)) from None
 
 
 def parse_period(value: object) -> date | None:
@@ -195,11 +194,11 @@ def parse_period(value: object) -> date | None:
         return _period_number(value)
     if isinstance(value, str):
         return _period_text(value)
-    raise ValueError(_bad_period(value))
+    raise _bad_period(value)
 
 
-def _bad_period(value: object) -> str:
-    return f"Periode '{_shown(value)}' tidak dikenali. Tulis seperti 2025-03, 03/2025, atau Maret 2025."
+def _bad_period(value: object) -> UserError:
+    return UserError("parse_period", value=_shown(value))
 
 
 def _period_number(value: float) -> date:
@@ -208,7 +207,7 @@ def _period_number(value: float) -> date:
         return _month(value, int(number) // 100, int(number) % 100)
     if 10_000 <= number <= MAX_SERIAL:
         return _serial(number).replace(day=1)
-    raise ValueError(_bad_period(value))
+    raise _bad_period(value)
 
 
 _Y_M = re.compile(r"([0-9]{4})[-/.]([0-9]{1,2})", re.ASCII)
@@ -231,13 +230,12 @@ def _period_text(text: str) -> date:
     try:
         return _date_text(text).replace(day=1)
     except ValueError:
-        raise ValueError(_bad_period(text)) from None
+        raise _bad_period(text) from None
 
 
 def _month(text: object, year: int, month: int) -> date:
     if not (1 <= month <= 12 and 1900 <= year <= 9999):
-        raise ValueError(f"Periode '{_shown(text)}' tidak wajar (bulan 1–12, tahun 4 digit). "
-                         "Tulis seperti 2025-03 atau Maret 2025.")
+        raise UserError("parse_period_range", value=_shown(text))
     return date(year, month, 1)
 
 
@@ -466,7 +464,7 @@ def sasaran_group(value: object) -> str:
     for group, synonyms in _SASARAN_WIDE.items():
         if key in (group.replace("_", " "), *synonyms):
             return group
-    raise ValueError(f"Kelompok sasaran '{_shown(value)}' tidak dikenal. Pilihan: {', '.join(SASARAN_GROUPS)}.")
+    raise UserError("parse_group", value=_shown(value), choices=", ".join(SASARAN_GROUPS))
 
 
 def _line_list(family: str, fields: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
@@ -513,7 +511,7 @@ def recognise(headers: list[str], family: str, profile: dict[str, str] | None = 
     only: the better match, then the leftmost.
     """
     if family not in FAMILIES:
-        raise ValueError(f"Jenis data '{_shown(family)}' tidak dikenal. Pilih salah satu: {', '.join(FAMILIES)}.")
+        raise UserError("parse_family", value=_shown(family), choices=", ".join(FAMILIES))
     fields = FAMILIES[family]
     saved = {normalise_header(key): field for key, field in (profile or {}).items()}
     candidates: list[tuple[float, int, str]] = []
@@ -645,8 +643,7 @@ def _assemble(chosen: dict[tuple[str, str], list[int]]) -> dict[str, dict[str, l
 
 def _profile_path(folder: Path, name: str) -> Path:
     if not isinstance(name, str) or not PROFILE_NAME.fullmatch(name):
-        raise ValueError(f"Nama profil '{_shown(name)}' tidak valid. Gunakan huruf, angka, spasi, '-' atau '_' "
-                         "(maksimal 64 karakter), tanpa titik atau garis miring.")
+        raise UserError("parse_profile_name", value=_shown(name))
     return Path(folder) / f"{name}.json"
 
 
@@ -664,11 +661,11 @@ def load_profile(folder: Path, name: str) -> dict[str, str]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ValueError(f"Profil '{name}' tidak ditemukan. Pilih profil yang ada atau buat pemetaan baru.") from None
+        raise UserError("parse_profile_missing", name=name) from None
     except (OSError, ValueError):
-        raise ValueError(f"Profil '{name}' rusak. Hapus lalu simpan ulang pemetaannya.") from None
+        raise UserError("parse_profile_broken", name=name) from None
     if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
-        raise ValueError(f"Profil '{name}' rusak. Hapus lalu simpan ulang pemetaannya.")
+        raise UserError("parse_profile_broken", name=name)
     return data
 
 

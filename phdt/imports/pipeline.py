@@ -196,10 +196,11 @@ def _per_sheet(report: pl.DataFrame, names: list[str]) -> pl.DataFrame:
     sheet = (pl.col("row") // ROW_BLOCK).cast(pl.Int64)
     label = sheet.replace_strict(dict(enumerate(["", *names])), default="", return_dtype=pl.String)
     return report.with_columns(
-        message=pl.when(sheet > 0).then(pl.format("Lembar '{}': {}", label, "message")).otherwise("message"),
+        message=pl.when(sheet > 0).then(pl.format(validate._f("val_sheet"), label, "message")).otherwise("message"),
         row=pl.col("row") % ROW_BLOCK)
 
 
+@validate._speaking  # language="en": the validation report in English (default Bahasa Indonesia)
 def prepare(data: bytes, file_name: str, family: str, dataset: ds.Dataset, *, sheet: int | Sequence[int] | None = None,
             mapping: dict[int, str] | None = None, profile: dict[str, str] | None = None,
             period: date | None = None, puskesmas: str | None = None, today: date | None = None,

@@ -3,7 +3,10 @@
 Input: the upload as a polars frame whose columns already carry canonical field names, values
 still raw (text or numbers as read), plus ``_row`` (the row number in the source sheet), and the
 family (:data:`FAMILIES`). Output: one report (:data:`REPORT`) listing, per row and column, what is
-wrong, the value seen and how to fix it, in Bahasa Indonesia; and the typed rows without errors.
+wrong, the value seen and how to fix it, in the `language` given to :func:`validate` (the reader's;
+default Bahasa Indonesia), its texts the ``val_*`` keys of ``locales/<language>/domain.toml``; and
+the typed rows without errors. The report holds rendered texts: a page that changes language
+validates again to show it in the new one.
 Errors block the import; warnings need an explicit confirmation from the data officer.
 
 Every rule of ../shared/domain/DATA_SOURCES.md §3 that can be checked on one upload is here
@@ -20,6 +23,7 @@ import hashlib
 import math
 import re
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -36,6 +40,7 @@ from phdt.indicators import INDICATORS, REGISTRY, Kind
 from phdt.privacy import masked
 from phdt.sasaran import largest_remainder
 from phdt.schema import ANTIGENS, LINE_LISTS, SASARAN_GROUPS, SOURCES, conform
+from phdt.texts import DEFAULT_LANGUAGE, UserError, render, text, texts
 from phdt.schema import SASARAN as SASARAN_SCHEMA
 
 REPORT = pl.Schema({
@@ -44,12 +49,37 @@ REPORT = pl.Schema({
     "rule": pl.String,  # key of RULES
     "severity": pl.String,  # "error" blocks the import, "warning" needs a confirmation
     "value": pl.String,  # the value as seen in the file
-    "message": pl.String,  # what is wrong (Bahasa Indonesia)
-    "fix": pl.String,  # how to fix it (Bahasa Indonesia)
+    "message": pl.String,  # what is wrong (in the validation's language)
+    "fix": pl.String,  # how to fix it (in the validation's language)
 })
-HEADERS = {"row": "Baris", "column": "Kolom", "rule": "Aturan", "severity": "Tingkat", "value": "Nilai di berkas",
-           "message": "Masalah", "fix": "Cara memperbaiki"}
-SEVERITY_ID = {"error": "Kesalahan", "warning": "Peringatan"}
+LANGUAGE: ContextVar[str] = ContextVar("validation_language", default=DEFAULT_LANGUAGE)  # set by validate()
+
+
+def _t(key: str, **values: object) -> str:
+    """The text `key` in the validation's language."""
+    return text(LANGUAGE.get(), key, **values)
+
+
+def _f(key: str, **values: object) -> str:
+    """A ``pl.format`` template in the validation's language: named placeholders filled, ``{}`` kept."""
+    template = texts(LANGUAGE.get())[key]
+    return template.format(*["{}"] * template.count("{}"), **values)
+
+
+def _speaking(function: Callable) -> Callable:
+    """`function` takes ``language=`` and writes its report texts in it."""
+    import functools
+
+    @functools.wraps(function)
+    def wrapper(*args, language: str | None = None, **kwargs):
+        if language is None:
+            return function(*args, **kwargs)
+        token = LANGUAGE.set(language)
+        try:
+            return function(*args, **kwargs)
+        finally:
+            LANGUAGE.reset(token)
+    return wrapper
 CLEAN_AGGREGATE = pl.Schema({
     "_row": pl.Int64, "period": pl.Date, "kode_desa": pl.String, "indicator_code": pl.String,
     "numerator_month": pl.Int32, "numerator_cum": pl.Int32, "denominator": pl.Int32,
@@ -227,7 +257,7 @@ def _raw(column: str) -> pl.Expr:
 
 def _month_name(expr: pl.Expr) -> pl.Expr:
     return pl.format("{} {}", expr.dt.month().cast(pl.Int64).replace_strict(
-        dict(enumerate(BULAN, start=1)), return_dtype=pl.String), expr.dt.year())
+        dict(enumerate(texts(LANGUAGE.get())["months"], start=1)), return_dtype=pl.String), expr.dt.year())
 
 
 # --------------------------------------------------------------------------------------------
@@ -249,7 +279,7 @@ def _bool(value: object) -> bool:
         return True
     if key in {"tidak", "t", "tdk", "tak", "no", "n", "false", "0", "bukan", "negatif", "neg"}:
         return False
-    raise ValueError(f"'{value}' bukan ya/tidak")
+    raise UserError("val_not_bool", value=value)
 
 
 def _pemeriksa(value: object) -> str:
@@ -258,7 +288,7 @@ def _pemeriksa(value: object) -> str:
         return "dokter"
     if "bidan" in key or key.startswith("bd"):
         return "bidan"
-    raise ValueError(f"pemeriksa '{value}' tidak dikenal (harus bidan atau dokter)")
+    raise UserError("val_not_pemeriksa", value=value)
 
 
 def _sex(value: object) -> str:
@@ -267,7 +297,7 @@ def _sex(value: object) -> str:
         return "L"
     if key in {"p", "pr", "perempuan", "wanita", "w", "f", "female"}:
         return "P"
-    raise ValueError(f"jenis kelamin '{value}' tidak dikenal (harus L atau P)")
+    raise UserError("val_not_sex", value=value)
 
 
 UNTRACKED_ANTIGEN = re.compile(r"^((dpt|dpthbhib|dpthb|dtp|penta|pentavalen)4|(mr|campak|campakrubela)2|ipv2|pcv\d|"
@@ -285,7 +315,7 @@ def _antigen(value: object) -> str:
             return _antigen_name(candidate)
         except ValueError:
             continue
-    raise ValueError(f"antigen '{value}' tidak dikenal")
+    raise UserError("val_not_antigen", value=value)
 
 
 def _antigen_name(value: object) -> str:
@@ -304,7 +334,7 @@ def _antigen_name(value: object) -> str:
         return "mr1"
     if UNTRACKED_ANTIGEN.fullmatch(key):
         return f"lain:{key}"
-    raise ValueError(f"antigen '{value}' tidak dikenal")
+    raise UserError("val_not_antigen", value=value)
 
 
 SOURCE_ALIASES = {s.replace("_", ""): s for s in SOURCES} | {"ekohortkia": "ekohort", "simpus": "epuskesmas",
@@ -315,7 +345,7 @@ def _source(value: object) -> str:
     key = _k(value)
     if key in SOURCE_ALIASES:
         return SOURCE_ALIASES[key]
-    raise ValueError(f"sumber '{value}' tidak dikenal")
+    raise UserError("val_not_source", value=value)
 
 
 def _indicator_aliases() -> dict[str, str]:
@@ -334,7 +364,7 @@ def _indicator(value: object) -> str:
     key = _k(value)
     if key in INDICATOR_ALIASES:
         return INDICATOR_ALIASES[key]
-    raise ValueError(f"kode indikator '{value}' tidak dikenal")
+    raise UserError("val_not_indicator", value=value)
 
 
 def _nik(value: object) -> str:
@@ -361,23 +391,10 @@ CONVERTERS: dict[str, tuple[Callable[[object], object], pl.DataType, str]] = {
     "nik": (_nik, pl.String, "invalid_value"),
 }
 KIND_DTYPE = {"int": pl.Int64, "float": pl.Float64, "date": pl.Date, "period": pl.Date, "bool": pl.Boolean}
-FIXES = {
-    "invalid_number": "Tulis angka saja, tanpa satuan atau teks (mis. 12, 1.234 atau 12,5).",
-    "invalid_date": "Tulis tanggal sebagai hari/bulan/tahun (mis. 14/03/2025) atau gunakan format tanggal Excel.",
-    "invalid_period": "Tulis periode sebagai bulan dan tahun (mis. 2025-03 atau Maret 2025).",
-}
-VALUE_FIXES = {  # by field kind, before FIXES: a count refuses "12,5"
-    "int": "Tulis bilangan bulat saja, tanpa satuan atau teks (mis. 12 atau 1.234).",
-    "bool": "Isi ya atau tidak (Y/T, 1/0).",
-    "pemeriksa": "Isi bidan atau dokter.",
-    "sex": "Isi L (laki-laki) atau P (perempuan).",
-    "antigen": f"Gunakan salah satu: {', '.join(ANTIGENS)} (ejaan lain seperti DPT-HB-Hib 1 atau OPV1 juga dikenali).",
-    "source": f"Gunakan salah satu: {', '.join(SOURCES)}.",
-    "kelompok": f"Gunakan salah satu kelompok: {', '.join(SASARAN_GROUPS)} (atau tulis seperti 'Sasaran Bumil', "
-                "'Bulin', 'Surviving Infant', 'Estimasi HT').",
-    "indicator": "Gunakan kode indikator dasbor (mis. anc_k1, anc_k4, imm_dpt1, ptm_hipertensi) atau label "
-                 "seperti K1, K4, DPT-HB-Hib1.",
-}
+FIXES = ("invalid_number", "invalid_date", "invalid_period")  # texts val_fix_<rule>
+VALUE_FIXES = ("int", "bool", "pemeriksa", "sex", "antigen", "source", "kelompok", "indicator")  # val_fix_<kind>,
+# by field kind, before FIXES: a count refuses "12,5"
+CHOICES = {"antigen": ANTIGENS, "source": SOURCES, "kelompok": SASARAN_GROUPS}  # {choices} of a fix
 
 
 def _convert(series: pl.Series, kind: str) -> tuple[pl.Series, pl.Series]:
@@ -411,7 +428,7 @@ def _convert(series: pl.Series, kind: str) -> tuple[pl.Series, pl.Series]:
             errors.append(None)
         except (ValueError, TypeError, OverflowError) as exc:
             values.append(None)
-            errors.append(str(exc).rstrip(".") or "nilai tidak terbaca")
+            errors.append(render(exc, LANGUAGE.get()).rstrip(".") or _t("val_unreadable"))
     typed = series.replace_strict(uniques, pl.Series(values, dtype=dtype, strict=False), default=None,
                                   return_dtype=dtype)
     typed = typed.fill_nan(None) if dtype == pl.Float64 else typed
@@ -433,20 +450,16 @@ def missing_columns(frame: pl.DataFrame, family: str, has_sasaran: bool = False)
     rows: list[tuple[str, str, str]] = []
     for name, spec in FIELDS[family].items():
         if spec.column and name not in cols:
-            rows.append((name, f"Kolom wajib '{name}' tidak ada di berkas.",
-                         f"Tambahkan kolom '{name}' atau petakan kolom berkas yang berisi data ini ke '{name}'."))
+            rows.append((name, _t("val_missing_column", name=name), _t("val_missing_column_fix", name=name)))
     for group in ONE_OF[family]:
         if not cols & set(group):
-            names = " atau ".join(f"'{g}'" for g in group)
-            rows.append((group[0], f"Berkas tidak punya kolom {names}.",
-                         f"Tambahkan atau petakan salah satu kolom {names}."))
+            names = _t("val_or").join(f"'{g}'" for g in group)
+            rows.append((group[0], _t("val_missing_one_of", names=names), _t("val_missing_one_of_fix", names=names)))
     if family == AGGREGATE and "denominator" not in cols and not has_sasaran:
-        rows.append(("denominator", "Kolom 'denominator' (sasaran) tidak ada dan data sasaran tidak diberikan.",
-                     "Tambahkan kolom sasaran per desa, atau muat data sasaran tahunan lebih dulu."))
+        rows.append(("denominator", _t("val_no_denominator_column"), _t("val_no_denominator_column_fix")))
     report = [(0, c, "missing_column", "error", "", m, f) for c, m, f in rows]
     if frame.height == 0:
-        report.append((0, "", "no_rows", "error", "", "Berkas tidak berisi baris data.",
-                       "Periksa lembar (sheet) yang dipilih dan baris judul kolom, lalu unggah ulang."))
+        report.append((0, "", "no_rows", "error", "", _t("val_no_rows"), _t("val_no_rows_fix")))
     return pl.DataFrame(report, schema=REPORT, orient="row")
 
 
@@ -457,9 +470,11 @@ def type_errors(typed: pl.DataFrame, fields: dict[str, Field]) -> pl.DataFrame:
         if f"_err_{name}" not in typed.columns:
             continue
         rule = CONVERTERS[spec.kind][2]
-        fix = VALUE_FIXES.get(spec.kind) or FIXES.get(rule, "Periksa nilai ini.")
+        key = (f"val_fix_{spec.kind}" if spec.kind in VALUE_FIXES else f"val_fix_{rule}" if rule in FIXES
+               else "val_fix_invalid_value")
+        fix = _t(key, **({"choices": ", ".join(CHOICES[spec.kind])} if spec.kind in CHOICES else {}))
         parts.append(_issues(typed, pl.col(f"_err_{name}").is_not_null(), rule, name, _raw(name),
-                             pl.format("Kolom {}: {}.", pl.lit(name), pl.col(f"_err_{name}")), fix))
+                             pl.format(_f("val_type_error"), pl.lit(name), pl.col(f"_err_{name}")), fix))
     return pl.concat([_empty(), *parts])
 
 
@@ -473,15 +488,13 @@ def missing_values(typed: pl.DataFrame, fields: dict[str, Field], family: str) -
         return pl.col(name).is_null() & err
 
     parts = [
-        _issues(typed, empty(name), "missing_value", name, _raw(name), pl.format("Kolom {} kosong.", pl.lit(name)),
-                f"Isi kolom '{name}' untuk baris ini (baris yang bukan data, mis. catatan, boleh dikosongkan "
-                "seluruhnya).")
+        _issues(typed, empty(name), "missing_value", name, _raw(name), pl.format(_f("val_empty"), pl.lit(name)),
+                _t("val_empty_fix", name=name))
         for name, spec in fields.items() if spec.value and name in typed.columns
     ]
     if family == AGGREGATE:
         parts.append(_issues(typed, empty("numerator_month") & empty("numerator_cum"), "missing_value",
-                             "numerator_month", "", "Jumlah bulan ini dan jumlah kumulatif keduanya kosong.",
-                             "Isi jumlah bulan ini (boleh 0) atau jumlah kumulatif s.d. bulan ini."))
+                             "numerator_month", "", _t("val_no_numerator"), _t("val_no_numerator_fix")))
     return pl.concat([_empty(), *parts])
 
 
@@ -496,32 +509,27 @@ def wilayah_issues(matched: pl.DataFrame, wilayah: pl.DataFrame) -> pl.DataFrame
 
     def with_hint(text: str) -> pl.Expr:
         return pl.when(pl.col("match_suggestions").list.len() > 0).then(
-            pl.format(text + " Mungkin maksudnya: {}.", suggestions)).otherwise(pl.lit(text))
+            pl.format(text.replace("{", "{{").replace("}", "}}") + _f("val_hint"), suggestions)
+        ).otherwise(pl.lit(text))
 
     parts = [
         _issues(matched, note == "kode_tidak_dikenal", "unknown_code", "kode_desa", code_value,
-                pl.format("Kode desa '{}' tidak ada di daftar wilayah kabupaten.", code_value),
-                with_hint("Tulis kode Kemendagri 10 angka (mis. 33.03.08.2013 atau 3303082013), atau kosongkan "
-                          "kode dan isi nama desa serta kecamatan.")),
+                pl.format(_f("val_unknown_code"), code_value), with_hint(_t("val_unknown_code_fix"))),
         _issues(matched, note == "kabupaten_lain", "other_kabupaten", "kode_desa", code_value,
-                pl.format("Kode '{}': kode ini milik kabupaten/kota lain ({} …), bukan wilayah dasbor ini.",
+                pl.format(_f("val_other_kabupaten"),
                           code_value, pl.col("kode_desa_matched").fill_null(code_expr(pl.col("kode_desa")))
                           .str.slice(0, 5)),
-                "Periksa kode: bila salah ketik, tulis kode desa yang benar; bila desa ini memang di kabupaten/kota "
-                "lain, pindahkan barisnya ke berkas untuk Dinkes kabupaten/kota tersebut."),
+                _t("val_other_kabupaten_fix")),
         _issues(matched, note == "kecamatan_tidak_dikenal", "unknown_kecamatan", "kecamatan", kec_value,
-                pl.format("Kecamatan '{}' tidak ada di daftar wilayah.", kec_value),
-                with_hint("Tulis nama kecamatan seperti di daftar wilayah, atau kode kecamatan (mis. 33.03.08).")),
+                pl.format(_f("val_unknown_kecamatan"), kec_value), with_hint(_t("val_unknown_kecamatan_fix"))),
         _issues(matched, note == "nama_ganda", "ambiguous_name", "nama_desa", name_value,
-                pl.format("Nama desa '{}' ada di lebih dari satu kecamatan; desa tidak bisa ditentukan.", name_value),
-                pl.format("Tambahkan kolom kecamatan (atau isi kode desa). Pilihan: {}.", suggestions)),
+                pl.format(_f("val_ambiguous_name"), name_value), pl.format(_f("val_ambiguous_name_fix"), suggestions)),
         _issues(matched, note == "nama_tidak_dikenal", "unmatched_name", "nama_desa", name_value,
-                pl.format("Nama desa '{}' tidak ditemukan di daftar wilayah{}.", name_value,
+                pl.format(_f("val_unmatched_name"), name_value,
                           pl.when(pl.col("kode_kecamatan_matched").is_not_null())
                           .then(pl.format(" (kecamatan {})", kec_value)).otherwise(pl.lit(""))),
-                with_hint("Perbaiki ejaan nama desa sesuai daftar wilayah, atau isi kode desa.")),
-        _issues(matched, note == "kosong", "missing_value", "kode_desa", "", "Kode desa dan nama desa kosong.",
-                "Isi kode desa (Kemendagri) atau nama desa dan kecamatan."),
+                with_hint(_t("val_unmatched_name_fix"))),
+        _issues(matched, note == "kosong", "missing_value", "kode_desa", "", _t("val_no_desa"), _t("val_no_desa_fix")),
     ]
     reg = wilayah.select(kode_desa_matched=pl.col("kode_desa").cast(pl.String), _reg_nama="nama_desa",
                          _reg_kec=pl.col("kode_kecamatan").cast(pl.String), _reg_kec_nama="nama_kecamatan")
@@ -530,14 +538,12 @@ def wilayah_issues(matched: pl.DataFrame, wilayah: pl.DataFrame) -> pl.DataFrame
         reg, on="kode_desa_matched", how="left")
     name_differs = (key_expr(pl.col("nama_desa")) != key_expr(pl.col("_reg_nama"))).fill_null(False)
     parts.append(_issues(by_code, name_differs, "wilayah_mismatch", "nama_desa", name_value,
-                         pl.format("Kode {} adalah desa {}, bukan '{}'.", "kode_desa_matched", "_reg_nama", name_value),
-                         "Periksa apakah baris tergeser: perbaiki kode atau nama desa. Data dipakai untuk desa "
-                         "sesuai kode."))
+                         pl.format(_f("val_name_mismatch"), "kode_desa_matched", "_reg_nama", name_value),
+                         _t("val_name_mismatch_fix")))
     kec_differs = (pl.col("kode_kecamatan_matched") != pl.col("_reg_kec")).fill_null(False)
     parts.append(_issues(by_code, kec_differs, "wilayah_mismatch", "kecamatan", kec_value,
-                         pl.format("Kode {} ada di kecamatan {}, bukan '{}'.", "kode_desa_matched", "_reg_kec_nama",
-                                   kec_value),
-                         "Perbaiki kode desa atau kecamatan. Data dipakai untuk desa sesuai kode."))
+                         pl.format(_f("val_kecamatan_mismatch"), "kode_desa_matched", "_reg_kec_nama", kec_value),
+                         _t("val_kecamatan_mismatch_fix")))
     return pl.concat([_empty(), *parts])
 
 
@@ -545,21 +551,18 @@ def derived_indicators(typed: pl.DataFrame) -> pl.DataFrame:
     """Zero-dose, drop-out and UCI are computed from their base indicators, never imported."""
     derived = {ind.slug: ind for ind in REGISTRY if ind.kind is not Kind.EVENT}
     bases = pl.col("indicator_code").replace_strict(
-        {s: ", ".join(INDICATORS[b].label_id for b in ind.base) for s, ind in derived.items()}, default="",
+        {s: ", ".join(INDICATORS[b].label(LANGUAGE.get()) for b in ind.base) for s, ind in derived.items()}, default="",
         return_dtype=pl.String)
     return _issues(typed, pl.col("indicator_code").is_in(list(derived)), "derived_indicator", "indicator_code",
                    _raw("indicator_code"),
-                   pl.format("Indikator {} dihitung otomatis oleh dasbor dari {}.", "indicator_code", bases),
-                   "Baris ini tidak diimpor (dasbor menghitungnya sendiri): pastikan indikator dasarnya ada di "
-                   "berkas, lalu keluarkan baris ini.")
+                   pl.format(_f("val_derived"), "indicator_code", bases), _t("val_derived_fix"))
 
 
 def negative_values(typed: pl.DataFrame, fields: dict[str, Field]) -> pl.DataFrame:
     """Counts and measurements below zero."""
     parts = [
         _issues(typed, pl.col(name) < 0, "negative_value", name, _raw(name),
-                pl.format("Kolom {} bernilai negatif.", pl.lit(name)),
-                "Jumlah dan hasil ukur tidak boleh negatif: perbaiki angkanya (mungkin tanda minus salah ketik).")
+                pl.format(_f("val_negative"), pl.lit(name)), _t("val_negative_fix"))
         for name, spec in fields.items() if spec.kind in ("int", "float") and name in typed.columns
     ]
     return pl.concat([_empty(), *parts])
@@ -569,9 +572,8 @@ def out_of_range(typed: pl.DataFrame) -> pl.DataFrame:
     """Line-list measurements outside a plausible range (warning: perhaps a typing slip)."""
     parts = [
         _issues(typed, (pl.col(name) >= 0) & ~pl.col(name).is_between(lo, hi), "out_of_range", name, _raw(name),
-                pl.format("Kolom {} = {} di luar rentang wajar {}–{}.", pl.lit(name), _raw(name), pl.lit(lo),
-                          pl.lit(hi)),
-                "Periksa apakah salah ketik atau salah kolom; jika benar, lanjutkan dengan konfirmasi.")
+                pl.format(_f("val_out_of_range"), pl.lit(name), _raw(name), pl.lit(lo), pl.lit(hi)),
+                _t("val_out_of_range_fix"))
         for name, (lo, hi) in RANGES.items() if name in typed.columns
     ]
     return pl.concat([_empty(), *parts])
@@ -581,18 +583,16 @@ def future_periods(typed: pl.DataFrame, today: date) -> pl.DataFrame:
     """An aggregate for a month that has not started yet."""
     month = today.replace(day=1)
     return _issues(typed, pl.col("period") > month, "future_period", "period", _raw("period"),
-                   pl.format("Periode {} belum terjadi (hari ini {}).", _month_name(pl.col("period")),
-                             pl.lit(today.isoformat())),
-                   "Periksa periode: mungkin tahun atau bulan salah ketik.")
+                   pl.format(_f("val_future_period"), _month_name(pl.col("period")), pl.lit(today.isoformat())),
+                   _t("val_future_period_fix"))
 
 
 def future_dates(typed: pl.DataFrame, fields: dict[str, Field], today: date) -> pl.DataFrame:
     """Service or birth dates after today."""
     parts = [
         _issues(typed, pl.col(name) > today, "future_date", name, _raw(name),
-                pl.format("Tanggal {} ({}) di masa depan (hari ini {}).", pl.lit(name), pl.col(name),
-                          pl.lit(today.isoformat())),
-                "Periksa tanggal: mungkin hari dan bulan tertukar, atau tahun salah ketik.")
+                pl.format(_f("val_future_date"), pl.lit(name), pl.col(name), pl.lit(today.isoformat())),
+                _t("val_future_date_fix"))
         for name, spec in fields.items() if spec.kind == "date" and name in typed.columns
     ]
     return pl.concat([_empty(), *parts])
@@ -602,9 +602,8 @@ def date_order(typed: pl.DataFrame, family: str) -> pl.DataFrame:
     """A service dated before the birth (or the last menstrual period) it follows."""
     parts = [
         _issues(typed, pl.col(later) < pl.col(earlier), "date_order", later, _raw(later),
-                pl.format("{} ({}) lebih awal dari {} ({}).", pl.lit(later), pl.col(later), pl.lit(earlier),
-                          pl.col(earlier)),
-                pl.lit(f"Periksa kedua tanggal ({later}, {earlier}): mungkin hari dan bulan tertukar."))
+                pl.format(_f("val_date_order"), pl.lit(later), pl.col(later), pl.lit(earlier), pl.col(earlier)),
+                pl.lit(_t("val_date_order_fix", later=later, earlier=earlier)))
         for later, earlier in DATE_ORDER.get(family, []) if {later, earlier} <= set(typed.columns)
     ]
     return pl.concat([_empty(), *parts])
@@ -635,13 +634,12 @@ def split_rows(typed: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.Data
     mismatch = ~pl.col("_part") & pl.col("_first").is_not_null() & pl.any_horizontal(
         (pl.col(v) != pl.col(f"_sum_{v}")).fill_null(False) for v in values[:2])
     report = _issues(t, mismatch, "split_mismatch", "numerator_month", _raw("numerator_month"),
-                     pl.format("Total baris ini ({} bulan ini, {} kumulatif) tidak sama dengan jumlah baris {} "
-                               "({} bulan ini, {} kumulatif); total yang dipakai.",
+                     pl.format(_f("val_split_mismatch"),
                                *[pl.col(c).cast(pl.Int64).cast(pl.String).fill_null("–") for c in (
                                    "numerator_month", "numerator_cum")], "_parts",
                                *[pl.col(c).cast(pl.Int64).cast(pl.String).fill_null("–") for c in (
                                    "_sum_numerator_month", "_sum_numerator_cum")]),
-                     "Periksa angka L dan P atau totalnya; jika total benar, lanjutkan dengan konfirmasi.")
+                     _t("val_split_mismatch_fix"))
     summed = pl.col("_part") & ~pl.col("_has_total")
     out = t.with_columns(**{v: pl.when(summed).then(pl.col(f"_sum_{v}")).otherwise(pl.col(v)) for v in values})
     return out.drop("_part", "_has_total", "_first", "_parts", *[f"_sum_{v}" for v in values]), report, drop
@@ -656,8 +654,6 @@ def month_and_year(frame: pl.DataFrame) -> pl.DataFrame:
                               .when(month.str.contains(r"^\d{1,2}$")).then(pl.format("{}-{}", year, month))
                               .otherwise(pl.format("{} {}", month, year)))
 SASARAN_KEY = ["kode_desa_matched", "tahun", "kelompok"]
-SPLIT_FIX = ("Bila baris-baris ini bagian dari satu {} (mis. per posyandu atau dusun{}), jumlahkan menjadi satu "
-             "baris; bila salah satunya salah ketik, perbaiki angkanya.")
 
 
 def duplicate_aggregates(typed: pl.DataFrame, key: list[str] = AGGREGATE_KEY,
@@ -673,19 +669,17 @@ def duplicate_aggregates(typed: pl.DataFrame, key: list[str] = AGGREGATE_KEY,
         _variants=pl.struct(values).n_unique().over(key) if values else pl.lit(1),
     ).filter(pl.col("_n") > 1)
     if key == SASARAN_KEY:
-        where, column = pl.format("desa {}, tahun {}, kelompok {}", "kode_desa_matched", "tahun", "kelompok"), "kelompok"
-        fix = SPLIT_FIX.format("sasaran", "")
+        where, column = pl.format(_f("val_where_sasaran"), "kode_desa_matched", "tahun", "kelompok"), "kelompok"
+        fix = _t("val_split_fix_sasaran")
     else:
-        where = pl.format("desa {}, periode {}, indikator {}", "kode_desa_matched", _month_name(pl.col("period")),
+        where = pl.format(_f("val_where_count"), "kode_desa_matched", _month_name(pl.col("period")),
                           "indicator_code")
-        column, fix = "indicator_code", SPLIT_FIX.format("jumlah", ", atau L dan P tanpa kolom jenis kelamin")
+        column, fix = "indicator_code", _t("val_split_fix_count")
     conflict = _issues(d, pl.col("_variants") > 1, "duplicate_conflict", column, _raw(column),
-                       pl.format("Baris {} sama-sama berisi {} dengan angka berbeda.", "_rows", where), fix)
+                       pl.format(_f("val_duplicate_conflict"), "_rows", where), fix)
     copies = d.filter((pl.col("_variants") == 1) & (pl.col("_row") != pl.col("_first")))
     copy = _issues(copies, pl.lit(True), "duplicate_row", column, _raw(column),
-                   pl.format("Salinan persis baris {} ({}); hanya baris {} yang dipakai.", "_first", where, "_first"),
-                   "Tidak perlu tindakan bila ini salinan. Bila ini angka terpisah yang kebetulan sama (mis. posyandu "
-                   "lain), jumlahkan kedua baris menjadi satu baris.")
+                   pl.format(_f("val_duplicate_copy"), "_first", where, "_first"), _t("val_duplicate_copy_fix"))
     return pl.concat([conflict, copy]), copies.select("_row")
 
 
@@ -703,24 +697,15 @@ def duplicate_line_rows(typed: pl.DataFrame, family: str) -> tuple[pl.DataFrame,
     d = twins.with_columns(_first=pl.col("_row").min().over(cols), _n=pl.len().over(cols))
     copies = d.filter((pl.col("_n") > 1) & (pl.col("_row") != pl.col("_first")))
     report = [_issues(copies, pl.lit(True), "duplicate_row", cols[0], _raw(cols[0]),
-                      pl.format("Baris ini sama persis dengan baris {}; hanya baris {} yang dipakai.", "_first",
-                                "_first"),
-                      "Tidak perlu tindakan bila ini salinan. Bila ini orang lain (mis. bayi kembar tanpa NIK), isi "
-                      "NIK atau namanya agar barisnya berbeda.")]
+                      pl.format(_f("val_duplicate_line"), "_first", "_first"), _t("val_duplicate_line_fix"))]
     key = [k for k in EVENT_KEYS[family] if k in typed.columns]
     if len(key) == len(EVENT_KEYS[family]):
         keyed = pl.all_horizontal(pl.col(k).is_not_null() for k in key)
         e = typed.filter(keyed & _repeated(key)).join(copies.select("_row"), on="_row", how="anti").with_columns(
             _k_first=pl.col("_row").min().over(key), _k_n=pl.len().over(key))
-        what = {"anc_kunjungan": "kunjungan ANC ibu yang sama pada tanggal yang sama",
-                "imunisasi_dosis": "dosis antigen yang sama untuk anak yang sama",
-                "ptm_skrining": "skrining orang yang sama pada tanggal yang sama"}[family]
         report.append(_issues(e, (pl.col("_k_n") > 1) & (pl.col("_row") != pl.col("_k_first")), "duplicate_event",
-                              key[0], _raw(key[0]),
-                              pl.format(f"{what.capitalize()} sudah tercatat di baris {{}}.", "_k_first"),
-                              "Tidak perlu tindakan bila ini entri ganda (dari dua aplikasi atau dua kali input): "
-                              "dasbor menghitung orang ini sekali. Bila ini orang berbeda (mis. kembar), beri "
-                              "masing-masing NIK atau ID sendiri."))
+                              key[0], _raw(key[0]), pl.format(_f(f"val_duplicate_event_{family}"), "_k_first"),
+                              _t("val_duplicate_event_fix")))
     return pl.concat([_empty(), *report]), copies.select("_row")
 
 
@@ -731,15 +716,12 @@ def untracked_antigens(typed: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]
     first = other.with_columns(_n=pl.len().over("antigen")).filter(
         pl.col("_row") == pl.col("_row").min().over("antigen"))
     report = _issues(first, pl.lit(True), "antigen_not_tracked", "antigen", _raw("antigen"),
-                     pl.format("Antigen '{}' tidak dipakai indikator dasbor; {} baris antigen ini tidak diimpor.",
-                               _raw("antigen"), "_n"),
-                     "Tidak perlu tindakan. Jika antigen ini seharusnya salah satu dari "
-                     f"{', '.join(ANTIGENS)}, perbaiki ejaannya.")
+                     pl.format(_f("val_untracked_antigen"), _raw("antigen"), "_n"),
+                     _t("val_untracked_antigen_fix", choices=", ".join(ANTIGENS)))
     return report, other.select("_row")
 
 
-FALLBACK_SOURCES = {"ibu": "NIK ibu + tanggal lahir", "nama": "nama anak + tanggal lahir + desa",
-                    "baris": "isi baris"}  # prefixes of history.FALLBACK_ID
+FALLBACK_SOURCES = ("ibu", "nama", "baris")  # prefixes of history.FALLBACK_ID; texts val_fallback_<prefix>
 
 
 def _row_digest(values: str) -> str:
@@ -770,12 +752,10 @@ def fallback_ids(typed: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     if later.height == 0:
         return out, _empty()
     kinds = later.group_by(_kind=pl.col("id_anak").str.extract(r"^(\w+):")).len()
-    how = ", ".join(f"{n} dari {FALLBACK_SOURCES[k]}" for k, n in kinds.sort("_kind").iter_rows())
+    how = ", ".join(_t("val_fallback_part", n=n, source=_t(f"val_fallback_{k}"))
+                    for k, n in kinds.sort("_kind").iter_rows())
     return out, pl.DataFrame([(int(later["_row"].min()), "id_anak", "id_fallback", RULES["id_fallback"].severity, "",
-                               f"{later.height} dosis selain HB0 tanpa ID anak dihitung dengan pengenal pengganti "
-                               f"({how}). Anak dihubungkan ke catatannya yang lain lewat NIK ibu dan tanggal lahir.",
-                               "Isi NIK anak (atau ID anak dari aplikasi) bila sudah ada; bila belum, pastikan NIK ibu "
-                               "dan tanggal lahir terisi agar dosis anak ini tersambung.")],
+                               _t("val_id_fallback", n=later.height, how=how), _t("val_id_fallback_fix"))],
                              schema=REPORT, orient="row")
 
 
@@ -791,16 +771,16 @@ def nik_format(typed: pl.DataFrame, family: str) -> pl.DataFrame:
         day = s.str.slice(6, 2).cast(pl.Int32, strict=False)
         month = s.str.slice(8, 2).cast(pl.Int32, strict=False)
         problem = (
-            pl.when(~s.str.contains(r"^\d+$")).then(pl.lit("NIK harus berisi angka saja"))
-            .when(s.str.len_chars() != 16).then(pl.format("NIK harus 16 angka, terbaca {} angka", s.str.len_chars()))
-            .when(s.str.split("").list.n_unique() == 1).then(pl.lit("NIK berisi angka yang sama semua (pengisi)"))
+            pl.when(~s.str.contains(r"^\d+$")).then(pl.lit(_t("val_nik_digits")))
+            .when(s.str.len_chars() != 16).then(pl.format(_f("val_nik_length"), s.str.len_chars()))
+            .when(s.str.split("").list.n_unique() == 1).then(pl.lit(_t("val_nik_placeholder")))
             .when(~s.str.slice(0, 2).cast(pl.Int32, strict=False).is_in(sorted(PROVINCES)))
-            .then(pl.format("dua angka pertama NIK ({}) bukan kode provinsi", s.str.slice(0, 2)))
+            .then(pl.format(_f("val_nik_province"), s.str.slice(0, 2)))
             .when(~(day.is_between(1, 31) | day.is_between(41, 71)))
-            .then(pl.format("angka ke-7–8 NIK ({}) bukan tanggal lahir (01–31, perempuan 41–71)", s.str.slice(6, 2)))
+            .then(pl.format(_f("val_nik_day"), s.str.slice(6, 2)))
             .when(~month.is_between(1, 12))
-            .then(pl.format("angka ke-9–10 NIK ({}) bukan bulan lahir (01–12)", s.str.slice(8, 2)))
-            .when(s.str.slice(12, 4) == "0000").then(pl.lit("nomor urut NIK (4 angka terakhir) 0000"))
+            .then(pl.format(_f("val_nik_month"), s.str.slice(8, 2)))
+            .when(s.str.slice(12, 4) == "0000").then(pl.lit(_t("val_nik_serial")))
             .otherwise(None)
         )
         well_formed = (s.str.contains(r"^\d{16}$") & (s.str.slice(12, 4) != "0000") & ~s.is_in(PLACEHOLDER_NIKS)
@@ -809,14 +789,10 @@ def nik_format(typed: pl.DataFrame, family: str) -> pl.DataFrame:
         suspect = typed.select("_row", name, _raw(name)).filter(s.is_not_null() & ~well_formed)  # messages for these only
         t = suspect.with_columns(_nik_problem=problem)
         parts.append(_issues(t, pl.col("_nik_problem").is_not_null(), "nik_format", name,
-                             _raw(name), pl.format("{}.", "_nik_problem"),
-                             "Salin NIK dari KTP/KK (16 angka). Simpan kolom NIK sebagai teks di Excel agar angka "
-                             "tidak berubah; kosongkan bila tidak diketahui."))
+                             _raw(name), pl.format("{}.", "_nik_problem"), _t("val_nik_format_fix")))
         if family == "ptm_skrining" and name == "nik":
             parts.append(_issues(typed, s.is_null(), "nik_missing", name, _raw(name),
-                                 "NIK kosong: skrining ini dihitung sebagai orang tersendiri dan tidak bisa "
-                                 "digabung dengan skrining lain orang yang sama.",
-                                 "Isi NIK bila diketahui."))
+                                 _t("val_nik_missing"), _t("val_nik_missing_fix")))
     return pl.concat([_empty(), *parts])
 
 
@@ -827,7 +803,7 @@ def numeric_origin(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _rows_text(rows: list[int]) -> str:
-    return ", ".join(map(str, rows[:-1])) + f" dan {rows[-1]}"
+    return ", ".join(map(str, rows[:-1])) + _t("val_and") + str(rows[-1])
 
 
 def nik_numeric(typed: pl.DataFrame, family: str) -> pl.DataFrame:
@@ -851,12 +827,8 @@ def nik_numeric(typed: pl.DataFrame, family: str) -> pl.DataFrame:
         first = hit.row(0, named=True)
         parts.append(pl.DataFrame([(first["_row"], column, "nik_numeric", RULES["nik_numeric"].severity,
                                     first[f"_raw_{column}"],
-                                    f"{hit.height} nilai {column} tersimpan sebagai angka Excel (mis. baris "
-                                    f"{first['_row']}): Excel hanya menyimpan 15 angka, sehingga angka terakhir NIK "
-                                    "bisa menjadi 0 dan dua orang bisa tergabung menjadi satu.",
-                                    f"Di Excel, format kolom {column} sebagai Teks (Format Cells → Text), salin ulang "
-                                    "NIK dari aplikasi sumber atau KTP/KK, lalu ekspor ulang berkasnya. Mengubah "
-                                    "format saja tidak mengembalikan angka yang sudah dibulatkan.")],
+                                    _t("val_nik_numeric", n=hit.height, column=column, row=first["_row"]),
+                                    _t("val_nik_numeric_fix", column=column))],
                                   schema=REPORT, orient="row"))
         parts.append(_merged(typed.join(hit.select(column).unique(), on=column, how="semi"), column,
                              [c for c in person if c in FIELDS[family]]))
@@ -871,11 +843,9 @@ def _merged(shared: pl.DataFrame, column: str, person: list[str]) -> pl.DataFram
     groups = (shared.group_by(column).agg(pl.col("_row").sort(), _people=who.n_unique())
               .filter(pl.col("_people") > 1).sort(pl.col("_row").list.first()))
     return pl.DataFrame([(rows[0], column, "nik_merged", RULES["nik_merged"].severity, value,
-                          f"Baris {_rows_text(rows)} memakai {column} yang sama ({value}) dengan "
-                          f"{'/'.join(person)} berbeda: mungkin orang berbeda yang tergabung karena NIK dibulatkan "
-                          "Excel; dasbor menghitung mereka sebagai satu orang.",
-                          f"Salin ulang {column} baris-baris ini dari aplikasi sumber atau KTP/KK dalam kolom "
-                          "berformat Teks, lalu ekspor ulang.")
+                          _t("val_nik_merged", rows=_rows_text(rows), column=column, value=value,
+                             person="/".join(person)),
+                          _t("val_nik_merged_fix", column=column))
                          for value, rows, _ in groups.iter_rows()], schema=REPORT, orient="row")
 
 
@@ -891,10 +861,9 @@ def cumulative_decreases(typed: pl.DataFrame) -> pl.DataFrame:
     )
     return _issues(c, pl.col("numerator_cum") < pl.col("_prev"), "cumulative_decrease", "numerator_cum",
                    _raw("numerator_cum"),
-                   pl.format("Kumulatif {} ({}) lebih kecil dari kumulatif {} ({}, baris {}).", "numerator_cum",
-                             _month_name(pl.col("period")), "_prev", _month_name(pl.col("_prev_period")), "_prev_row"),
-                   "Kumulatif (s.d. bulan ini) tidak bisa turun: periksa apakah kolom 'bulan ini' dan "
-                   "'s.d. bulan ini' tertukar, atau perbaiki salah satu angka.")
+                   pl.format(_f("val_cumulative_decrease"), "numerator_cum", _month_name(pl.col("period")), "_prev",
+                             _month_name(pl.col("_prev_period")), "_prev_row"),
+                   _t("val_cumulative_decrease_fix"))
 
 
 def cumulative_below_loaded(typed: pl.DataFrame, current: pl.DataFrame | None) -> pl.DataFrame:
@@ -916,10 +885,9 @@ def cumulative_below_loaded(typed: pl.DataFrame, current: pl.DataFrame | None) -
     )
     return _issues(c, pl.col("numerator_cum") < pl.col("_loaded"), "cumulative_below_loaded", "numerator_cum",
                    _raw("numerator_cum"),
-                   pl.format("Kumulatif {} ({}) lebih kecil dari kumulatif {} yang sudah dimuat ({}).",
-                             "numerator_cum", _month_name(pl.col("period")), _month_name(pl.col("_prev_period")),
-                             "_loaded"),
-                   "Periksa angka ini; jika data bulan lalu yang salah, unggah ulang bulan lalu bersama bulan ini.")
+                   pl.format(_f("val_cumulative_below_loaded"), "numerator_cum", _month_name(pl.col("period")),
+                             _month_name(pl.col("_prev_period")), "_loaded"),
+                   _t("val_cumulative_below_loaded_fix"))
 
 
 def periods_loaded(typed: pl.DataFrame, family: str, current: pl.DataFrame | None) -> pl.DataFrame:
@@ -942,11 +910,10 @@ def periods_loaded(typed: pl.DataFrame, family: str, current: pl.DataFrame | Non
         rows.join(loaded, on=on, how="semi")
         .group_by("period").agg(pl.col("_row").min(), _n=pl.len()).sort("_row")
     )
-    what = "baris" if family == AGGREGATE else "baris layanan"
     return _issues(hit, pl.lit(True), "period_loaded", "period", pl.col("period").dt.strftime("%Y-%m"),
-                   pl.format(f"Data {{}} sudah ada di dasbor; impor ini akan menggantikan data lama untuk {{}} {what} "
-                             "berkas ini.", _month_name(pl.col("period")), "_n"),
-                   "Pilih 'Ganti' untuk memakai data berkas ini, atau 'Simpan yang lama' untuk melewati periode ini.")
+                   pl.format(_f("val_period_loaded" if family == AGGREGATE else "val_period_loaded_services"),
+                             _month_name(pl.col("period")), "_n"),
+                   _t("val_period_loaded_fix"))
 
 
 def partial_year(typed: pl.DataFrame, family: str, history_from: date | None = None) -> pl.DataFrame:
@@ -962,12 +929,11 @@ def partial_year(typed: pl.DataFrame, family: str, history_from: date | None = N
     if start.year < last.year or start.month == 1:
         return _empty()
     row = t.filter(pl.col(when) == first).head(1)
-    held = "Daftar baru" if start == first else "Daftar (berkas ini dan data tersimpan) baru"
+    month = f"{texts(LANGUAGE.get())['months'][start.month - 1]} {start.year}"
     return _issues(row, pl.lit(True), "partial_year", when, _raw(when),
-                   f"{held} mulai {BULAN[start.month - 1]} {start.year}: capaian kumulatif {last.year} dan "
-                   "K4/K6 belum menghitung layanan sebelum bulan itu.",
-                   f"Unggah juga daftar sejak Januari {start.year} (kohort ibu: semua kunjungan kehamilan yang masih "
-                   "berjalan); data yang sudah tersimpan tetap dipakai.")
+                   _t("val_partial_year" if start == first else "val_partial_year_stored", month=month,
+                      year=last.year),
+                   _t("val_partial_year_fix", year=start.year))
 
 
 def coverage_over_100(completed: pl.DataFrame) -> pl.DataFrame:
@@ -976,10 +942,9 @@ def coverage_over_100(completed: pl.DataFrame) -> pl.DataFrame:
     c = completed.filter(pl.col("indicator_code").is_in(events) & (pl.col("denominator") > 0))
     return _issues(c, pl.col("numerator_cum") > pl.col("denominator"), "coverage_over_100", "numerator_cum",
                    pl.col("numerator_cum"),
-                   pl.format("Kumulatif {} melebihi sasaran {} ({} %).", "numerator_cum", "denominator",
+                   pl.format(_f("val_coverage_over_100"), "numerator_cum", "denominator",
                              (100 * pl.col("numerator_cum") / pl.col("denominator")).round(1)),
-                   "Periksa sasaran (mungkin terlalu kecil) atau apakah orang dari luar wilayah ikut dihitung; "
-                   "jika benar, lanjutkan dengan konfirmasi.")
+                   _t("val_coverage_over_100_fix"))
 
 
 def cascade(completed: pl.DataFrame, slack: float | None = None) -> pl.DataFrame:
@@ -994,15 +959,14 @@ def cascade(completed: pl.DataFrame, slack: float | None = None) -> pl.DataFrame
         b = c.filter(pl.col("indicator_code") == later)
         j = b.join(a, on=["period", "kode_desa_matched"]).with_columns(
             _allowed=(slack * pl.col("_den").fill_null(0)).floor().cast(pl.Int64) if carry_over else pl.lit(0))
-        la, lb = INDICATORS[earlier].label_id, INDICATORS[later].label_id
+        la, lb = INDICATORS[earlier].label(LANGUAGE.get()), INDICATORS[later].label(LANGUAGE.get())
         parts.append(_issues(
             j, (pl.col("numerator_cum") - pl.col("_a")) > pl.col("_allowed"), rule, "numerator_cum",
             pl.col("numerator_cum"),
-            pl.format(f"{lb} kumulatif ({{}}) melebihi {la} kumulatif ({{}}, baris {{}}){{}}.", "numerator_cum", "_a",
+            pl.format(_f("val_cascade", later=lb, earlier=la), "numerator_cum", "_a",
                       "_a_row", pl.when(pl.col("_allowed") > 0).then(
-                          pl.format(" lebih dari kelonggaran {}", "_allowed")).otherwise(pl.lit(""))),
-            f"{lb} adalah bagian dari {la}: periksa kedua angka. Jika benar (mis. sasaran dari tahun lalu), "
-            "lanjutkan dengan konfirmasi."))
+                          pl.format(_f("val_cascade_slack"), "_allowed")).otherwise(pl.lit(""))),
+            _t("val_cascade_fix", later=lb, earlier=la)))
     return pl.concat([_empty(), *parts])
 
 
@@ -1021,12 +985,10 @@ def rounded(typed: pl.DataFrame, column: str, over: list[str], skip: pl.DataFram
     true_total, total = group["_orig"].sum(), group[column].sum()
     where = ", ".join(f"{c.removesuffix('_matched')} {example[c]}" for c in over)
     report = pl.DataFrame([(0, column, "rounded", RULES["rounded"].severity, "",
-                            f"{decimal.height} nilai {column} berdesimal (mis. baris {example['_row']}: "
-                            f"{example[f'_raw_{column}']}) dibulatkan dengan metode sisa terbesar per "
-                            f"{', '.join(c.removesuffix('_matched') for c in over)}: total berkas tetap sama dengan "
-                            f"total sebenarnya yang dibulatkan (mis. {where}: {_decimal(true_total)} → {total}).",
-                            "Tidak perlu tindakan. Angka berdesimal boleh dibiarkan; jangan membulatkan sendiri "
-                            "per baris (total kabupaten bisa bergeser).")],
+                            _t("val_rounded", n=decimal.height, column=column, row=example["_row"],
+                               value=example[f"_raw_{column}"], over=", ".join(c.removesuffix("_matched") for c in over),
+                               where=where, true_total=_decimal(true_total), total=total),
+                            _t("val_rounded_fix"))],
                           schema=REPORT, orient="row")
     return out.drop("_orig"), report
 
@@ -1054,8 +1016,7 @@ def implausible_years(typed: pl.DataFrame, today: date) -> pl.DataFrame:
     """A sasaran year that is not a year (2025, not 25 or 20255), or more than a year ahead."""
     last = today.year + 1
     return _issues(typed, ~pl.col("tahun").is_between(YEARS[0], last), "invalid_value", "tahun", _raw("tahun"),
-                   pl.format(f"Tahun {{}} tidak wajar (harus {YEARS[0]}–{last}).", _raw("tahun")),
-                   "Tulis tahun sasaran dengan 4 angka (mis. 2026).")
+                   pl.format(_f("val_year", first=YEARS[0], last=last), _raw("tahun")), _t("val_year_fix"))
 
 
 def sasaran_loaded(typed: pl.DataFrame, sasaran: pl.DataFrame | None) -> pl.DataFrame:
@@ -1067,9 +1028,7 @@ def sasaran_loaded(typed: pl.DataFrame, sasaran: pl.DataFrame | None) -> pl.Data
     hit = (typed.filter(pl.col("tahun").is_not_null()).join(have, on=["kode_desa_matched", "tahun"], how="semi")
            .group_by("tahun").agg(pl.col("_row").min(), _n=pl.col("kode_desa_matched").n_unique()).sort("_row"))
     return _issues(hit, pl.lit(True), "sasaran_loaded", "tahun", pl.col("tahun"),
-                   pl.format("Sasaran {} sudah ada untuk {} desa berkas ini; impor ini menggantikan kelompok sasaran "
-                             "yang ada di berkas, dan capaian tahun {} dihitung ulang.", "tahun", "_n", "tahun"),
-                   "Lanjutkan dengan konfirmasi bila berkas ini sasaran resmi yang berlaku.")
+                   pl.format(_f("val_sasaran_loaded"), "tahun", "_n", "tahun"), _t("val_sasaran_loaded_fix"))
 
 
 def metode_missing(typed: pl.DataFrame) -> pl.DataFrame:
@@ -1078,10 +1037,8 @@ def metode_missing(typed: pl.DataFrame) -> pl.DataFrame:
     if empty.height == 0:
         return _empty()
     return pl.DataFrame([(int(empty["_row"].min()), "metode", "metode_missing", RULES["metode_missing"].severity, "",
-                          f"{empty['_row'].n_unique()} baris sasaran tanpa metode estimasi; dicatat sebagai "
-                          f"'{METODE_UNKNOWN}'.",
-                          "Tambahkan kolom metode (mis. 'proyeksi Pusdatin' atau 'estimasi CBR') agar asal angka "
-                          "sasaran tercatat.")], schema=REPORT, orient="row")
+                          _t("val_metode_missing", n=empty["_row"].n_unique(), unknown=METODE_UNKNOWN),
+                          _t("val_metode_missing_fix"))], schema=REPORT, orient="row")
 
 
 # --------------------------------------------------------------------------------------------
@@ -1105,9 +1062,9 @@ def _typed(frame: pl.DataFrame, fields: dict[str, Field], family: str) -> pl.Dat
         if spec.kind == "int":  # counts: whole numbers that fit the schema's integer type
             limit = INT_MAX.get(str(schema.get(name, pl.Int32())), INT_MAX["Int32"])
             err = pl.select(
-                pl.when(typed.is_not_null() & (typed != typed.round())).then(pl.lit("harus bilangan bulat"))
+                pl.when(typed.is_not_null() & (typed != typed.round())).then(pl.lit(_t("val_not_whole")))
                 .when(typed.is_not_null() & (typed.abs() > limit))
-                .then(pl.format("{} terlalu besar (maksimum {})", typed.cast(pl.Int64, strict=False), pl.lit(limit)))
+                .then(pl.format(_f("val_too_large"), typed.cast(pl.Int64, strict=False), pl.lit(limit)))
                 .otherwise(err)
             ).to_series()
             typed = pl.select(pl.when(err.is_null()).then(typed.round().cast(pl.Int64, strict=False))).to_series()
@@ -1132,6 +1089,7 @@ def _clean(typed: pl.DataFrame, family: str, bad: pl.DataFrame) -> pl.DataFrame:
     return keep.select([pl.col(c).cast(t) for c, t in schema.items()])
 
 
+@_speaking
 def validate(
     frame: pl.DataFrame, family: str, wilayah: pl.DataFrame, *, today: date,
     current_monthly: pl.DataFrame | None = None, sasaran: pl.DataFrame | None = None, year: int | None = None,
@@ -1143,7 +1101,8 @@ def validate(
     cumulative); `sasaran` (SASARAN schema) fills aggregate denominators the file leaves empty
     and tells which sasaran years a sasaran upload replaces; `year` is a sasaran file's year when
     it has no Tahun column; `history_from` is the earliest service date of the stored line list of
-    `family` (None: nothing stored).
+    `family` (None: nothing stored). ``language=`` (default Bahasa Indonesia) is the language of
+    the report's messages and fixes.
     """
     if family not in FAMILIES:
         raise ValueError(f"jenis data tidak dikenal: {family!r} (pilihan: {', '.join(FAMILIES)})")
@@ -1187,8 +1146,7 @@ def validate(
         no_den = completed.filter(pl.col("denominator").is_null() & pl.col("_err_denominator").is_null()
                                   & pl.col("indicator_code").is_in([i.slug for i in REGISTRY if i.kind is Kind.EVENT]))
         parts.append(_issues(no_den, pl.lit(True), "missing_value", "denominator", "",
-                             "Sasaran (denominator) kosong dan tidak ada di data sasaran untuk desa dan tahun ini.",
-                             "Isi kolom sasaran, atau muat data sasaran tahunan desa ini lebih dulu."))
+                             _t("val_no_denominator"), _t("val_no_denominator_fix")))
     elif family == SASARAN:
         dup_report, dup_rows = duplicate_aggregates(typed, SASARAN_KEY, ("jumlah", "metode"))
         typed, round_report = rounded(typed, "jumlah", ["tahun", "kelompok"], dup_rows)
@@ -1215,6 +1173,7 @@ def validate(
     return Validation(report, _clean(typed, family, bad), family, dropped)
 
 
+@_speaking
 def total_mismatches(checks: pl.DataFrame) -> pl.DataFrame:
     """JUMLAH/TOTAL rows of a sheet whose count differs from the sum of its desa rows; `checks`
     has ``_row``, ``indicator_code``, ``column``, ``total`` and ``sum`` (phdt.imports.layout)."""
@@ -1222,16 +1181,15 @@ def total_mismatches(checks: pl.DataFrame) -> pl.DataFrame:
         return _empty()
     total, summed = _count_text(pl.col("total")), _count_text(pl.col("sum"))
     return _issues(checks, pl.col("total") != pl.col("sum"), "total_mismatch", pl.col("column"), total,
-                   pl.format("Baris jumlah {} ({}): tertulis {}, jumlah baris desa {}.", "indicator_code", "column",
-                             total, summed),
-                   "Periksa angka desa dan rumus baris jumlah. Yang diimpor adalah angka per desa; baris jumlah "
-                   "tidak diimpor.")
+                   pl.format(_f("val_total_mismatch"), "indicator_code", "column", total, summed),
+                   _t("val_total_mismatch_fix"))
 
 
 def _count_text(expr: pl.Expr) -> pl.Expr:
     return pl.when(expr == expr.round()).then(expr.cast(pl.Int64).cast(pl.String)).otherwise(expr.cast(pl.String))
 
 
+@_speaking
 def outside_area(report: pl.DataFrame, wilayah: pl.DataFrame, puskesmas: str) -> pl.DataFrame:
     """`report` of an upload matched within one puskesmas's wilayah kerja, with each unknown desa
     name or code that belongs to another puskesmas reported as such (rule outside_area)."""
@@ -1245,11 +1203,9 @@ def outside_area(report: pl.DataFrame, wilayah: pl.DataFrame, puskesmas: str) ->
     hit = pl.col("_where").is_not_null()
     return keyed.join(lookup, on="_key", how="left", maintain_order="left").with_columns(
         rule=pl.when(hit).then(pl.lit("outside_area")).otherwise("rule"),
-        message=pl.when(hit).then(pl.format("Desa '{}' bukan wilayah kerja Puskesmas {} (termasuk wilayah Puskesmas {}).",
-                                            value, pl.lit(puskesmas), "_where")).otherwise("message"),
-        fix=pl.when(hit).then(pl.format("Periksa puskesmas yang dipilih. Bila desa ini memang wilayah Puskesmas {}, "
-                                        "impor berkas tanpa memilih puskesmas (seluruh kabupaten), atau pindahkan "
-                                        "barisnya ke berkas puskesmas itu.", "_where"))
+        message=pl.when(hit).then(pl.format(_f("val_outside_area"), value, pl.lit(puskesmas), "_where"))
+        .otherwise("message"),
+        fix=pl.when(hit).then(pl.format(_f("val_outside_area_fix"), "_where"))
         .otherwise("fix"),
     ).select(*REPORT)
 
@@ -1259,17 +1215,18 @@ def outside_area(report: pl.DataFrame, wilayah: pl.DataFrame, puskesmas: str) ->
 # --------------------------------------------------------------------------------------------
 
 
-def _display(report: pl.DataFrame) -> pl.DataFrame:
-    """The report as the data officer reads it: Bahasa headers and severities, the file row as "(berkas)"."""
+def _display(report: pl.DataFrame, language: str) -> pl.DataFrame:
+    """The report as the data officer reads it: headers and severities in `language`, the file row as "(berkas)"."""
     return report.select(*REPORT).with_columns(
-        pl.col("severity").replace(SEVERITY_ID), pl.col("row").cast(pl.String).replace({"0": "(berkas)"}),
-    ).rename({c: HEADERS[c] for c in REPORT})
+        pl.col("severity").replace({"error": text(language, "dq_error"), "warning": text(language, "dq_warning")}),
+        pl.col("row").cast(pl.String).replace({"0": text(language, "val_whole_file")}),
+    ).rename({c: text(language, f"report_{c}") for c in REPORT})
 
 
-def report_bytes(report: pl.DataFrame, fmt: str = "csv") -> bytes:
+def report_bytes(report: pl.DataFrame, fmt: str = "csv", language: str = DEFAULT_LANGUAGE) -> bytes:
     """The report as a download, ``csv`` or ``xlsx``, safe against formulas (:mod:`phdt.exports`)."""
     if fmt == "csv":
-        return csv_bytes(_display(report))
+        return csv_bytes(_display(report, language))
     if fmt == "xlsx":
-        return xlsx_bytes(_display(report), "Laporan validasi")
-    raise ValueError(f"format laporan tidak dikenal: {fmt!r} (pilihan: csv, xlsx)")
+        return xlsx_bytes(_display(report, language), text(language, "val_report_sheet"))
+    raise ValueError(f"format laporan tidak dikenal: {fmt!r} (pilihan: csv, xlsx)")  # a programming error, not shown
