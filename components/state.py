@@ -17,6 +17,7 @@ from components import data
 from components.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from phdt.classify import Scheme
 from phdt.indicators import DEFAULT_INDICATOR, INDICATORS, Programme, headline
+from phdt.scope import Scope
 
 NOTICES = "_notices"
 MAP_LEVELS = ("kecamatan", "desa")
@@ -148,6 +149,14 @@ def open_profile(puskesmas: str) -> None:
     st.switch_page("pages/puskesmas_page.py", query_params=url_values(*codes()))
 
 
+def scope() -> Scope:
+    """The area every page shows (phdt.scope), from the sidebar's kecamatan and desa: read it,
+    never the raw session values, so that a figure and its headline name the same area."""
+    return data.area(st.session_state.get("kecamatan", ""), st.session_state.get("desa", ""), data.version_id())
+
+
+def puskesmas_scope(name: str) -> Scope:
+    return data.puskesmas_area(name, data.version_id())
 
 
 def on_kecamatan_change() -> None:

@@ -71,6 +71,8 @@ class Scope:
     def row(self, summary: pl.DataFrame) -> dict | None:
         """The scope's own row of a summary at ``self.level``, or None."""
         own = summary.filter(pl.col("kode").cast(pl.String) == self.code)
+        if own.is_empty() and self.is_kabupaten and summary.height == 1:
+            own = summary  # the wilayah's only kabupaten, whatever its code
         return own.row(0, named=True) if own.height else None
 
     def label(self, language: str) -> str:
