@@ -142,6 +142,8 @@ def open_area(kecamatan: str = "", desa: str = "") -> None:
 
 def open_profile(puskesmas: str) -> None:
     """Go to a puskesmas's profile in the review-meeting page (e.g. from a point on the funnel plot)."""
+    if puskesmas not in scope().puskesmas:
+        open_area()  # its profile is outside the chosen kecamatan: back to the whole kabupaten, visibly
     st.session_state["puskesmas"] = puskesmas
     st.session_state["bagian"] = REVIEW_SECTIONS[0]
     # A switch from inside a run starts the page without the widgets' state (period, indicator...):
