@@ -35,7 +35,8 @@ def headline_card(indicator: Indicator, period: date, area: Scope) -> None:
             delta_color="normal" if indicator.direction is Direction.HIGHER else "inverse",
             help=indicator.definition(lang()),
         )
-        st.caption(f"{t('card_target', expected=percent(now['expected']))} · {_month_change(indicator, area, period, now)}")
+        change = _month_change(indicator, area, period, now)
+        st.caption(f"{t('card_target', expected=percent(now['expected']))} · {change}")
         unit = t(f"unit_{indicator.denominator}")
         key = "card_behind" if indicator.direction is Direction.HIGHER else "card_lower_people"
         st.markdown(f"**{t(key, gap=number(now['gap']), unit=unit)}**")

@@ -12,7 +12,6 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from components.i18n import t
 from phdt import actions, dojo, metrics, pws, scope, versions
 from phdt import dataset as ds
 from phdt import quality as dq

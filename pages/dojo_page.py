@@ -32,7 +32,8 @@ if section in ("sesi", "ringkasan"):
     else:
         dojo.session_summary(session)
 else:
-    st.caption(f"{whole.label(lang())} · " + t("dojo_scope", indicator=indicator.label(lang()), period=period_label(period)))
+    scope_line = t("dojo_scope", indicator=indicator.label(lang()), period=period_label(period))
+    st.caption(f"{whole.label(lang())} · {scope_line}")
     if section == "funnel":
         dojo.funnel_section(indicator, period, data.comparison_period(period))
     elif section == "peringkat":
