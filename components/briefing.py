@@ -187,7 +187,7 @@ def standard_deck(period: date) -> deck.Deck:
         indicator = INDICATORS[h.slug]
         trend = data.trend(h.slug, "kabupaten", None, version)
         figure = charts.trend_figure(trend, period, t("trend_title", indicator=indicator.label(lang()),
-                                                      area=t("area_kabupaten")))
+                                                      area=data.area("", "", version).label(lang())))
         slides.append(deck.Slide(t("brief_trend", indicator=indicator.label(lang())), period_label(period),
                                  bullets=(sentence(h),), image=png(figure)))
     figure, counts = pws_map(s)

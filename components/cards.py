@@ -11,22 +11,23 @@ from components import data
 from components.i18n import lang, number, percent, period_label, signed, t
 from phdt.indicators import Direction, Indicator
 from phdt.metrics import previous_month
+from phdt.scope import Scope
 
 
-def kabupaten_row(indicator: Indicator, period: date) -> dict | None:
-    frame = data.units(indicator.slug, period, "kabupaten", data.dataset().version)
-    return frame.row(0, named=True) if frame.height else None
+def area_row(indicator: Indicator, period: date, area: Scope) -> dict | None:
+    """The area's own summary row (its Σ numerator / Σ denominator and its desa's gaps)."""
+    return area.row(data.units(indicator.slug, period, area.level, data.dataset().version))
 
 
-def headline_card(indicator: Indicator, period: date) -> None:
-    """Capaian vs the target to date, change vs the same month last year, this month's change,
-    and the people behind."""
-    now = kabupaten_row(indicator, period)
+def headline_card(indicator: Indicator, period: date, area: Scope) -> None:
+    """Capaian of the area vs the target to date, change vs the same month last year, this month's
+    change, and the people behind."""
+    now = area_row(indicator, period, area)
     with st.container(border=True, key=f"card_{indicator.slug}"):
         if now is None or now["value"] is None:
             st.metric(indicator.label(lang()), t("legend_no_data"))
             return
-        last_year = _value_at(indicator, date(period.year - 1, period.month, 1))
+        last_year = _value_at(indicator, area, date(period.year - 1, period.month, 1))
         st.metric(
             indicator.label(lang()), percent(now["value"]),
             None if last_year is None else t("card_delta_year", delta=signed(now["value"] - last_year),
@@ -34,24 +35,25 @@ def headline_card(indicator: Indicator, period: date) -> None:
             delta_color="normal" if indicator.direction is Direction.HIGHER else "inverse",
             help=indicator.definition(lang()),
         )
-        st.caption(f"{t('card_target', expected=percent(now['expected']))} · {_month_change(indicator, period, now)}")
+        change = _month_change(indicator, area, period, now)
+        st.caption(f"{t('card_target', expected=percent(now['expected']))} · {change}")
         unit = t(f"unit_{indicator.denominator}")
         key = "card_behind" if indicator.direction is Direction.HIGHER else "card_lower_people"
         st.markdown(f"**{t(key, gap=number(now['gap']), unit=unit)}**")
 
 
-def _value_at(indicator: Indicator, period: date) -> float | None:
-    row = kabupaten_row(indicator, period) if period in data.dataset().periods else None
+def _value_at(indicator: Indicator, area: Scope, period: date) -> float | None:
+    row = area_row(indicator, period, area) if period in data.dataset().periods else None
     return None if row is None else row["value"]
 
 
-def _month_change(indicator: Indicator, period: date, now: dict) -> str:
+def _month_change(indicator: Indicator, area: Scope, period: date, now: dict) -> str:
     """Cumulative indicators: this month's increment against the monthly share of the target
     (PWS); point-in-time ones: the change since last month."""
     if indicator.cumulative:
-        before = 0.0 if period.month == 1 else _value_at(indicator, previous_month(period)) or 0.0
+        before = 0.0 if period.month == 1 else _value_at(indicator, area, previous_month(period)) or 0.0
         return t("card_month_increment", delta=signed(now["value"] - before), needed=number(indicator.target / 12, 1))
-    before = _value_at(indicator, previous_month(period))
+    before = _value_at(indicator, area, previous_month(period))
     return t("card_delta_month", delta="–" if before is None else signed(now["value"] - before))
 
 

@@ -12,8 +12,7 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from components.i18n import t
-from phdt import actions, dojo, metrics, pws, versions
+from phdt import actions, dojo, metrics, pws, scope, versions
 from phdt import dataset as ds
 from phdt import quality as dq
 from phdt.config import settings
@@ -87,14 +86,16 @@ def desa_names(kecamatan: str = "") -> dict[str, str]:
     return dict(w.filter(pl.col("kode_desa").str.starts_with(kecamatan)).iter_rows())
 
 
-def selected_area() -> tuple[str, str | None, str]:
-    """The wilayah chosen in the sidebar: (level, code, label)."""
-    kecamatan, desa = st.session_state["kecamatan"], st.session_state["desa"]
-    if desa:
-        return "desa", desa, t("area_desa", name=desa_names(kecamatan)[desa], kecamatan=kecamatan_names()[kecamatan])
-    if kecamatan:
-        return "kecamatan", kecamatan, t("area_kecamatan", name=kecamatan_names()[kecamatan])
-    return "kabupaten", None, t("area_kabupaten")
+@st.cache_data(max_entries=256, show_spinner=False)
+def area(kecamatan: str, desa: str, version: str) -> scope.Scope:
+    """The scope of a sidebar choice (phdt.scope), once per choice and data version."""
+    return scope.from_selection(dataset().wilayah, kecamatan, desa)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def puskesmas_area(name: str, version: str) -> scope.Scope:
+    """A puskesmas's wilayah kerja as a scope."""
+    return scope.of_puskesmas(dataset().wilayah, name)
 
 
 @st.cache_data(max_entries=512, show_spinner=False)

@@ -40,9 +40,9 @@ def breadcrumb() -> None:
     """Kabupaten › kecamatan › desa: the map's drill-down path; every crumb but the last goes back up.
     Button labels are plain text (Streamlit does not render them as HTML)."""
     kecamatan, desa = st.session_state["kecamatan"], st.session_state["desa"]
-    crumbs = [(t("area_kabupaten"), {})]
+    crumbs = [(data.area("", "", data.version_id()).label(lang()), {})]
     if kecamatan:
-        crumbs.append((t("area_kecamatan", name=data.kecamatan_names()[kecamatan]), {"kecamatan": kecamatan}))
+        crumbs.append((data.area(kecamatan, "", data.version_id()).label(lang()), {"kecamatan": kecamatan}))
     if desa:
         crumbs.append((data.desa_names(kecamatan)[desa], {"desa": desa}))
     with st.container(horizontal=True, key="breadcrumb", vertical_alignment="center"):

@@ -17,6 +17,7 @@ from components import data
 from components.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from phdt.classify import Scheme
 from phdt.indicators import DEFAULT_INDICATOR, INDICATORS, Programme, headline
+from phdt.scope import Scope
 
 NOTICES = "_notices"
 MAP_LEVELS = ("kecamatan", "desa")
@@ -141,6 +142,8 @@ def open_area(kecamatan: str = "", desa: str = "") -> None:
 
 def open_profile(puskesmas: str) -> None:
     """Go to a puskesmas's profile in the review-meeting page (e.g. from a point on the funnel plot)."""
+    if puskesmas not in scope().puskesmas:
+        open_area()  # its profile is outside the chosen kecamatan: back to the whole kabupaten, visibly
     st.session_state["puskesmas"] = puskesmas
     st.session_state["bagian"] = REVIEW_SECTIONS[0]
     # A switch from inside a run starts the page without the widgets' state (period, indicator...):
@@ -148,6 +151,14 @@ def open_profile(puskesmas: str) -> None:
     st.switch_page("pages/puskesmas_page.py", query_params=url_values(*codes()))
 
 
+def scope() -> Scope:
+    """The area every page shows (phdt.scope), from the sidebar's kecamatan and desa: read it,
+    never the raw session values, so that a figure and its headline name the same area."""
+    return data.area(st.session_state.get("kecamatan", ""), st.session_state.get("desa", ""), data.version_id())
+
+
+def puskesmas_scope(name: str) -> Scope:
+    return data.puskesmas_area(name, data.version_id())
 
 
 def on_kecamatan_change() -> None:

@@ -62,14 +62,17 @@ def embed_url(link: str, version_id: str) -> str:
     return f"/{parts.path.strip('/')}?{urlencode(query)}"
 
 
+def view_area(p: dict[str, str]):
+    """The scope of a view's parameters (phdt.scope); an unknown code counts as not chosen."""
+    desa = p["desa"] if p["desa"] in data.desa_names() else ""
+    kecamatan = desa[:8] or (p["kecamatan"] if p["kecamatan"] in data.kecamatan_names() else "")
+    return data.area(kecamatan, desa, data.version_id())
+
+
 def describe(link: str) -> str:
     """The filter banner of a view: page, indicator, period, area."""
     p = view_params(link)
-    area = t("area_kabupaten")
-    if p["desa"]:
-        area = data.desa_names().get(p["desa"], p["desa"])
-    elif p["kecamatan"]:
-        area = t("area_kecamatan", name=data.kecamatan_names().get(p["kecamatan"], p["kecamatan"]))
+    area = view_area(p).label(lang())
     parts = [INDICATORS[p["indikator"]].label(lang()), period_label(parse_period(p["periode"])), area]
     if urlsplit(link).path.strip("/") == "puskesmas":
         parts.append(f"Puskesmas {p['puskesmas']}")
@@ -87,8 +90,8 @@ def view_figure(link: str) -> tuple[go.Figure, bool]:
     if page == "peta":
         level = "desa" if p["kecamatan"] else p["tingkat"]
         return peta.twin_figure(slug, period, level, p["klasifikasi"], lang(), version, p["kecamatan"]), True
-    if page == "kesenjangan":
-        ranked = gaps.pareto(data.units(slug, period, "desa", version))
+    if page == "kesenjangan":  # the page's own area: the view's kecamatan or desa
+        ranked = gaps.pareto(view_area(p).units(data.units(slug, period, "desa", version), "desa"))
         return charts.pareto_figure(ranked, t(f"unit_{indicator.denominator}")), False
     if page == "puskesmas":
         status = data.pws_status(slug, period, p["puskesmas"], version)

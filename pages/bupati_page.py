@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import briefing, data, layout, pack, tables
+from components import briefing, data, layout, pack, state, tables
 from components.i18n import lang, number, period_label, t
 from phdt.indicators import INDICATORS, Programme
 from phdt.metrics import parse_period
@@ -16,8 +16,12 @@ version = data.dataset().version
 summary = briefing.summary(period, version)
 focus = INDICATORS[summary.focus.slug]
 
+area, whole = state.scope(), data.area("", "", data.version_id())
+
 layout.one_screen()
-st.markdown(f"### {t('exec_title', period=period_label(period))}")
+st.markdown(f"### {t('scope_exec_title', period=period_label(period), area=whole.label(lang()))}")
+if not area.is_kabupaten:  # the bupati's briefing is the kabupaten's, like its pack: said, not silently ignored
+    st.info(t("scope_exec_whole", kabupaten=whole.label(lang()), area=area.label(lang())), icon=":material/info:")
 earlier = summary.headlines[0].earlier
 st.caption(t("exec_caption", period=period_label(period), earlier=period_label(earlier)) if earlier
            else t("exec_caption_no_earlier", period=period_label(period)))

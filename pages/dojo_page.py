@@ -14,6 +14,9 @@ period = parse_period(st.session_state["periode"])
 indicator = INDICATORS[st.session_state["indikator"]]
 
 st.title(t("dojo_title"))
+area, whole = state.scope(), data.area("", "", data.version_id())
+if not area.is_kabupaten:  # a fair comparison needs every puskesmas: the area is not applied, and we say so
+    st.info(t("scope_dojo_whole", kabupaten=whole.label(lang()), area=area.label(lang())), icon=":material/info:")
 sections = {s: t(f"dojo_section_{s}") for s in state.DOJO_SECTIONS}
 st.segmented_control(t("section"), state.DOJO_SECTIONS, format_func=sections.__getitem__, key="dojo")
 section = st.session_state["dojo"] or state.DOJO_SECTIONS[0]
@@ -29,7 +32,8 @@ if section in ("sesi", "ringkasan"):
     else:
         dojo.session_summary(session)
 else:
-    st.caption(t("dojo_scope", indicator=indicator.label(lang()), period=period_label(period)))
+    scope_line = t("dojo_scope", indicator=indicator.label(lang()), period=period_label(period))
+    st.caption(f"{whole.label(lang())} · {scope_line}")
     if section == "funnel":
         dojo.funnel_section(indicator, period, data.comparison_period(period))
     elif section == "peringkat":

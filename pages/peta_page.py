@@ -19,10 +19,13 @@ from phdt.schema import FACILITY_TYPES
 
 period = parse_period(st.session_state["periode"])
 indicator = INDICATORS[st.session_state["indikator"]]
-kecamatan, desa = st.session_state["kecamatan"], st.session_state["desa"]
+area = state.scope()
+kecamatan, desa = ("" if area.is_kabupaten else min(area.kecamatan)), (area.code if area.level == "desa" else "")
 version = data.dataset().version
+mapped = data.area(kecamatan, "", version)  # a chosen desa opens its card on its kecamatan's map
 
-st.title(t("peta_title", indicator=indicator.label(lang()), period=period_label(period)))
+st.title(t("scope_peta_title", indicator=indicator.label(lang()), period=period_label(period),
+           area=mapped.label(lang())))
 layout.breadcrumb()
 level_column, scheme_column, view_column = st.columns([2, 3, 3])
 with level_column:
@@ -58,7 +61,7 @@ if view == "banding":
     with table_column:
         changes = metrics.change(data.units(indicator.slug, period, level, version),
                                  data.units(indicator.slug, earlier, level, version))
-        tables.change_table(changes.filter(pl.col("kode").str.starts_with(kecamatan)), indicator,
+        tables.change_table(mapped.units(changes, level), indicator,
                             period_label(earlier), period_label(period), key="change_table")
     st.caption(t("compare_caption"))
 else:
@@ -84,13 +87,11 @@ else:
 if desa:
     desa_card(desa, period, indicator)
 
-units = data.units(indicator.slug, period, level, version)
+units = mapped.units(data.units(indicator.slug, period, level, version), level)
 missing = units.filter(~pl.col("has_data")).height
 if missing and level == "desa":
     st.caption(t("data_missing_notice", n=missing))
-if kecamatan:
-    units = units.filter(pl.col("kode").str.starts_with(kecamatan))
-st.subheader(t("units_table", level=t(f"level_{level}")))
+st.subheader(t("scope_units_table", level=t(f"level_{level}"), area=mapped.label(lang())))
 tables.units_table(units, level, "peta_table", indicator.slug, period)
 
 far = peta.access_beyond(lang(), version)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import polars as pl
 import streamlit as st
 
-from components import cards, charts, data, tables
+from components import cards, charts, data, state, tables
 from components.i18n import lang, month_name, period_label, t
 from phdt.gaps import holders, pareto
 from phdt.indicators import INDICATORS, Programme, headline
@@ -13,25 +12,24 @@ from phdt.metrics import parse_period
 
 period = parse_period(st.session_state["periode"])
 indicator = INDICATORS[st.session_state["indikator"]]
-kecamatan = st.session_state["kecamatan"]
+area = state.scope()  # cards, trend and gaps: one area, named in every headline
 version = data.dataset().version
 
 st.title(t("ringkasan_title", period=period_label(period)))
 st.caption(t("ringkasan_caption", month=month_name(period.month)))
 
+st.subheader(t("scope_cards_title", area=area.label(lang())))
 for column, programme in zip(st.columns(3), Programme, strict=True):
     with column:
-        cards.headline_card(headline(programme), period)
+        cards.headline_card(headline(programme), period, area)
 
-level, code, area = data.selected_area()
-trend = data.trend(indicator.slug, level, code, version)
-st.plotly_chart(charts.trend_figure(trend, period, t("trend_title", indicator=indicator.label(lang()), area=area)),
-                key="trend_chart")
+trend = data.trend(indicator.slug, area.level, None if area.is_kabupaten else area.code, version)
+st.plotly_chart(charts.trend_figure(trend, period, t("trend_title", indicator=indicator.label(lang()),
+                                                     area=area.label(lang()))), key="trend_chart")
 
-desa = data.units(indicator.slug, period, "desa", version)
-if kecamatan:
-    desa = desa.filter(pl.col("kode").str.starts_with(kecamatan))
-st.subheader(t("gaps_title", indicator=indicator.label(lang()), period=period_label(period)))
+desa = area.units(data.units(indicator.slug, period, "desa", version), "desa")
+st.subheader(t("scope_gaps_title", indicator=indicator.label(lang()), period=period_label(period),
+               area=area.label(lang())))
 ranked = pareto(desa)
 if ranked.is_empty():
     st.info(t("gaps_none"))

@@ -109,8 +109,8 @@ def test_programme_switch_moves_to_its_headline_indicator():
 
 
 @pytest.mark.parametrize(("lang", "level", "rows", "title"), [
-    ("id", "kecamatan", 18, "Peta K6 — Desember 2025"),
-    ("en", "desa", 239, "Map of ANC 6 visits (K6) — December 2025"),
+    ("id", "kecamatan", 18, "Peta K6 di Kabupaten Purbalingga — Desember 2025"),
+    ("en", "desa", 239, "Map of ANC 6 visits (K6) in Purbalingga District — December 2025"),
 ])
 def test_peta_page(data, lang, level, rows, title):
     at = run("pages/peta_page.py", bahasa=lang, tingkat=level)

@@ -167,7 +167,7 @@ def test_split_view_draws_two_periods_and_the_change(page, app_url, requests_see
 def test_deep_link_opens_the_view(page, app_url, requests_seen):
     page.goto(f"{app_url}/peta?indikator=imm_idl&kecamatan=33.03.17&periode=2025-06&bahasa=en")
     wait_for_app(page)
-    expect(page.get_by_role("heading", name="Map of Full basic immunization (IDL) — June 2025")).to_be_visible()
+    expect(page.get_by_role("heading", name="Map of Full basic immunization (IDL) in Kec. Karangjambu — June 2025")).to_be_visible()
     expect(page.get_by_role("button", name="Kec. Karangjambu")).to_be_visible()
     assert_clean(page, requests_seen)
 
@@ -419,7 +419,7 @@ def test_theater_plays_a_three_view_script_with_the_keyboard(page, app_url, serv
     expect(title).to_contain_text("Dua: peta K6")
     expect(page).to_have_url(re.compile(rf"naskah={script_id}&langkah=2"))
     view = page.frame_locator("iframe[src*='layar=teater']")
-    expect(view.get_by_role("heading", name="Peta K6 — Desember 2025")).to_be_visible(timeout=30_000)
+    expect(view.get_by_role("heading", name="Peta K6 di Kabupaten Purbalingga — Desember 2025")).to_be_visible(timeout=30_000)
     expect(view.locator("iframe[title='streamlit_folium.st_folium']")).to_be_visible(timeout=30_000)
     page.wait_for_timeout(1500)  # let Leaflet draw before the picture
     screenshot(page, "teater")
