@@ -16,9 +16,9 @@ import streamlit as st
 
 from components import charts, data, state, tables
 from components.colours import FILL
-from components.i18n import lang, number, percent, period_label, signed, t
+from components.i18n import interval, lang, metric, number, percent, period_label, signed, t
 from components.text import md_escape
-from phdt import actions, critique, dojo, pws
+from phdt import actions, critique, dojo, formats, pws
 from phdt.config import settings
 from phdt.indicators import INDICATORS, Colour, Indicator
 from phdt.statistics import suppressed
@@ -357,9 +357,10 @@ def session_panels(session: critique.Session, indicator: Indicator) -> None:
         with column, st.container(border=True, key=f"panel_{session.presenters.index(name)}"):
             row = rows[name]
             st.markdown(f"#### {md_escape(name)}")
-            st.metric(indicator.label(lang()), percent(row["value"]),
-                      None if row["delta"] is None else f"{signed(row['delta'])} {t('points')}",
-                      delta_color="normal" if indicator.direction.value == "higher" else "inverse")
+            change = formats.change(row["delta"], indicator.direction)
+            metric(indicator.label(lang()), percent(row["value"]), change,
+                   None if change is None else t("format_value_vs", delta=change.text(lang()),
+                                                 period=period_label(earlier)))
             st.caption(f"{t('col_ci')}: {interval_text(row)} · {t('col_rank_interval')}: {rank_text(row)} / {ranked} "
                        f"{reason_text(row)}")
             st.markdown(f"{t('funnel_position')}: **{position_text(row)}**")

@@ -56,7 +56,8 @@ def test_executive_headlines_and_sentences(store, headlines):
     assert f"{id_number(k6.behind, 1)} poin di bawah target s.d. Desember 2025" in sentence
     assert f"{id_number(abs(k6.change), 1)} poin dibanding September 2025" in sentence
     assert f"{id_number(k6.people)} ibu hamil di {k6.desa} desa" in sentence
-    assert at.metric[0].delta == f"{'+' if k6.change >= 0 else ''}{id_number(k6.change, 1)} poin vs September 2025"
+    closer = "lebih dekat ke" if k6.change >= 0 else "lebih jauh dari"  # distance to the target, labelled so
+    assert at.metric[0].delta == f"{id_number(abs(k6.change), 1)} poin {closer} target s.d. bulan ini dibanding September 2025"
 
 
 def test_executive_top_desa_and_the_actions_addressing_them(store, data, headlines):
