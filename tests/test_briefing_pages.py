@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from phdt import actions, briefing, metrics, theater
 from phdt import dataset as ds
 from phdt.indicators import INDICATORS, Programme, headline
-from tests.helpers import open_page
+from tests.helpers import open_page, shown as number_shown
 
 DECEMBER, SEPTEMBER = date(2025, 12, 1), date(2025, 9, 1)
 
@@ -72,7 +72,7 @@ def test_executive_top_desa_and_the_actions_addressing_them(store, data, headlin
     tables = [df.value for df in at.dataframe]
     shown = next(t for t in tables if "Orang belum terlayani" in t.columns)
     assert shown["Desa/Kelurahan"].tolist() == top["nama"].to_list()
-    assert shown["Orang belum terlayani"].tolist() == top["gap"].to_list()
+    assert shown["Orang belum terlayani"].tolist() == [number_shown(g) for g in top["gap"]]
     action = next(t for t in tables if "Rencana tindak lanjut" in t.columns)
     assert action["Rencana tindak lanjut"].tolist() == ["Skrining keliling =1+1"]  # shown as text
 

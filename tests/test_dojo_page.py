@@ -15,6 +15,7 @@ from phdt import quality as dq
 from phdt.config import settings
 from phdt.indicators import INDICATORS
 from tests.helpers import open_page
+from tests.helpers import shown as number_shown
 
 DECEMBER, LAST_DECEMBER = date(2025, 12, 1), date(2024, 12, 1)
 
@@ -106,7 +107,7 @@ def test_league_table_values_intervals_and_unranked(data, scores):
     assert table["Puskesmas"].tolist() == expected["nama"].to_list()
     first = expected.row(0, named=True)
     assert table["Peringkat (rentang 95 %)"].iloc[0] == f"1 ({first['rank_low']}–{first['rank_high']})"
-    assert table["Capaian (%)"].iloc[0] == pytest.approx(round(first["value"], 1))
+    assert table["Capaian (%)"].iloc[0] == number_shown(first["value"], 1)
     assert table["IK 95 %"].iloc[0] == f"{first['ci_low']:.1f}–{first['ci_high']:.1f}".replace(".", ",")
     unranked = expected.filter(pl.col("reason") == "quality")
     assert unranked.height > 0  # December: some puskesmas score below the default 95
@@ -165,7 +166,7 @@ def test_equity_sentence_and_table(data):
     table = frame_with(at, "Selisih terbaik–terburuk")
     assert len(table) == len(INDICATORS)
     row = table[table["Indikator"] == "K6"].iloc[0]
-    assert row["Selisih terbaik–terburuk"] == pytest.approx(round(summary.difference, 1))
+    assert row["Selisih terbaik–terburuk"] == number_shown(summary.difference, 1)
 
 
 def test_session_states_from_none_to_summary(store):

@@ -126,3 +126,45 @@ def test_only_the_one_formatter_draws_a_change():
         if lines:
             offenders[str(path.relative_to(ROOT))] = lines
     assert offenders == {}
+
+
+# --- tables -----------------------------------------------------------------------------------
+
+WRONG_DECIMAL = {"id": r"^[−-]?\d+\.\d{1,2}( %)?$", "en": r"^[−-]?\d+,\d{1,2}( %)?$"}  # "77.6" in Bahasa, "77,6" in English
+RIGHT_DECIMAL = {"id": r"^[−-]?\d+,\d( %)?$", "en": r"^[−-]?\d+\.\d( %)?$"}
+PAGES = [
+    ("ringkasan_page", {"indikator": "imm_idl", "periode": "2025-03"}),
+    ("peta_page", {"indikator": "anc_k6", "tingkat": "desa"}),
+    ("peta_page", {"indikator": "imm_zero_dose", "tampilan": "banding", "periode": "2025-09"}),
+    ("kesenjangan_page", {"indikator": "anc_k6"}),
+    ("kesenjangan_page", {"indikator": "ptm_hipertensi"}),
+    ("puskesmas_page", {"puskesmas": "Kemangkon", "bagian": "profil"}),
+    ("puskesmas_page", {"puskesmas": "Kemangkon", "bagian": "pws"}),
+    ("puskesmas_page", {"puskesmas": "Kemangkon", "bagian": "kualitas"}),
+    ("dojo_page", {"dojo": "peringkat", "indikator": "imm_do_dpt1_dpt3"}),
+    ("dojo_page", {"dojo": "rapor"}),
+    ("dojo_page", {"dojo": "kesetaraan"}),
+    ("bupati_page", {}),
+]
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+@pytest.mark.parametrize(("page", "params"), PAGES, ids=[f"{p}-{'-'.join(q.values())}" for p, q in PAGES])
+def test_every_table_writes_its_numbers_in_the_session_language(page, params, language):
+    """No table column is left as numbers for st.dataframe to write as "77.6" in Bahasa; no cell
+    has the other language's decimal mark; and the page does show decimals in its own."""
+    import re
+
+    at = open_page(page, bahasa=language, **params)
+    assert at.dataframe, "every one of these views has a table"
+    decimals = 0
+    for table in at.dataframe:
+        frame = table.value
+        if hasattr(frame, "columns") and frame.index.name:  # the scorecard's Styler: formatted cell by cell
+            continue
+        for column in frame.columns:
+            assert frame[column].dtype.kind not in "iuf", (column, frame[column].head(3).tolist())
+            for cell in frame[column].dropna().astype(str):
+                assert not re.match(WRONG_DECIMAL[language], cell), (column, cell)
+                decimals += bool(re.match(RIGHT_DECIMAL[language], cell))
+    assert decimals, "some decimal shown in this page's language"
