@@ -61,7 +61,7 @@ def reason_text(row: dict) -> str:
 def interval_text(row: dict) -> str:
     if row["ci_low"] is None:
         return "–"
-    return f"{number(row['ci_low'], 1)}–{number(row['ci_high'], 1)}"
+    return interval(row["ci_low"], row["ci_high"])
 
 
 def position_text(row: dict) -> str:
