@@ -141,7 +141,7 @@ def league_table(league: pl.DataFrame, indicator: Indicator) -> pl.DataFrame:
         t("col_ci"): [interval_text(r) for r in rows],
         t("col_numerator"): [count_text(r["numerator"], people) for r in rows],
         t("col_denominator"): [count_text(r["denominator"], people) for r in rows],
-        t("col_change"): [None if r["delta"] is None else round(r["delta"], 1) for r in rows],
+        t("col_change"): [signed(r["delta"]) for r in rows],  # +1,5 / −2,0 / –
         t("col_movement"): [movement(r["rank_change"]) for r in rows],
         t("dq_score"): [None if r["quality"] is None else round(r["quality"]) for r in rows],
         t("col_note"): [reason_text(r) for r in rows],

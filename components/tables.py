@@ -99,7 +99,8 @@ def change_table(changes: pl.DataFrame, indicator: Indicator, earlier: str, now:
     worse_first = indicator.direction is Direction.LOWER  # a rise is worse when lower is better
     shown = changes.drop_nulls("delta").sort("delta", descending=worse_first).select(
         pl.col("nama").alias(t("col_unit")), pl.col("earlier_value").round(1).alias(earlier),
-        pl.col("value").round(1).alias(now), pl.col("delta").round(1).alias(t("col_change")),
+        pl.col("value").round(1).alias(now), pl.col("delta").map_elements(partial(formats.signed, language=lang()), return_dtype=pl.String)
+        .alias(t("col_change")),
     )
     show(shown, key, height=420)
 
