@@ -15,7 +15,7 @@ import polars as pl
 import streamlit as st
 
 from components import charts, data, peta, plotmaps, review
-from components.i18n import lang, number, percent, period_label, t
+from components.i18n import lang, number, percent, period_label, signed, t
 from phdt import actions, briefing, deck, pws
 from phdt.classify import Scheme
 from phdt.indicators import INDICATORS, Indicator, Programme, headline
@@ -205,7 +205,7 @@ def headline_table(s: Summary) -> deck.Table:
     rows = []
     for programme, h in zip(Programme, s.headlines, strict=True):
         indicator = INDICATORS[h.slug]
-        change = "–" if h.change is None else f"{'+' if h.change >= 0 else '−'}{number(abs(h.change), 1)}"
+        change = signed(h.change)  # points closer to the target than a quarter ago
         rows.append((t(f"programme_{programme.value}"), indicator.label(lang()), percent(h.value),
                      percent(h.expected), change, number(h.people)))
     return deck.Table((t("programme"), t("indicator"), t("col_value"), t("col_expected"), t("brief_col_change"),

@@ -8,7 +8,8 @@ import polars as pl
 import streamlit as st
 
 from components import data
-from components.i18n import lang, number, percent, period_label, signed, t
+from components.i18n import lang, metric, number, percent, period_label, signed, t
+from phdt import formats
 from phdt.indicators import Direction, Indicator
 from phdt.metrics import previous_month
 from phdt.scope import Scope
@@ -28,15 +29,13 @@ def headline_card(indicator: Indicator, period: date, area: Scope) -> None:
             st.metric(indicator.label(lang()), t("legend_no_data"))
             return
         last_year = _value_at(indicator, area, date(period.year - 1, period.month, 1))
-        st.metric(
-            indicator.label(lang()), percent(now["value"]),
-            None if last_year is None else t("card_delta_year", delta=signed(now["value"] - last_year),
-                                              period=period_label(date(period.year - 1, period.month, 1))),
-            delta_color="normal" if indicator.direction is Direction.HIGHER else "inverse",
-            help=indicator.definition(lang()),
-        )
-        change = _month_change(indicator, area, period, now)
-        st.caption(f"{t('card_target', expected=percent(now['expected']))} · {change}")
+        # Cumulative values restart in January: compared with the same month of last year only.
+        change = None if last_year is None else formats.change(now["value"] - last_year, indicator.direction)
+        metric(indicator.label(lang()), percent(now["value"]), change,
+               None if change is None else t("format_value_vs", delta=change.text(lang()),
+                                             period=period_label(date(period.year - 1, period.month, 1))),
+               help=indicator.definition(lang()))
+        st.caption(f"{t('card_target', expected=percent(now['expected']))} · {_month_change(indicator, area, period, now)}")
         unit = t(f"unit_{indicator.denominator}")
         key = "card_behind" if indicator.direction is Direction.HIGHER else "card_lower_people"
         st.markdown(f"**{t(key, gap=number(now['gap']), unit=unit)}**")

@@ -16,9 +16,9 @@ import streamlit as st
 
 from components import charts, data, state, tables
 from components.colours import FILL
-from components.i18n import lang, number, percent, period_label, signed, t
+from components.i18n import interval, lang, metric, number, percent, period_label, signed, t
 from components.text import md_escape
-from phdt import actions, critique, dojo, pws
+from phdt import actions, critique, dojo, formats, pws
 from phdt.config import settings
 from phdt.indicators import INDICATORS, Colour, Indicator
 from phdt.statistics import suppressed
@@ -61,7 +61,7 @@ def reason_text(row: dict) -> str:
 def interval_text(row: dict) -> str:
     if row["ci_low"] is None:
         return "–"
-    return f"{number(row['ci_low'], 1)}–{number(row['ci_high'], 1)}"
+    return interval(row["ci_low"], row["ci_high"])
 
 
 def position_text(row: dict) -> str:
@@ -149,7 +149,7 @@ def league_table(league: pl.DataFrame, indicator: Indicator) -> pl.DataFrame:
         t("col_ci"): [interval_text(r) for r in rows],
         t("col_numerator"): [count_text(r["numerator"], people) for r in rows],
         t("col_denominator"): [count_text(r["denominator"], people) for r in rows],
-        t("col_change"): [None if r["delta"] is None else round(r["delta"], 1) for r in rows],
+        t("col_change"): [signed(r["delta"]) for r in rows],  # +1,5 / −2,0 / –
         t("col_movement"): [movement(r["rank_change"]) for r in rows],
         t("dq_score"): [None if r["quality"] is None else round(r["quality"], dojo.QUALITY_DECIMALS) for r in rows],
         t("col_note"): [reason_text(r) for r in rows],
@@ -375,9 +375,10 @@ def session_panels(session: critique.Session, indicator: Indicator) -> None:
         with column, st.container(border=True, key=f"panel_{session.presenters.index(name)}"):
             row = rows[name]
             st.markdown(f"#### {md_escape(name)}")
-            st.metric(indicator.label(lang()), percent(row["value"]),
-                      None if row["delta"] is None else f"{signed(row['delta'])} {t('points')}",
-                      delta_color="normal" if indicator.direction.value == "higher" else "inverse")
+            change = formats.change(row["delta"], indicator.direction)
+            metric(indicator.label(lang()), percent(row["value"]), change,
+                   None if change is None else t("format_value_vs", delta=change.text(lang()),
+                                                 period=period_label(earlier)))
             st.caption(f"{t('col_ci')}: {interval_text(row)} · {t('col_rank_interval')}: {rank_text(row)} / {ranked} "
                        f"{reason_text(row)}")
             st.markdown(f"{t('funnel_position')}: **{position_text(row)}**")

@@ -181,7 +181,7 @@ def quality_section(puskesmas: str, period: date) -> None:
         st.caption(t("dq_review_none", period=period_label(period)))
     month_scores = desa_scores.filter((pl.col("puskesmas") == puskesmas) & (pl.col("period") == period))
     tables.show(month_scores.join(desa.rename({"kode": "kode_desa"}), on="kode_desa").sort("score").select(
-        pl.col("nama_desa").alias(t("col_desa")), pl.col("score").round(0).alias(t("dq_score")),
+        pl.col("nama_desa").alias(t("col_desa")), pl.col("score").round(0).cast(pl.Int64).alias(t("dq_score")),
         pl.col("errors").alias(t("dq_errors")), pl.col("warnings").alias(t("dq_warnings"))),
         key="dq_desa")
     st.caption(t("dq_caption") + " " + t("dq_classes_caption"))

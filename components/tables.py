@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 import polars as pl
 import streamlit as st
 
 from components import data
 from components.i18n import lang, number, percent, t
-from phdt import actions, exports
+from phdt import actions, exports, formats
 from phdt.indicators import INDICATORS, Colour, Direction, Indicator
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -17,9 +18,25 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def show(frame: pl.DataFrame, key: str, file_name: str | None = None, **dataframe_options) -> None:
     """A table and, under it, its Excel file, built only when the button is clicked (every cell
-    written as text or number, never as a formula). The file is named after the key by default."""
-    st.dataframe(frame, key=key, hide_index=True, **dataframe_options)
+    written as text or number, never as a formula). The file is named after the key by default.
+    The table shows its numbers in the session's language (``as_shown``); the Excel file keeps them
+    as numbers, which the spreadsheet shows in its reader's own format."""
+    st.dataframe(as_shown(frame), key=key, hide_index=True, **dataframe_options)
     download(frame, key, file_name)
+
+
+def as_shown(frame: pl.DataFrame, decimals: int = 1) -> pl.DataFrame:
+    """Every number column as text in the session's language (phdt.formats.cell: floats with
+    `decimals`, integers with thousands separators; '–' for none). st.dataframe would write a
+    polars float as "77.6" whatever the language, and its number formats follow the browser's locale,
+    not the session's."""
+    language = lang()
+    columns = [name for name, dtype in frame.schema.items() if dtype.is_numeric() and dtype != pl.Boolean]
+    return frame.with_columns(
+        pl.col(name).map_elements(partial(formats.cell, language=language, decimals=decimals),
+                                  return_dtype=pl.String, skip_nulls=True).fill_null(formats.DASH)
+        for name in columns
+    )
 
 
 def download(frame: pl.DataFrame, key: str, file_name: str | None = None) -> None:
@@ -72,10 +89,7 @@ def units_table(units: pl.DataFrame, level: str, key: str, slug: str, period: da
         pl.col("colour").replace_strict(status).alias("status"),
         pl.col("value").round(1), pl.col("expected").round(1),
     ).select(list(columns)).rename(columns)
-    show(shown, key, column_config={
-        t("col_value"): st.column_config.NumberColumn(format="%.1f"),
-        t("col_expected"): st.column_config.NumberColumn(format="%.1f"),
-    })
+    show(shown, key)
     if flagged & set(units["kode"].to_list()):
         st.caption(t("dq_marked"))
 
@@ -85,7 +99,8 @@ def change_table(changes: pl.DataFrame, indicator: Indicator, earlier: str, now:
     worse_first = indicator.direction is Direction.LOWER  # a rise is worse when lower is better
     shown = changes.drop_nulls("delta").sort("delta", descending=worse_first).select(
         pl.col("nama").alias(t("col_unit")), pl.col("earlier_value").round(1).alias(earlier),
-        pl.col("value").round(1).alias(now), pl.col("delta").round(1).alias(t("col_change")),
+        pl.col("value").round(1).alias(now), pl.col("delta").map_elements(partial(formats.signed, language=lang()), return_dtype=pl.String)
+        .alias(t("col_change")),
     )
     show(shown, key, height=420)
 
@@ -102,7 +117,4 @@ def indicator_table(rows: pl.DataFrame, key: str) -> None:
         pl.col("denominator").alias(t("col_denominator")),
         pl.col("gap").alias(t("col_gap")),
     )
-    show(shown, key, height="content", column_config={
-        t("col_value"): st.column_config.NumberColumn(format="%.1f"),
-        t("col_expected"): st.column_config.NumberColumn(format="%.1f"),
-    })
+    show(shown, key, height="content")

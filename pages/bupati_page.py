@@ -7,8 +7,9 @@ from __future__ import annotations
 import streamlit as st
 
 from components import briefing, data, layout, pack, state, tables
-from components.i18n import lang, number, period_label, t
-from phdt.indicators import INDICATORS, Programme
+from components.i18n import lang, metric, number, percent, period_label, t
+from phdt import formats
+from phdt.indicators import INDICATORS, Direction, Programme
 from phdt.metrics import parse_period
 
 period = parse_period(st.session_state["periode"])
@@ -28,11 +29,13 @@ st.caption(t("exec_caption", period=period_label(period), earlier=period_label(e
 for column, programme, h in zip(st.columns(3), Programme, summary.headlines, strict=True):
     with column, st.container(border=True, key=f"headline_{programme.value}"):
         indicator = INDICATORS[h.slug]
-        delta = None if h.change is None else t("exec_points_vs", delta=f"{'+' if h.change >= 0 else ''}"
-                                                f"{number(h.change, 1)}", month=period_label(h.earlier))
-        st.metric(f"{t(f'programme_{programme.value}')} · {indicator.label(lang())}",
-                  "–" if h.value is None else f"{number(h.value, 1)} %", delta,
-                  help=t("col_expected") + f": {number(h.expected, 1)} %")
+        # Not the change of the value (cumulative values restart in January) but of the distance to the
+        # target to date: positive = closer, whatever the indicator's direction.
+        change = formats.change(h.change, Direction.HIGHER)
+        metric(f"{t(f'programme_{programme.value}')} · {indicator.label(lang())}", percent(h.value), change,
+               None if change is None else t("format_closer_vs" if h.change >= 0 else "format_further_vs",
+                                             points=number(abs(h.change), 1), month=period_label(h.earlier)),
+               help=t("col_expected") + f": {percent(h.expected)}")
         st.markdown(briefing.sentence(h))
 
 map_column, list_column = st.columns([3, 2])

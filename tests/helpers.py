@@ -55,3 +55,14 @@ def run_in_threads(n: int, target: Callable[[int], object]) -> list[BaseExceptio
     for thread in threads:
         thread.join()
     return errors
+
+
+def shown(value: float | None, decimals: int = 0, language: str = "id") -> str:
+    """A number as tables show it (1.234,5 / 1,234.5; '–' for none), written out here by hand,
+    independently of phdt.formats."""
+    if value is None:
+        return "–"
+    text = f"{abs(value):,.{decimals}f}"
+    if language == "id":
+        text = text.replace(",", "_").replace(".", ",").replace("_", ".")
+    return ("−" if value < 0 and text.strip("0.,") else "") + text

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from phdt import actions, briefing, metrics, theater
 from phdt import dataset as ds
 from phdt.indicators import INDICATORS, Programme, headline
-from tests.helpers import open_page
+from tests.helpers import open_page, shown as number_shown
 
 DECEMBER, SEPTEMBER = date(2025, 12, 1), date(2025, 9, 1)
 
@@ -56,7 +56,8 @@ def test_executive_headlines_and_sentences(store, headlines):
     assert f"{id_number(k6.behind, 1)} poin di bawah target s.d. Desember 2025" in sentence
     assert f"{id_number(abs(k6.change), 1)} poin dibanding September 2025" in sentence
     assert f"{id_number(k6.people)} ibu hamil di {k6.desa} desa" in sentence
-    assert at.metric[0].delta == f"{'+' if k6.change >= 0 else ''}{id_number(k6.change, 1)} poin vs September 2025"
+    closer = "lebih dekat ke" if k6.change >= 0 else "lebih jauh dari"  # distance to the target, labelled so
+    assert at.metric[0].delta == f"{id_number(abs(k6.change), 1)} poin {closer} target s.d. bulan ini dibanding September 2025"
 
 
 def test_executive_top_desa_and_the_actions_addressing_them(store, data, headlines):
@@ -71,7 +72,7 @@ def test_executive_top_desa_and_the_actions_addressing_them(store, data, headlin
     tables = [df.value for df in at.dataframe]
     shown = next(t for t in tables if "Orang belum terlayani" in t.columns)
     assert shown["Desa/Kelurahan"].tolist() == top["nama"].to_list()
-    assert shown["Orang belum terlayani"].tolist() == top["gap"].to_list()
+    assert shown["Orang belum terlayani"].tolist() == [number_shown(g) for g in top["gap"]]
     action = next(t for t in tables if "Rencana tindak lanjut" in t.columns)
     assert action["Rencana tindak lanjut"].tolist() == ["Skrining keliling =1+1"]  # shown as text
 

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from phdt import dataset as ds
 from phdt.config import ROOT
 from phdt.indicators import INDICATORS, Direction, Programme, headline
-from tests.helpers import open_page
+from tests.helpers import open_page, shown
 
 LATEST = date(2025, 12, 1)
 KECAMATAN, NAME = "33.03.09", "Kec. Bobotsari"
@@ -28,8 +28,7 @@ def data() -> ds.Dataset:
 
 
 def fmt(value: float, decimals: int = 0) -> str:
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+    return shown(value, decimals)
 
 
 def desa_rows(data, slug: str, period: date, kecamatan: str = "") -> pl.DataFrame:
@@ -90,7 +89,7 @@ def test_kesenjangan_follows_the_kecamatan(data):
     _, gap = expected_figures(data, "anc_k6", LATEST, KECAMATAN)
     assert any(f"**{fmt(gap)} ibu hamil**" in md.value for md in at.markdown)
     table = at.dataframe[0].value
-    assert sum(table["Kesenjangan (orang)"]) == gap
+    assert sum(int(v.replace(".", "")) for v in table["Kesenjangan (orang)"]) == gap
     k1 = desa_rows(data, "anc_k1", LATEST, KECAMATAN)["numerator_cum"].sum()
     assert any(c.value.startswith(f"{fmt(k1)} ibu hamil K1") for c in at.caption)
     assert NAME in at.subheader[0].value
@@ -101,7 +100,7 @@ def test_kesenjangan_follows_the_kecamatan(data):
 def test_kesenjangan_ptm_table_is_the_kecamatan_s(data):
     at = open_page("kesenjangan_page", kecamatan=KECAMATAN, indikator="ptm_dm")
     _, gap = expected_figures(data, "ptm_dm", LATEST, KECAMATAN)
-    assert list(at.dataframe[1].value["Kesenjangan (orang)"])[2] == gap
+    assert list(at.dataframe[1].value["Kesenjangan (orang)"])[2] == fmt(gap)
 
 
 def test_rapat_puskesmas_offers_the_kecamatan_s_puskesmas(data):
