@@ -6,7 +6,7 @@ A scope knows the desa it covers (from the wilayah), filters any frame of desa r
 its own row from a summary (``phdt.metrics.summarise`` at ``scope.level``) and names itself:
 "Kabupaten Purbalingga", "Kec. Bobotsari", "Desa Karangjambu, Kec. Karangjambu", "Puskesmas
 Kutasari". The kabupaten's code comes from the wilayah (the first five characters of a kecamatan
-code) and its name from the registry (``data/registry/kabupaten.csv``), never from code.
+code) and its name from the ``kabupaten`` setting, never from code.
 """
 
 from __future__ import annotations
@@ -15,24 +15,10 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from phdt.config import ROOT
+from phdt.config import settings
 from phdt.texts import text
 
 LEVELS = ("kabupaten", "kecamatan", "desa", "puskesmas")
-KABUPATEN_FILE = ROOT / "data" / "registry" / "kabupaten.csv"
-
-
-def kabupaten_names(path=KABUPATEN_FILE) -> dict[str, str]:
-    """Kemendagri kabupaten code -> name, from the registry."""
-    frame = pl.read_csv(path, schema_overrides={"kode_kabupaten": pl.String, "nama_kabupaten": pl.String})
-    return dict(frame.select("kode_kabupaten", "nama_kabupaten").iter_rows())
-
-
-def _index(wilayah: pl.DataFrame) -> pl.DataFrame:
-    return wilayah.select(
-        pl.col("kode_desa", "kode_kecamatan", "puskesmas").cast(pl.String), "nama_desa", "nama_kecamatan",
-        pl.col("jenis").cast(pl.String),
-    )
 
 
 @dataclass(frozen=True)
@@ -86,14 +72,21 @@ class Scope:
         return "".join(ch if ch.isalnum() else "-" for ch in f"{self.level}-{self.name}".lower()).strip("-")
 
 
-def kabupaten(wilayah: pl.DataFrame, names: dict[str, str] | None = None) -> Scope:
-    """The whole area of the wilayah. Several kabupaten (a province dataset) are named by their
-    common code prefix when the registry does not know it."""
+def _index(wilayah: pl.DataFrame) -> pl.DataFrame:
+    return wilayah.select(
+        pl.col("kode_desa", "kode_kecamatan", "puskesmas").cast(pl.String), "nama_desa", "nama_kecamatan",
+        pl.col("jenis").cast(pl.String),
+    )
+
+
+def kabupaten(wilayah: pl.DataFrame, name: str | None = None) -> Scope:
+    """The whole area of the wilayah, named `name` (default: the ``kabupaten`` setting). Several
+    kabupaten (a province dataset) are named by their common code prefix."""
     w = _index(wilayah)
     codes = sorted(set(w["kode_kecamatan"].str.slice(0, 5).to_list()))
-    names = kabupaten_names() if names is None else names
     code = codes[0] if len(codes) == 1 else codes[0][:2]
-    return Scope("kabupaten", code, names.get(code, code), frozenset(w["kode_desa"].to_list()),
+    name = (settings().kabupaten if name is None else name) if len(codes) == 1 else code
+    return Scope("kabupaten", code, name, frozenset(w["kode_desa"].to_list()),
                  frozenset(w["kode_kecamatan"].to_list()), frozenset(w["puskesmas"].to_list()))
 
 
@@ -124,12 +117,11 @@ def of_puskesmas(wilayah: pl.DataFrame, name: str) -> Scope:
                  parent=", ".join(sorted(set(w["nama_kecamatan"].to_list()))))
 
 
-def from_selection(wilayah: pl.DataFrame, kecamatan: str = "", desa: str = "",
-                   names: dict[str, str] | None = None) -> Scope:
+def from_selection(wilayah: pl.DataFrame, kecamatan: str = "", desa: str = "") -> Scope:
     """The scope of the sidebar's choice: a desa, else a kecamatan, else the whole kabupaten."""
     if desa:
         return of_desa(wilayah, desa)
     if kecamatan:
         return of_kecamatan(wilayah, kecamatan)
-    return kabupaten(wilayah, names)
+    return kabupaten(wilayah)
 

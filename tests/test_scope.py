@@ -24,8 +24,7 @@ def test_kabupaten_is_named_from_its_code_in_the_registry(wilayah):
     assert whole.label("en") == "Purbalingga District"
     assert len(whole.desa) == wilayah.height
     # the name follows the registry, not the code: another registry, another name
-    assert scope.kabupaten(wilayah, {"33.03": "Contoh"}).label("id") == "Kabupaten Contoh"
-    assert scope.kabupaten(wilayah, {}).label("id") == "Kabupaten 33.03"
+    assert scope.kabupaten(wilayah, "Contoh").label("id") == "Kabupaten Contoh"
 
 
 def test_kecamatan_scope_filters_desa_rows_and_units(wilayah):
