@@ -6,7 +6,7 @@ the app's: only known keys, with the same ``{placeholders}``, so a typo fails at
 file and key named instead of showing a wrong screen.
 
 Domain code (``phdt/``) never writes a user-visible sentence in Python: its texts are keys of
-``locales/<language>/domain.toml``. One mechanism everywhere:
+``locales/<language>/domain.toml`` and ``messages.toml`` (errors and form checks). One mechanism everywhere:
 
 * a message made before the reader's language is known is a :class:`Message` (key and values); it
   is a ``str`` whose value is the Bahasa Indonesia text (logs, the command line, old callers) and
