@@ -22,6 +22,7 @@ from phdt import actions, critique, dojo, formats, pws
 from phdt.config import settings
 from phdt.indicators import INDICATORS, Colour, Indicator
 from phdt.statistics import suppressed
+from phdt.texts import render
 
 GREY = "#bdbdbd"
 CELL_FILL = {**{c.value: FILL[c] for c in Colour}, "grey": GREY}
@@ -326,7 +327,7 @@ def session_list(period: date) -> None:
             try:
                 created = critique.create_session(store, title, period, chosen, presenters, who)
             except actions.ValidationError as exc:
-                st.error("\n".join(f"- {md_escape(m)}" for m in exc.messages))
+                st.error("\n".join(f"- {md_escape(render(m, lang()))}" for m in exc.messages))
             else:
                 open_session(created)
                 st.rerun()
@@ -441,7 +442,7 @@ def note_form(store: actions.Store, session: critique.Session, presenter: str, i
             try:
                 critique.add_note(store, session.id, presenter, reviewer, author, kind, text, indicator or None)
             except actions.ValidationError as exc:
-                st.error("\n".join(f"- {md_escape(m)}" for m in exc.messages))
+                st.error("\n".join(f"- {md_escape(render(m, lang()))}" for m in exc.messages))
             else:
                 st.session_state["critique_notice"] = t("note_saved")
                 st.rerun()
@@ -468,7 +469,7 @@ def action_form(store: actions.Store, session: critique.Session, presenter: str,
             try:
                 created = critique.note_to_action(store, note.id, action, who)
             except actions.ValidationError as exc:
-                st.error("\n".join(f"- {md_escape(m)}" for m in exc.messages))
+                st.error("\n".join(f"- {md_escape(render(m, lang()))}" for m in exc.messages))
             else:
                 st.session_state["critique_notice"] = t("note_action_saved", id=created, name=presenter)
                 st.rerun()

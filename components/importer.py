@@ -55,7 +55,7 @@ def choose(content: bytes, name: str) -> pipeline.Prepared | None:
     try:
         sheets = _sheets(content, name, limits)
     except files.FileRejected as exc:
-        st.error(md_escape(exc), icon=":material/block:")
+        st.error(md_escape(render(exc, lang())), icon=":material/block:")
         return None
     chosen = _chosen_sheets(sheets, family)
     formulas = sum(sheets[i].formulas for i in chosen)
@@ -174,7 +174,7 @@ def _mapping(headers: list[str], family: str) -> dict[int, str]:
                                                           strict=True)))
                 st.success(t("data_profile_saved", name=md_escape(name)))
             except ValueError as exc:
-                st.error(md_escape(exc))
+                st.error(md_escape(render(exc, lang())))
     return {i: f for i, f in enumerate(edited[t("data_field")].to_list()) if f}
 
 
@@ -216,7 +216,7 @@ def confirm_and_commit(prepared: pipeline.Prepared) -> None:
         try:
             version = pipeline.commit(prepared, data.dataset(), who.strip(), replace=replace)
         except (ValueError, OSError) as exc:
-            st.error(md_escape(exc))
+            st.error(md_escape(render(exc, lang())))
             return
         st.session_state.pop("data_prepared_key", None)
         st.session_state["data_upload_round"] = st.session_state.get("data_upload_round", 0) + 1  # empty uploader
@@ -288,6 +288,10 @@ def history() -> None:
         target = st.selectbox(t("data_restore_pick"), older, key="data_restore_id")
         who = st.text_input(t("rtl_who"), max_chars=120, key="data_restore_who")
         if st.form_submit_button(t("data_restore")) and who.strip():
-            versions.restore(None, target, who.strip())
+            try:
+                versions.restore(None, target, who.strip())
+            except ValueError as exc:  # e.g. the version was removed meanwhile
+                st.error(md_escape(render(exc, lang())))
+                return
             st.session_state["data_notice"] = t("data_restored", version=target)
             st.rerun()

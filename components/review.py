@@ -17,6 +17,7 @@ from components.text import md_escape
 from phdt import actions, pws
 from phdt.indicators import INDICATORS, REGISTRY, Colour, Indicator
 from phdt.quality import RULES
+from phdt.texts import render
 
 
 def desa_of(puskesmas: str) -> pl.DataFrame:
@@ -270,7 +271,7 @@ def add_form(store: actions.Store, puskesmas: str, period: date) -> None:
             try:
                 store.add({**fields, "puskesmas": puskesmas, "period": period}, who=who)
             except actions.ValidationError as exc:
-                st.error("\n".join(f"- {md_escape(m)}" for m in exc.messages))
+                st.error("\n".join(f"- {md_escape(render(m, lang()))}" for m in exc.messages))
             else:
                 for key in [k for k in st.session_state if str(k).startswith("rtl_new_")]:
                     del st.session_state[key]  # an empty form for the next action
@@ -322,7 +323,7 @@ def edit_form(store: actions.Store, rows: list[actions.Action]) -> None:
                                                          at=exc.updated_at[:16].replace("T", " "))
                     st.rerun()
                 except actions.ValidationError as exc:
-                    st.error("\n".join(f"- {md_escape(m)}" for m in exc.messages))
+                    st.error("\n".join(f"- {md_escape(render(m, lang()))}" for m in exc.messages))
                 else:
                     st.session_state["rtl_base"].pop(chosen, None)  # the next edit starts from what is stored
                     _saved()

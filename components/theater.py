@@ -21,6 +21,7 @@ from components.text import md_escape
 from phdt import actions, deck, dojo, gaps, theater
 from phdt.indicators import INDICATORS
 from phdt.metrics import parse_period
+from phdt.texts import render
 
 VIEW_PAGES = ("", "peta", "kesenjangan", "puskesmas", "dojo", "bupati")  # url paths a script can show
 NOT_IN_LINKS = ("versi", "layar", "embed", "naskah", "langkah", "otomatis")  # set by the player itself
@@ -166,9 +167,9 @@ def editor(period: str) -> theater.Script | None:
                 saved_id = theater.save(store, name, views, who, check_link, script_id=script.id if script else None,
                                         expected_version=script.version if script else None)
             except actions.ConflictError as exc:
-                st.error(md_escape(str(exc)), icon=":material/sync_problem:")
+                st.error(md_escape(render(exc, lang())), icon=":material/sync_problem:")
             except actions.ValidationError as exc:
-                st.error("\n".join(f"- {md_escape(m)}" for m in exc.messages))
+                st.error("\n".join(f"- {md_escape(render(m, lang()))}" for m in exc.messages))
             else:
                 st.session_state["script_saved_id"] = saved_id
                 st.session_state["script_notice"] = t("script_saved")

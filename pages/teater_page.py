@@ -6,17 +6,18 @@ from __future__ import annotations
 import streamlit as st
 
 from components import data, pack, theater
-from components.i18n import t
+from components.i18n import lang, t
 from phdt import actions
 from phdt import theater as scripts
 from phdt.metrics import parse_period
+from phdt.texts import render
 
 script = None
 if st.session_state["naskah"] and st.session_state["langkah"]:
     try:
         script = scripts.get(data.action_store(), int(st.session_state["naskah"]))
     except actions.NotFoundError as exc:
-        st.warning(str(exc), icon=":material/warning:")
+        st.warning(render(exc, lang()), icon=":material/warning:")
 
 if script:
     theater.player(script)

@@ -21,7 +21,8 @@ same action the second is told to reload instead of silently overwriting the fir
 is written to ``action_history`` in the same transaction as the change itself.
 
 Text is stored exactly as entered (after stripping surrounding whitespace); escaping for HTML is
-the UI's job. User-facing messages are in Bahasa Indonesia.
+the UI's job. User-facing messages are :class:`phdt.texts.Message` texts (``locales/*/messages.toml``):
+Bahasa Indonesia as ``str``, the reader's language through ``phdt.texts.render``.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from phdt.indicators import INDICATORS
+from phdt.texts import Message
 
 log = logging.getLogger(__name__)
 
@@ -154,21 +156,14 @@ EDITABLE = ("puskesmas", "period", "masalah", "penyebab", "rtl", "penanggung_jaw
 REQUIRED = ("puskesmas", "period", "masalah", "rtl", "penanggung_jawab", "tenggat", "status")
 MAX_LEN = {"puskesmas": 120, "masalah": 1000, "penyebab": 1000, "rtl": 1000, "penanggung_jawab": 120}
 MAX_WHO = 120
-LABEL = {
-    "puskesmas": "Puskesmas",
-    "period": "Periode",
-    "masalah": "Masalah",
-    "penyebab": "Penyebab",
-    "rtl": "Rencana tindak lanjut",
-    "penanggung_jawab": "Penanggung jawab",
-    "tenggat": "Tenggat",
-    "status": "Status",
-    "indicator": "Indikator",
-    "kode_desa": "Kode desa",
-}
 KODE_DESA = re.compile(r"[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _ISO_MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
+
+
+def _label(name: str) -> Message:
+    """A field's name in messages (``field_<name>`` texts; ``who`` is the person entering)."""
+    return Message(f"field_{name}")
 
 
 class StoreError(Exception):
@@ -201,10 +196,8 @@ class ConflictError(StoreError):
         self.current_version = current_version
         self.updated_by = updated_by
         self.updated_at = updated_at
-        super().__init__(
-            f"RTL #{action_id} sudah diubah oleh {updated_by} pada {updated_at} (versi {current_version}, "
-            f"Anda mengedit versi {expected_version}). Perubahan Anda belum disimpan: muat ulang lalu ulangi."
-        )
+        super().__init__(Message("msg_action_conflict", id=action_id, who=updated_by, at=updated_at,
+                                 current=current_version, expected=expected_version))
 
 
 @dataclass(frozen=True)
@@ -281,40 +274,40 @@ def _clean(fields: Mapping[str, Any], who: object) -> tuple[dict[str, Any], list
     clean: dict[str, Any] = {}
     for name in fields:
         if name not in EDITABLE:
-            errors.append(f"Kolom tidak dikenal atau tidak dapat diubah: {name}.")
+            errors.append(Message("msg_unknown_field", name=name))
     for name in REQUIRED:
         if _blank(fields.get(name)):
-            errors.append(f"{LABEL[name]} wajib diisi.")
+            errors.append(Message("msg_required", label=_label(name)))
     for name in ("puskesmas", "masalah", "penyebab", "rtl", "penanggung_jawab"):
         value = fields.get(name)
         if value is None:
             continue
         if not isinstance(value, str):
-            errors.append(f"{LABEL[name]} harus berupa teks.")
+            errors.append(Message("msg_not_text", label=_label(name)))
             continue
         clean[name] = value.strip()
         if len(clean[name]) > MAX_LEN[name]:
-            errors.append(f"{LABEL[name]} paling banyak {MAX_LEN[name]} karakter.")
+            errors.append(Message("msg_too_long", label=_label(name), limit=MAX_LEN[name]))
     clean.setdefault("penyebab", "")
 
     period = fields.get("period")
     if not _blank(period):
         clean["period"] = parse_period(period)
         if clean["period"] is None:
-            errors.append("Periode harus berupa bulan (YYYY-MM).")
+            errors.append(Message("msg_period_month"))
     tenggat = fields.get("tenggat")
     if not _blank(tenggat):
         clean["tenggat"] = _parse_date(tenggat)
         if clean["tenggat"] is None:
-            errors.append("Tenggat harus tanggal yang valid (YYYY-MM-DD).")
+            errors.append(Message("msg_deadline_date"))
         elif clean.get("period") is not None and clean["tenggat"] < clean["period"]:
-            errors.append("Tenggat tidak boleh sebelum awal bulan periode.")
+            errors.append(Message("msg_deadline_before_period"))
 
     status = fields.get("status")
     if not _blank(status):
         clean["status"] = status.strip() if isinstance(status, str) else status
         if clean["status"] not in set(Status):
-            errors.append(f"Status tidak dikenal: {status}. Pilih salah satu: {', '.join(Status)}.")
+            errors.append(Message("msg_unknown_status", status=status, choices=", ".join(Status)))
 
     for name in ("indicator", "kode_desa"):
         value = fields.get(name)
@@ -322,11 +315,11 @@ def _clean(fields: Mapping[str, Any], who: object) -> tuple[dict[str, Any], list
         if _blank(value):
             continue
         if not isinstance(value, str):
-            errors.append(f"{LABEL[name]} harus berupa teks.")
+            errors.append(Message("msg_not_text", label=_label(name)))
         elif name == "indicator" and clean[name] not in INDICATORS:
-            errors.append(f"Indikator tidak dikenal: {clean[name]}.")
+            errors.append(Message("msg_unknown_indicator", slug=clean[name]))
         elif name == "kode_desa" and not KODE_DESA.fullmatch(clean[name]):
-            errors.append("Kode desa harus berformat Kemendagri, mis. 33.03.08.2013.")
+            errors.append(Message("msg_kode_desa_format"))
 
     errors.extend(_who_errors(who))
     return clean, errors
@@ -334,11 +327,11 @@ def _clean(fields: Mapping[str, Any], who: object) -> tuple[dict[str, Any], list
 
 def _who_errors(who: object) -> list[str]:
     if _blank(who):
-        return ["Nama pengisi wajib diisi."]
+        return [Message("msg_required", label=_label("who"))]
     if not isinstance(who, str):
-        return ["Nama pengisi harus berupa teks."]
+        return [Message("msg_not_text", label=_label("who"))]
     if len(who.strip()) > MAX_WHO:
-        return [f"Nama pengisi paling banyak {MAX_WHO} karakter."]
+        return [Message("msg_too_long", label=_label("who"), limit=MAX_WHO)]
     return []
 
 
@@ -427,11 +420,10 @@ class Store:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise SchemaVersionError(
-                f"Basis data {self.path} berversi skema {version}, lebih baru dari aplikasi ini "
-                f"(versi {SCHEMA_VERSION}). Perbarui aplikasi; file tidak diubah."
+                Message("msg_db_newer", path=self.path, version=version, supported=SCHEMA_VERSION)
             )
         if exact and version != SCHEMA_VERSION:
-            raise SchemaVersionError(f"Basis data {self.path} belum dimigrasi (versi {version}).")
+            raise SchemaVersionError(Message("msg_db_not_migrated", path=self.path, version=version))
         return version
 
     def migrate(self) -> int:
@@ -491,7 +483,7 @@ class Store:
         with self.connect() as conn:
             row = conn.execute("SELECT * FROM action WHERE id = ?", (action_id,)).fetchone()
         if row is None:
-            raise NotFoundError(f"RTL #{action_id} tidak ditemukan.")
+            raise NotFoundError(Message("msg_action_not_found", id=action_id))
         return _row_to_action(row)
 
     def update(self, action_id: int, changes: Mapping[str, Any], who: str, expected_version: int) -> int:
@@ -501,7 +493,7 @@ class Store:
         would be invalid, NotFoundError for an unknown id. Changes that alter nothing are a no-op and
         return the current version. Closing an action is an update of ``status`` to selesai or batal.
         """
-        unknown = [f"Kolom tidak dikenal atau tidak dapat diubah: {name}." for name in changes if name not in EDITABLE]
+        unknown = [Message("msg_unknown_field", name=name) for name in changes if name not in EDITABLE]
         if unknown or _who_errors(who):
             raise ValidationError(unknown + _who_errors(who))
         if isinstance(expected_version, bool) or not isinstance(expected_version, int):
@@ -510,7 +502,7 @@ class Store:
         with self.transaction() as conn:
             row = conn.execute("SELECT * FROM action WHERE id = ?", (action_id,)).fetchone()
             if row is None:
-                raise NotFoundError(f"RTL #{action_id} tidak ditemukan.")
+                raise NotFoundError(Message("msg_action_not_found", id=action_id))
             if row["version"] != expected_version:
                 raise ConflictError(action_id, expected_version, row["version"], row["updated_by"], row["updated_at"])
             current = {name: row[name] for name in EDITABLE}
@@ -543,7 +535,7 @@ class Store:
         """
         month = parse_period(period)
         if month is None:
-            raise ValidationError(["Periode harus berupa bulan (YYYY-MM)."])
+            raise ValidationError([Message("msg_period_month")])
         open_statuses = sorted(OPEN_STATUSES)
         with self.connect() as conn:
             rows = conn.execute(

@@ -10,7 +10,7 @@ suggestion create exactly one action.
 Rows live in the follow-up actions' SQLite file (``phdt.actions.Store``, migration step 2) and use
 its connections, transactions, errors and rules for names. Sessions and notes are not edited once
 written. Text is stored exactly as entered after stripping; escaping is the UI's job. User-facing
-messages are in Bahasa Indonesia.
+messages are :class:`phdt.texts.Message` texts, rendered in the reader's language by the UI.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from phdt.actions import (
     validate,
 )
 from phdt.indicators import INDICATORS
+from phdt.texts import Message
 
 
 class NoteKind(StrEnum):
@@ -82,13 +83,14 @@ _KIND_ORDER = {kind: i for i, kind in enumerate(NoteKind)}
 
 
 def _text_errors(value: object, label: str, limit: int) -> list[str]:
-    """Required free text, with the same wording as the follow-up action form."""
+    """Required free text, with the same wording as the follow-up action form; `label` is a
+    ``field_*`` text key."""
     if _blank(value):
-        return [f"{label} wajib diisi."]
+        return [Message("msg_required", label=Message(label))]
     if not isinstance(value, str):
-        return [f"{label} harus berupa teks."]
+        return [Message("msg_not_text", label=Message(label))]
     if len(value.strip()) > limit:
-        return [f"{label} paling banyak {limit} karakter."]
+        return [Message("msg_too_long", label=Message(label), limit=limit)]
     return []
 
 
@@ -100,15 +102,15 @@ def _raise_if(errors: list[str]) -> None:
 
 def _period_errors(period: object) -> list[str]:
     if _blank(period):
-        return ["Periode wajib diisi."]
-    return [] if parse_period(period) is not None else ["Periode harus berupa bulan (YYYY-MM)."]
+        return [Message("msg_required", label=Message("field_period"))]
+    return [] if parse_period(period) is not None else [Message("msg_period_month")]
 
 
 def _indicator_errors(indicators: Sequence[str]) -> list[str]:
     if not indicators:
-        return ["Pilih minimal satu indikator."]
-    errors = [f"Indikator tidak dikenal: {slug}." for slug in indicators if slug not in INDICATORS]
-    errors += [f"Indikator tidak boleh ganda: {slug}." for i, slug in enumerate(indicators) if slug in indicators[:i]]
+        return [Message("msg_choose_indicator")]
+    errors = [Message("msg_unknown_indicator", slug=slug) for slug in indicators if slug not in INDICATORS]
+    errors += [Message("msg_indicator_twice", slug=slug) for i, slug in enumerate(indicators) if slug in indicators[:i]]
     return errors
 
 
@@ -116,12 +118,12 @@ def _presenter_errors(presenters: Sequence[object]) -> list[str]:
     """Count, name rules, and distinctness ignoring case (the same puskesmas typed twice)."""
     errors = []
     if not MIN_PRESENTERS <= len(presenters) <= MAX_PRESENTERS:
-        errors.append(f"Puskesmas penyaji harus {MIN_PRESENTERS} sampai {MAX_PRESENTERS} (dipilih: {len(presenters)}).")
-    errors += [e for name in presenters for e in _text_errors(name, "Nama puskesmas penyaji", MAX_NAME)]
+        errors.append(Message("msg_presenter_count", min=MIN_PRESENTERS, max=MAX_PRESENTERS, chosen=len(presenters)))
+    errors += [e for name in presenters for e in _text_errors(name, "field_presenter_name", MAX_NAME)]
     seen: set[str] = set()
     for name in (p.strip() for p in presenters if isinstance(p, str) and p.strip()):
         if name.casefold() in seen:
-            errors.append(f"Puskesmas penyaji tidak boleh ganda: {name}.")
+            errors.append(Message("msg_presenter_twice", name=name))
         seen.add(name.casefold())
     return errors
 
@@ -144,7 +146,7 @@ def _row_to_session(row: sqlite3.Row) -> Session:
 def _load_session(conn: sqlite3.Connection, session_id: int) -> Session:
     row = conn.execute("SELECT * FROM dojo_session WHERE id = ?", (session_id,)).fetchone()
     if row is None:
-        raise NotFoundError(f"Sesi Dojo #{session_id} tidak ditemukan.")
+        raise NotFoundError(Message("msg_session_not_found", id=session_id))
     return _row_to_session(row)
 
 
@@ -153,7 +155,7 @@ def create_session(store: Store, title: str, period: date | str, indicators: Seq
     """Store a new session; presenters keep the given order, which is the order notes are shown in."""
     indicators = tuple(_strip(slug) for slug in indicators)
     _raise_if(
-        _text_errors(title, "Judul", MAX_TITLE) + _period_errors(period) + _indicator_errors(indicators)
+        _text_errors(title, "field_title", MAX_TITLE) + _period_errors(period) + _indicator_errors(indicators)
         + _presenter_errors(tuple(presenters)) + _who_errors(who)
     )
     with store.transaction() as conn:
@@ -184,18 +186,18 @@ def _note_errors(session: Session, presenter: object, reviewer: object, author: 
                  text: object, indicator: object) -> list[str]:
     errors = []
     if _strip(presenter) not in session.presenters:
-        errors.append(f"Puskesmas penyaji harus salah satu dari: {', '.join(session.presenters)}.")
-    reviewer_errors = _text_errors(reviewer, "Penanggap", MAX_NAME)
+        errors.append(Message("msg_presenter_not_in_session", choices=", ".join(session.presenters)))
+    reviewer_errors = _text_errors(reviewer, "field_reviewer", MAX_NAME)
     if not reviewer_errors and isinstance(presenter, str) and reviewer.strip().casefold() == presenter.strip().casefold():
-        reviewer_errors = ["Puskesmas tidak dapat menanggapi paparannya sendiri."]
+        reviewer_errors = [Message("msg_review_own")]
     errors += reviewer_errors + _who_errors(author)
     if _blank(kind):
-        errors.append("Jenis catatan wajib diisi.")
+        errors.append(Message("msg_required", label=Message("field_note_kind")))
     elif _strip(kind) not in set(NoteKind):
-        errors.append(f"Jenis catatan tidak dikenal: {kind}. Pilih salah satu: {', '.join(NoteKind)}.")
-    errors += _text_errors(text, "Catatan", MAX_TEXT)
+        errors.append(Message("msg_unknown_note_kind", kind=kind, choices=", ".join(NoteKind)))
+    errors += _text_errors(text, "field_note", MAX_TEXT)
     if not _blank(indicator) and _strip(indicator) not in session.indicators:
-        errors.append(f"Indikator {indicator} tidak dibahas dalam sesi ini.")
+        errors.append(Message("msg_indicator_not_in_session", slug=indicator))
     return errors
 
 
@@ -235,14 +237,14 @@ def note_to_action(store: Store, note_id: int, action: Mapping[str, Any], who: s
     with store.transaction() as conn:
         row = conn.execute("SELECT kind, presenter, action_id FROM critique WHERE id = ?", (note_id,)).fetchone()
         if row is None:
-            raise NotFoundError(f"Catatan #{note_id} tidak ditemukan.")
+            raise NotFoundError(Message("msg_note_not_found", id=note_id))
         if row["kind"] != NoteKind.SARAN:
-            raise ValidationError(["Hanya saran yang dapat dijadikan RTL."])
+            raise ValidationError([Message("msg_only_saran")])
         if row["action_id"] is not None:
-            raise ValidationError([f"Saran ini sudah dijadikan RTL #{row['action_id']}."])
+            raise ValidationError([Message("msg_saran_done", id=row["action_id"])])
         puskesmas = action.get("puskesmas")
         wrong_puskesmas = [] if _blank(puskesmas) or _strip(puskesmas) == row["presenter"] else [
-            f"RTL dari saran ini harus untuk puskesmas penyaji: {row['presenter']}."]
+            Message("msg_saran_presenter", name=row["presenter"])]
         _raise_if(wrong_puskesmas + validate(action, who))
         action_id = store.insert(conn, action, who)
         conn.execute("UPDATE critique SET action_id = ? WHERE id = ?", (action_id, note_id))

@@ -6,12 +6,14 @@ the app's: only known keys, with the same ``{placeholders}``, so a typo fails at
 file and key named instead of showing a wrong screen.
 
 Domain code (``phdt/``) never writes a user-visible sentence in Python: its texts are keys of
-``locales/<language>/domain.toml``. One mechanism everywhere:
+``locales/<language>/domain.toml`` and ``messages.toml`` (errors and form checks). One mechanism everywhere:
 
 * a message made before the reader's language is known is a :class:`Message` (key and values); it
   is a ``str`` whose value is the Bahasa Indonesia text (logs, the command line, old callers) and
   ``render(message, language)`` gives the reader's;
-* an error shown to users is a :class:`UserError` (a ``ValueError``) carrying such a message;
+* an error shown to users is a :class:`UserError` (a ``ValueError``) carrying such a message, or
+  any exception raised with a :class:`Message` as its argument (``FileRejected(Message(...))``,
+  a store's ``NotFoundError``): ``render(error, language)`` renders both;
 * a report built in bulk (the import validation) takes a ``language`` argument and writes its
   texts in it, ``pl.format`` templates included (``{}`` placeholders, same count per language).
 
@@ -117,9 +119,12 @@ class UserError(ValueError):
 
 
 def render(value: object, language: str) -> str:
-    """A message (:class:`Message`, :class:`UserError`, a list of them) in `language`; anything else as ``str``."""
+    """A message (:class:`Message`, :class:`UserError`, an exception raised with a Message, a list
+    of messages) in `language`; anything else as ``str``."""
     if isinstance(value, Message | UserError):
         return value.render(language)
+    if isinstance(value, BaseException) and len(value.args) == 1 and isinstance(value.args[0], Message):
+        return value.args[0].render(language)
     if isinstance(value, list | tuple) and value and all(isinstance(v, Message) for v in value):
         return " ".join(v.render(language) for v in value)
     return str(value)

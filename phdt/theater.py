@@ -10,7 +10,7 @@ its connections, transactions, errors and rules for names. A save replaces the s
 whole view list in one BEGIN IMMEDIATE transaction and bumps its ``version``; editing names the
 version it was based on, so of two browsers editing the same script the second is told to reload.
 Text is stored exactly as entered after stripping; escaping is the UI's job. User-facing messages
-are in Bahasa Indonesia.
+are :class:`phdt.texts.Message` texts, rendered in the reader's language by the UI.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from phdt.actions import ConflictError, NotFoundError, Store, ValidationError, _blank, _now, _who_errors
+from phdt.texts import Message
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +56,8 @@ class ScriptConflictError(ConflictError):
     def __init__(self, script_id: int, expected_version: int, current_version: int, updated_by: str,
                  updated_at: str):
         super().__init__(script_id, expected_version, current_version, updated_by, updated_at)
-        message = (f"Naskah #{script_id} sudah diubah oleh {updated_by} pada {updated_at} (versi {current_version}, "
-                   f"Anda mengedit versi {expected_version}). Perubahan Anda belum disimpan: muat ulang lalu ulangi.")
+        message = Message("msg_script_conflict", id=script_id, who=updated_by, at=updated_at,
+                          current=current_version, expected=expected_version)
         self.args = (message,)  # what str() shows; the parent's message names an RTL
 
 
@@ -64,21 +65,21 @@ class ScriptConflictError(ConflictError):
 
 
 def _text_errors(value: object, label: str, limit: int, required: bool = True) -> list[str]:
-    """Free text, with the same wording as the follow-up action form."""
+    """Free text, with the same wording as the follow-up action form; `label` is a ``field_*`` text key."""
     if _blank(value):
-        return [f"{label} wajib diisi."] if required else []
+        return [Message("msg_required", label=Message(label))] if required else []
     if not isinstance(value, str):
-        return [f"{label} harus berupa teks."]
+        return [Message("msg_not_text", label=Message(label))]
     if len(value.strip()) > limit:
-        return [f"{label} paling banyak {limit} karakter."]
+        return [Message("msg_too_long", label=Message(label), limit=limit)]
     return []
 
 
 def _view_errors(view: View, check_link: Callable[[str], str | None]) -> list[str]:
     """Problems of one view; the link is shown to ``check_link`` only once it is plausible text."""
-    errors = _text_errors(view.title, "Judul", MAX_TITLE) + _text_errors(view.note, "Catatan pembicara", MAX_NOTE,
+    errors = _text_errors(view.title, "field_title", MAX_TITLE) + _text_errors(view.note, "field_speaker_note", MAX_NOTE,
                                                                            required=False)
-    link_errors = _text_errors(view.link, "Tautan", MAX_LINK)
+    link_errors = _text_errors(view.link, "field_link", MAX_LINK)
     if not link_errors:
         problem = check_link(view.link.strip())
         link_errors = [] if problem is None else [problem]
@@ -87,18 +88,18 @@ def _view_errors(view: View, check_link: Callable[[str], str | None]) -> list[st
 
 def _errors(name: object, views: Sequence[View], who: object, check_link: Callable[[str], str | None]) -> list[str]:
     """Every problem that needs no database; view messages carry the view's 1-based position."""
-    errors = _text_errors(name, "Nama naskah", MAX_NAME)
+    errors = _text_errors(name, "field_script_name", MAX_NAME)
     if not 1 <= len(views) <= MAX_VIEWS:
-        errors.append(f"Naskah harus berisi 1 sampai {MAX_VIEWS} tampilan (ada {len(views)}).")
+        errors.append(Message("msg_script_views", max=MAX_VIEWS, count=len(views)))
     for position, view in enumerate(views, start=1):
-        errors += [f"Tampilan {position}: {e}" for e in _view_errors(view, check_link)]
+        errors += [Message("msg_view_problem", position=position, problem=e) for e in _view_errors(view, check_link)]
     return errors + _who_errors(who)
 
 
 def _name_clash(conn: sqlite3.Connection, name: str, script_id: int | None) -> list[str]:
     """The column's NOCASE collation makes the lookup case-insensitive, like the UNIQUE constraint."""
     row = conn.execute("SELECT name FROM script WHERE name = ? AND id IS NOT ?", (name, script_id)).fetchone()
-    return [] if row is None else [f'Nama naskah "{row["name"]}" sudah dipakai.']
+    return [] if row is None else [Message("msg_script_name_taken", name=row["name"])]
 
 
 # --- storage ------------------------------------------------------------------------------------------
@@ -110,7 +111,7 @@ def _check_current(conn: sqlite3.Connection, script_id: int, expected_version: i
         raise TypeError("expected_version must be an int")
     row = conn.execute("SELECT version, updated_by, updated_at FROM script WHERE id = ?", (script_id,)).fetchone()
     if row is None:
-        raise NotFoundError(f"Naskah #{script_id} tidak ditemukan.")
+        raise NotFoundError(Message("msg_script_not_found", id=script_id))
     if row["version"] != expected_version:
         raise ScriptConflictError(script_id, expected_version, row["version"], row["updated_by"], row["updated_at"])
 
@@ -182,7 +183,7 @@ def get(store: Store, script_id: int) -> Script:
     with store.connect() as conn:
         found = _load(conn, "WHERE s.id = ?", (script_id,))
     if not found:
-        raise NotFoundError(f"Naskah #{script_id} tidak ditemukan.")
+        raise NotFoundError(Message("msg_script_not_found", id=script_id))
     return found[0]
 
 

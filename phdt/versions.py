@@ -53,6 +53,7 @@ import polars as pl
 
 from phdt import dataset
 from phdt.config import settings
+from phdt.texts import Message, UserError
 
 CURRENT = "CURRENT"
 LOG = "log.jsonl"
@@ -69,7 +70,7 @@ _held: dict[Path, int] = {}  # staging folder -> fd of its flock'ed owner file, 
 _held_guard = threading.Lock()
 
 
-class VersionConflict(ValueError):
+class VersionConflict(UserError):
     """The current version is no longer the one the import was based on."""
 
 
@@ -182,9 +183,7 @@ def current_id(root: Path | None = None) -> str | None:
     if text is None:
         return None
     if not ID_PATTERN.fullmatch(text) or not _complete(root / text):
-        raise FileNotFoundError(
-            f"{root / CURRENT} menunjuk versi {text!r} yang tidak ada atau tidak lengkap. "
-            f"Pulihkan versi lain (lihat riwayat di {root}).")
+        raise FileNotFoundError(Message("version_current_missing", pointer=root / CURRENT, id=repr(text), root=root))
     return text
 
 
@@ -241,10 +240,8 @@ def log(root: Path | None = None) -> list[dict]:
 
 def _existing(root: Path, version_id: str) -> Path:
     if not isinstance(version_id, str) or not ID_PATTERN.fullmatch(version_id) or not _complete(root / version_id):
-        known = ", ".join(version_ids(root)[-5:]) or "belum ada"
-        raise ValueError(
-            f"Versi {version_id!r} tidak dikenal: tidak ada versi lengkap dengan id itu di {root}. "
-            f"Pilih salah satu versi dari riwayat (terbaru: {known}).")
+        known = ", ".join(version_ids(root)[-5:]) or Message("version_none_yet")
+        raise UserError("version_unknown", id=repr(version_id), root=root, known=known)
     return root / version_id
 
 
@@ -356,7 +353,7 @@ def commit(root: Path | None, staging: Path, info: Mapping, *, expect_current=_S
     staging = Path(staging)
     who = str(info.get("who") or "").strip()
     if not who:
-        raise ValueError("Siapa yang mengimpor wajib diisi (info['who']).")
+        raise UserError("version_who_imports")
     _check_staging(root, staging)
     _fsync_tree(staging)  # the tables, outside the lock: they are the bulk of the bytes
     with _locked(root):
@@ -366,9 +363,7 @@ def commit(root: Path | None, staging: Path, info: Mapping, *, expect_current=_S
             return parent
         if expect_current is not _SENTINEL and expect_current != parent:
             discard(staging)
-            raise VersionConflict(
-                f"Data sudah berubah: impor ini dibuat dari versi {expect_current}, tetapi versi saat ini "
-                f"{parent}. Ulangi impor pada versi terbaru.")
+            raise VersionConflict("version_conflict", expected=expect_current, current=parent)
         when = _now()
         version_id = _new_id(when)
         while (root / version_id).exists():
@@ -403,7 +398,7 @@ def restore(root: Path | None, version_id: str, who: str, message: str | None = 
     root = _root(root)
     who = str(who or "").strip()
     if not who:
-        raise ValueError("Siapa yang memulihkan versi wajib diisi.")
+        raise UserError("version_who_restores")
     _existing(root, version_id)
     with _locked(root):
         before = _pointer(root)  # unchecked: restoring also repairs a CURRENT that names a missing version
@@ -503,7 +498,7 @@ def new_version_from(base_dir: Path, tables: Mapping[str, pl.DataFrame], root: P
         if original is not None:
             kept = add_original(staging, record.get("file_name") or "upload", original)
             if record.get("sha256") and record["sha256"] != kept["sha256"]:
-                raise ValueError("sha256 berkas asli tidak cocok dengan berkas yang disimpan: impor dibatalkan.")
+                raise UserError("version_sha256_mismatch")
             record |= kept
         record.setdefault("rows", {name: frame.height for name, frame in tables.items()})
         base_id = base_dir.name if base_dir.parent.resolve() == root.resolve() and ID_PATTERN.fullmatch(

@@ -1,6 +1,9 @@
-"""English mode shows no Bahasa Indonesia: every page in English (AppTest, every element's text)
-and the validation report of a set of bad files rendered in English are scanned for words that
-only Bahasa has. Text between single quotes is a value quoted from the file and is not scanned."""
+"""English mode shows no Bahasa Indonesia: every page in English (AppTest, every element's text),
+the validation report of a set of bad files rendered in English, and the errors of the domain code
+shown when a form or an upload is refused in English (an empty Dojo note, a session with one
+presenter, an invalid follow-up action, a theater script with a bad link, a macro workbook and an
+oversized file on the Data page) are scanned for words that only Bahasa has. Text between single
+quotes is a value quoted from the file and is not scanned."""
 
 from __future__ import annotations
 
@@ -10,13 +13,18 @@ from datetime import date
 import polars as pl
 import pytest
 
+from streamlit.testing.v1 import AppTest
+
+from phdt import critique, theater
+from phdt.config import ROOT, settings
 from phdt.imports import validate
-from phdt.texts import text
+from phdt.imports.files import FileRejected, read_table
+from phdt.texts import render, text
 from phdt.wilayah import load_wilayah
-from tests.helpers import open_page
+from tests.helpers import open_page, validation_messages
 
 BAHASA = ("wajib", "harus", "tidak", "belum", "desa yang", "periksa", "isi ", "kosong", "bukan", "sudah",
-          "dengan", "baris", "berkas", "kumulatif", "lembar", "angka", "mungkin")
+          "dengan", "baris", "berkas", "kumulatif", "lembar", "angka", "mungkin", "tampilan", "naskah", "ditemukan")
 PAGES = ("ringkasan_page", "peta_page", "kesenjangan_page", "puskesmas_page", "dojo_page", "bupati_page",
          "teater_page", "data_page")
 TODAY = date(2025, 4, 15)
@@ -141,3 +149,126 @@ def test_the_validation_report_of_bad_files_reads_in_english(wilayah, family):
     assert bahasa_words(english["message"].to_list() + english["fix"].to_list()) == []
     download = validate.report_bytes(english, "csv", "en").decode("utf-8-sig")
     assert "How to fix" in download and "Cara memperbaiki" not in download
+
+
+# --- errors of the domain code, raised when a form or an upload is refused ------------------------------
+
+
+def shown_errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.error] + [w.value for w in at.warning]
+
+
+def click(at: AppTest, label: str) -> AppTest:
+    next(b for b in at.button if b.label == label).click()
+    return at.run()
+
+
+def test_the_domain_errors_speak_bahasa_as_str_and_english_when_rendered(store):
+    """The same errors as the pages below, without a page: str() stays Bahasa (logs, the command
+    line, old callers), render() gives English."""
+    session_id = critique.create_session(store, "Dojo", "2025-12", ["anc_k6"], ["Rembang", "Bukateja"], "Kasie")
+    refused = [
+        validation_messages(critique.add_note, store, session_id, "Rembang", "", "", "", ""),
+        validation_messages(critique.create_session, store, "", "2025-12", ["anc_k6"], ["Rembang"], ""),
+        validation_messages(store.add, {"puskesmas": "Kemangkon", "period": "2025-13", "status": "x"}, ""),
+        validation_messages(theater.save, store, "", [theater.View("", "")], "", lambda link: None),
+    ]
+    with pytest.raises(FileRejected) as caught:
+        read_table(b"PK\x03\x04", "rekap.xlsm")
+    bahasa = [str(m) for messages in refused for m in messages] + [str(caught.value)]
+    english = [render(m, "en") for messages in refused for m in messages] + [render(caught.value, "en")]
+    assert len(english) >= 12
+    assert bahasa_words(bahasa)  # the scan can fail
+    assert bahasa_words(english) == []
+
+
+def test_dojo_forms_refuse_in_english(store):
+    at = open_page("dojo_page", dojo="sesi", indikator="anc_k6", periode="2025-12", bahasa="en")
+    at.text_input(key="session_new_title").input("Dojo KIA")
+    at.multiselect(key="session_new_presenters").set_value(["Rembang"])
+    click(at, text("en", "session_start"))
+    assert not at.exception
+    errors = shown_errors(at)
+    assert any("2 to 4" in e for e in errors), errors
+    assert bahasa_words(errors) == []
+    assert critique.sessions(store) == []
+
+    session_id = critique.create_session(store, "Dojo", "2025-12", ["anc_k6"], ["Rembang", "Bukateja"], "Kasie")
+    at = open_page("dojo_page", dojo="sesi", indikator="anc_k6", periode="2025-12", sesi=str(session_id), bahasa="en")
+    click(at, text("en", "note_save"))  # an empty note
+    assert not at.exception
+    errors = shown_errors(at)
+    assert any("is required" in e for e in errors), errors
+    assert bahasa_words(errors) == []
+    assert critique.notes(store, session_id) == []
+
+
+def test_an_invalid_follow_up_action_is_refused_in_english(store):
+    at = open_page("puskesmas_page", puskesmas="Kemangkon", bagian="rtl", periode="2024-09", bahasa="en")
+    next(b for b in at.button if b.proto.form_id == "rtl_add_form").click()
+    at.run()
+    assert not at.exception
+    errors = shown_errors(at)
+    assert any("Problem is required" in e for e in errors), errors
+    assert bahasa_words(errors) == []
+
+
+def test_a_script_with_a_bad_link_is_refused_in_english(store):
+    bad = [theater.View("https://contoh.example/peta", "Luar"), theater.View("/peta?indikator=xyz", "Dua")]
+    script_id = theater.save(store, "Lama", bad, "Uji", lambda link: None)  # stored before links were checked
+    at = open_page("teater_page", periode="2025-12", bahasa="en")
+    at.selectbox(key="script_pick").set_value(script_id).run()
+    click(at, text("en", "script_save"))  # no name of who saves, a foreign link, an unknown value
+    assert not at.exception
+    errors = shown_errors(at)
+    assert any("View 1" in e and "View 2" in e for e in errors), errors
+    assert bahasa_words(errors) == []
+
+
+@pytest.fixture
+def data_page_en(tmp_path, monkeypatch):
+    """The Data page in English on a copy of the demo data, with a 1 MB upload limit."""
+    import shutil
+
+    import streamlit as st
+
+    from phdt import dataset as ds
+
+    copy = tmp_path / "data"
+    shutil.copytree(ds.ensure(), copy)
+    config = tmp_path / "phdt.toml"
+    config.write_text("max_upload_mb = 1\n", encoding="utf-8")
+    monkeypatch.setenv("PHDT_DATA_DIR", str(copy))
+    monkeypatch.setenv("PHDT_CONFIG", str(config))
+    monkeypatch.setenv("PHDT_ADMIN_PASSWORD", "rahasia")
+
+    def reset():
+        settings.cache_clear()
+        st.cache_resource.clear()
+        st.cache_data.clear()
+
+    reset()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["bahasa"] = "en"
+    at.session_state["data_admin"] = True  # signed in: in AppTest the sign-in's st.rerun resets the language
+    at.run()
+    at.switch_page("pages/data_page.py")
+    at.run()
+    assert not at.exception and at.title[0].value == text("en", "data_title") and at.get("file_uploader")
+    yield at
+    monkeypatch.undo()
+    reset()
+
+
+@pytest.mark.parametrize(("upload", "expected"), [
+    (("rekap.xlsm", b"PK\x03\x04 not really"), "macros"),
+    (("besar.csv", b"a;b\n" + b"1;2\n" * 300_000), "too big"),  # 1.2 MB, over the 1 MB limit
+    (("rekap.docx", b"not a table"), "not supported"),
+], ids=["macros", "too big", "unsupported"])
+def test_a_refused_upload_is_explained_in_english(data_page_en, upload, expected):
+    at = data_page_en
+    at.get("file_uploader")[0].set_value((*upload, "application/octet-stream")).run()
+    assert not at.exception
+    errors = shown_errors(at)
+    assert any(expected in e for e in errors), errors
+    assert bahasa_words(errors) == []

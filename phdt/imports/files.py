@@ -5,7 +5,8 @@ An HTML table saved as .xls (what many government web apps export) is read as on
 encryption, zip structure and uncompressed size. Row and cell limits are enforced while
 streaming (a cheap scan of the raw sheet XML for xlsx), so an oversized sheet is refused before
 the reader (python-calamine) builds a single cell. Whatever still goes wrong inside a parser becomes a
-:class:`FileRejected` with a message in Bahasa Indonesia: the caller never sees another error.
+:class:`FileRejected` (a :class:`phdt.texts.UserError`: Bahasa Indonesia as ``str``, the reader's
+language through ``render``): the caller never sees another error.
 
 Cell values stay raw (str, int, float, bool, datetime, date or None): parsing numbers and dates
 is :mod:`phdt.imports.parse`'s job, where a bad value is reported per row and column. Leading
@@ -29,6 +30,8 @@ import polars as pl
 import xlrd
 from openpyxl.utils.cell import range_boundaries
 from python_calamine import CalamineWorkbook
+
+from phdt.texts import Message, UserError
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and the container of every encrypted xlsx
 ZIP_MAGIC = b"PK\x03\x04"
@@ -59,8 +62,9 @@ class Sheet:
     hidden: bool = False  # hidden in the workbook: often an old copy or a lookup list, not the data
 
 
-class FileRejected(ValueError):
-    """An upload that is refused as a whole; the message tells the data officer how to fix it."""
+class FileRejected(UserError):
+    """An upload that is refused as a whole; the message (a ``file_*`` text key and its values) tells
+    the data officer how to fix it."""
 
 
 def safe_name(original_name: str) -> str:
@@ -78,34 +82,27 @@ def safe_name(original_name: str) -> str:
 def read_table(data: bytes, original_name: str, limits: Limits = Limits()) -> list[Sheet]:
     """The non-empty sheets of an uploaded .xlsx, .xls or .csv file, or FileRejected."""
     if not data:
-        raise FileRejected("Berkas kosong (0 byte). Ekspor ulang dari aplikasi sumber lalu unggah lagi.")
+        raise FileRejected("file_empty")
     if len(data) > limits.max_bytes:
-        raise FileRejected(
-            f"Berkas terlalu besar ({len(data) / 1e6:.1f} MB; batas {limits.max_bytes / 1e6:g} MB). "
-            "Pecah berkas per bulan atau per puskesmas, lalu unggah satu per satu.")
+        raise FileRejected("file_too_big", size=f"{len(data) / 1e6:.1f}", limit=f"{limits.max_bytes / 1e6:g}")
     name = safe_name(original_name)
     suffix = PurePosixPath(name).suffix
     if suffix in MACRO_SUFFIXES:
-        raise FileRejected(_MACROS)
+        raise FileRejected("file_macros")
     if suffix not in SUPPORTED:
-        raise FileRejected(f"Jenis berkas '{suffix or 'tanpa akhiran'}' tidak didukung. "
-                           "Unggah berkas .xlsx, .xls, atau .csv.")
+        raise FileRejected("file_unsupported", suffix=suffix or Message("file_no_suffix"))
     reader = {".xlsx": _read_xlsx, ".xls": _read_xls, ".csv": _read_csv}[suffix]
     try:
         sheets = reader(data, name, limits)
     except FileRejected:
         raise
     except Exception as exc:  # a trust boundary: any parser failure on a hostile file is a refusal
-        raise FileRejected(_CORRUPT.format(kind=suffix)) from exc
+        raise FileRejected("file_corrupt", kind=suffix) from exc
     sheets = [sheet for sheet in sheets if sheet.rows]
     if not sheets:
-        raise FileRejected("Berkas tidak berisi data: semua lembar kosong. Periksa apakah lembar yang benar diekspor.")
+        raise FileRejected("file_no_data")
     return sheets
 
-
-_MACROS = ("Berkas dengan makro tidak diterima. Buka di Excel lalu simpan sebagai "
-           "'Excel Workbook (.xlsx)' tanpa makro.")
-_CORRUPT = "Berkas {kind} rusak atau tidak dapat dibaca. Buka di Excel lalu simpan ulang, kemudian unggah lagi."
 
 
 class _Budget:
@@ -117,11 +114,9 @@ class _Budget:
     def check(self, sheet: str, rows: int, width: int, done: bool = False) -> None:
         total_rows, total_cells = self.rows + rows, self.cells + rows * width
         if total_rows > self.limits.max_rows:
-            raise FileRejected(f"Terlalu banyak baris (lembar '{sheet}': lebih dari {_id(self.limits.max_rows)} "
-                               "baris di berkas ini). Pecah berkas per bulan atau per puskesmas.")
+            raise FileRejected("file_too_many_rows", sheet=sheet, limit=_id(self.limits.max_rows))
         if total_cells > self.limits.max_cells:
-            raise FileRejected(f"Terlalu banyak sel (lembar '{sheet}': lebih dari {_id(self.limits.max_cells)} sel "
-                               "di berkas ini). Hapus kolom dan baris kosong yang berformat, atau pecah berkas.")
+            raise FileRejected("file_too_many_cells", sheet=sheet, limit=_id(self.limits.max_cells))
         if done:
             self.rows, self.cells = total_rows, total_cells
 
@@ -134,12 +129,11 @@ def _id(n: int) -> str:
 
 def _read_xlsx(data: bytes, name: str, limits: Limits) -> list[Sheet]:
     if data.startswith(OLE2_MAGIC):
-        raise FileRejected("Berkas terenkripsi atau bukan xlsx (dilindungi kata sandi, atau berkas .xls yang "
-                           "diganti namanya). Buka di Excel, hapus kata sandi, lalu simpan sebagai .xlsx.")
+        raise FileRejected("file_encrypted_or_xls")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise FileRejected(_CORRUPT.format(kind=".xlsx")) from exc
+        raise FileRejected("file_corrupt", kind=".xlsx") from exc
     with archive:
         _check_archive(archive, len(data), limits)
         budget = _Budget(limits)
@@ -158,17 +152,17 @@ def _sheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str, bool]]:
         book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
         rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
     except (KeyError, ElementTree.ParseError) as exc:
-        raise FileRejected(_CORRUPT.format(kind=".xlsx")) from exc
+        raise FileRejected("file_corrupt", kind=".xlsx") from exc
     targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
     parts = []
     for sheet in book.iter(f"{{{_MAIN_NS}}}sheet"):
         target = targets.get(sheet.get(f"{{{_REL_NS}}}id"), "")
         path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
         if path not in archive.namelist():
-            raise FileRejected(_CORRUPT.format(kind=".xlsx"))
+            raise FileRejected("file_corrupt", kind=".xlsx")
         parts.append((sheet.get("name", ""), path, sheet.get("state", "visible") in ("hidden", "veryHidden")))
     if not parts:
-        raise FileRejected(_CORRUPT.format(kind=".xlsx"))
+        raise FileRejected("file_corrupt", kind=".xlsx")
     return parts
 
 
@@ -180,13 +174,12 @@ def _check_archive(archive: zipfile.ZipFile, size: int, limits: Limits) -> None:
     """
     infos = archive.infolist()
     if any(PurePosixPath(info.filename).name.lower() == "vbaproject.bin" for info in infos):
-        raise FileRejected(_MACROS)
+        raise FileRejected("file_macros")
     if any(info.flag_bits & 0x1 for info in infos):
-        raise FileRejected("Berkas terenkripsi. Buka di Excel, hapus kata sandi, lalu simpan sebagai .xlsx.")
+        raise FileRejected("file_encrypted")
     unpacked = sum(info.file_size for info in infos)
     if unpacked > limits.max_uncompressed_ratio * size or unpacked > 10 * limits.max_bytes:
-        raise FileRejected("Isi berkas terlalu besar setelah dibuka (rasio kompresi tidak wajar). "
-                           "Buka di Excel lalu simpan ulang, atau pecah menjadi beberapa berkas.")
+        raise FileRejected("file_zip_bomb")
 
 
 # Tags of the sheet XML, with or without a namespace prefix (x:c). Regular expressions over the raw
@@ -246,11 +239,11 @@ def _bounds(ref: str) -> tuple[int, int, int, int] | None:
 
 def _read_xls(data: bytes, name: str, limits: Limits) -> list[Sheet]:
     if data.startswith(ZIP_MAGIC):
-        raise FileRejected("Berkas ini sebenarnya .xlsx: ganti akhiran namanya menjadi .xlsx lalu unggah lagi.")
+        raise FileRejected("file_really_xlsx")
     if _is_html(data):
         return _read_html(data, name, limits)
     if not data.startswith(OLE2_MAGIC):
-        raise FileRejected(_CORRUPT.format(kind=".xls"))
+        raise FileRejected("file_corrupt", kind=".xls")
     book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True, logfile=io.StringIO())
     try:
         budget = _Budget(limits)
@@ -308,7 +301,7 @@ class _Tables(HTMLParser):
         elif tag == "tr":
             self._close_cell()
             self.stack[-1]["rows"].append([])
-            self.budget.check(f"tabel {len(self.tables) + 1}", len(self.stack[-1]["rows"]), 1)
+            self.budget.check(Message("file_html_table", n=len(self.tables) + 1), len(self.stack[-1]["rows"]), 1)
         elif tag in ("td", "th"):
             self._open_cell(dict(attrs))
         elif tag == "br" and self.stack[-1]["cell"] is not None:
@@ -323,7 +316,7 @@ class _Tables(HTMLParser):
             self._close_cell()
             table = self.stack.pop()
             width = max((len(row) for row in table["rows"]), default=0)
-            self.budget.check(f"tabel {len(self.tables) + 1}", len(table["rows"]), width, done=True)
+            self.budget.check(Message("file_html_table", n=len(self.tables) + 1), len(table["rows"]), width, done=True)
             self.tables.append(table)
 
     def handle_data(self, data: str) -> None:
@@ -340,7 +333,7 @@ class _Tables(HTMLParser):
             row.append(None)
         c = len(row)
         span_c, span_r = (max(1, min(_span(attrs.get(k)), 1000)) for k in ("colspan", "rowspan"))
-        self.budget.check(f"tabel {len(self.tables) + 1}", r + span_r, c + span_c)  # before the span is filled
+        self.budget.check(Message("file_html_table", n=len(self.tables) + 1), r + span_r, c + span_c)  # before the span is filled
         if span_c > 1 or span_r > 1:
             table["merges"].append((c + 1, r + 1, c + span_c, r + span_r))
             table["taken"].update((r + i, c + j) for i in range(span_r) for j in range(span_c) if i or j)
@@ -375,8 +368,7 @@ def _read_csv(data: bytes, name: str, limits: Limits) -> list[Sheet]:
     by polars into text columns: a month's line list of a million rows stays within memory. Where
     the two readers would disagree (quoting polars reads otherwise), the csv module's rows are kept."""
     if b"\x00" in data:
-        raise FileRejected("Berkas .csv ini bukan teks biasa (mungkin berkas Excel yang diganti namanya, atau "
-                           "'Unicode Text'). Simpan ulang dari Excel sebagai 'CSV UTF-8'.")
+        raise FileRejected("file_csv_binary")
     text = _decode(data)
     title, delimiter = PurePosixPath(name).stem, _sniff(text)
     budget = _Budget(limits)
@@ -386,8 +378,7 @@ def _read_csv(data: bytes, name: str, limits: Limits) -> list[Sheet]:
             count, width = count + 1, max(width, len(row))
             budget.check(title, count, width)
     except csv.Error as exc:
-        raise FileRejected(f"Berkas CSV tidak dapat dibaca ({exc}). "
-                           "Simpan ulang dari Excel sebagai 'CSV UTF-8'.") from exc
+        raise FileRejected("file_csv_unreadable", error=str(exc)) from exc
     frame = _polars_csv(text, delimiter, width)
     if frame is None or frame.height != count:
         rows = [[_clean(value) for value in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
@@ -515,7 +506,7 @@ def _fill_merges(rows: list[list[object]], merges: list[tuple[int, int, int, int
             continue
         area -= (last_row - min_row + 1) * (last_col - min_col + 1)
         if area < 0:
-            raise FileRejected(_CORRUPT.format(kind="ini") + " (Sel gabungan saling tumpang tindih.)")
+            raise FileRejected("file_merges_overlap")
         value = rows[min_row - 1][min_col - 1]
         if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
             continue

@@ -20,6 +20,7 @@ from phdt import versions
 from phdt.config import settings
 from phdt.imports import apply, files, history, layout, normalise, parse, validate
 from phdt.schema import INDIKATOR_BULANAN
+from phdt.texts import UserError
 
 WIDE = "aggregate_wide"  # a PWS-style sheet: one row per desa, column groups per indicator, one month
 FAMILIES = (*normalise.FAMILIES, WIDE)
@@ -171,8 +172,7 @@ def _wide_frame(sheets: list[files.Sheet], chosen: list[int], group: list[int], 
         parts = layout.read(sheet.rows)
         month = (period if len(chosen) == 1 else None) or layout.find_period(sheet.name, parts.title)
         if month is None:
-            raise files.FileRejected(f"Bulan laporan lembar '{sheet.name}' tidak terbaca dari judul atau nama "
-                                     "lembarnya. Pilih bulan laporan (satu lembar per impor).")
+            raise files.FileRejected("import_sheet_month", sheet=sheet.name)
         offset = (chosen.index(index) + 1) * ROW_BLOCK if len(chosen) > 1 else 0
         frames.append(wide_to_long(sheet.rows, parts, month).with_columns(pl.col("_row") + offset))
         checks += [{**check, "_row": check["_row"] + offset} for check in layout.total_checks(sheet.rows, parts)]
@@ -219,10 +219,10 @@ def prepare(data: bytes, file_name: str, family: str, dataset: ds.Dataset, *, sh
     names = puskesmas_names(dataset.wilayah)
     chosen = default_sheets(sheets, family, names) if sheet is None else [sheet] if isinstance(sheet, int) else list(sheet)
     if not chosen or not all(0 <= i < len(sheets) for i in chosen):
-        raise files.FileRejected(f"Lembar yang dipilih tidak ada; berkas ini punya {len(sheets)} lembar.")
+        raise files.FileRejected("import_no_such_sheet", n=len(sheets))
     sheet_names = [sheets[i].name for i in chosen]
     if family != WIDE and len(chosen) > 1:
-        raise ValueError("Pilih satu lembar: hanya laporan PWS (satu lembar per bulan) yang bisa diimpor sekaligus.")
+        raise UserError("import_one_sheet")
     given = _puskesmas(names, puskesmas)
     year = period.year if period and family == normalise.SASARAN_FAMILY else None
     if family == WIDE:
@@ -259,7 +259,7 @@ def _puskesmas(names: list[str], given: str | None) -> str | None:
         return None
     name = layout.match_puskesmas(given, names)
     if name is None:
-        raise ValueError(f"Puskesmas '{given}' tidak ada di daftar wilayah. Pilih puskesmas dari daftar.")
+        raise UserError("import_unknown_puskesmas", name=given)
     return name
 
 
@@ -299,7 +299,7 @@ def commit(prepared: Prepared, dataset: ds.Dataset, who: str, *, replace: bool, 
     """A new dataset version with the import (the dry run's outcome); the current one stays intact
     until the atomic switch."""
     if prepared.blocked:
-        raise ValueError("Impor diblokir: perbaiki kesalahan di laporan validasi terlebih dahulu.")
+        raise UserError("import_blocked")
     result = prepared.outcome(dataset, replace=replace)
     info = {"who": who, "file_name": prepared.file_name, "family": prepared.family,
             "periods": [f"{p:%Y-%m}" for p in prepared.periods], "rows": prepared.validation.clean.height,
