@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import partial
+from typing import TYPE_CHECKING
 
 import polars as pl
 import streamlit as st
@@ -12,6 +13,9 @@ from components import data
 from components.i18n import lang, number, percent, t
 from phdt import actions, exports, formats
 from phdt.indicators import INDICATORS, Colour, Direction, Indicator
+
+if TYPE_CHECKING:
+    from pandas.io.formats.style import Styler
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -25,18 +29,15 @@ def show(frame: pl.DataFrame, key: str, file_name: str | None = None, **datafram
     download(frame, key, file_name)
 
 
-def as_shown(frame: pl.DataFrame, decimals: int = 1) -> pl.DataFrame:
-    """Every number column as text in the session's language (phdt.formats.cell: floats with
-    `decimals`, integers with thousands separators; '–' for none). st.dataframe would write a
-    polars float as "77.6" whatever the language, and its number formats follow the browser's locale,
-    not the session's."""
-    language = lang()
+def as_shown(frame: pl.DataFrame, decimals: int = 1) -> Styler:
+    """The table with every number shown in the session's language (phdt.formats.cell: floats with
+    `decimals`, integers with thousands separators; '–' for none), as display values over the
+    numbers themselves, so a click on a column header still sorts by value. (st.dataframe alone
+    writes a polars float as "77.6" whatever the language; its number formats follow the
+    browser's locale, not the session's.)"""
+    cell = partial(formats.cell, language=lang(), decimals=decimals)
     columns = [name for name, dtype in frame.schema.items() if dtype.is_numeric() and dtype != pl.Boolean]
-    return frame.with_columns(
-        pl.col(name).map_elements(partial(formats.cell, language=language, decimals=decimals),
-                                  return_dtype=pl.String, skip_nulls=True).fill_null(formats.DASH)
-        for name in columns
-    )
+    return frame.to_pandas().style.format({name: cell for name in columns}, na_rep=formats.DASH)
 
 
 def download(frame: pl.DataFrame, key: str, file_name: str | None = None) -> None:

@@ -66,3 +66,12 @@ def shown(value: float | None, decimals: int = 0, language: str = "id") -> str:
     if language == "id":
         text = text.replace(",", "_").replace(".", ",").replace("_", ".")
     return ("−" if value < 0 and text.strip("0.,") else "") + text
+
+
+def shown_table(element) -> "pd.DataFrame":
+    """A table as the reader sees it: the display values of a styled st.dataframe (its numbers in
+    the session's language), else its values."""
+    from streamlit import dataframe_util
+
+    shown = element.proto.arrow_data.styler.display_values
+    return dataframe_util.convert_arrow_bytes_to_pandas_df(shown) if shown else element.value

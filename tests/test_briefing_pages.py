@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from phdt import actions, briefing, metrics, theater
 from phdt import dataset as ds
 from phdt.indicators import INDICATORS, Programme, headline
-from tests.helpers import open_page, shown as number_shown
+from tests.helpers import open_page, shown as number_shown, shown_table
 
 DECEMBER, SEPTEMBER = date(2025, 12, 1), date(2025, 9, 1)
 
@@ -69,7 +69,7 @@ def test_executive_top_desa_and_the_actions_addressing_them(store, data, headlin
                "rtl": "Skrining keliling =1+1", "penanggung_jawab": "Pemegang program", "tenggat": date(2026, 1, 31),
                "status": "berjalan", "kode_desa": top["kode"][0]}, who="Uji")
     at = open_page("bupati_page", periode="2025-12")
-    tables = [df.value for df in at.dataframe]
+    tables = [shown_table(df) for df in at.dataframe]
     shown = next(t for t in tables if "Orang belum terlayani" in t.columns)
     assert shown["Desa/Kelurahan"].tolist() == top["nama"].to_list()
     assert shown["Orang belum terlayani"].tolist() == [number_shown(g) for g in top["gap"]]

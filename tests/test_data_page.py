@@ -14,6 +14,7 @@ from phdt import dataset as ds
 from phdt import versions
 from phdt.config import ROOT, settings
 from phdt.imports import pipeline
+from tests.helpers import shown_table
 
 GOOD = (
     "Kode Desa;Desa;Bulan;Indikator;Jumlah bln ini;Sasaran\n"
@@ -76,7 +77,7 @@ def test_upload_report_confirm_and_restore(data_dir):
     at = data_page()
     at.get("file_uploader")[0].set_value(("k1-januari.csv", GOOD, "text/csv")).run()
     assert any("**3 baris valid**, **0 kesalahan**" in md.value for md in at.markdown)
-    dry = next(df.value for df in at.dataframe if "Orang sesudah impor" in df.value.columns)
+    dry = next(shown_table(df) for df in at.dataframe if "Orang sesudah impor" in df.value.columns)
     k1 = dry[(dry["Indikator"] == "K1 akses") & (dry["Bulan"] == "2026-01")].set_index("Desa/Kelurahan")
     # The file's counts over its sasaran, nothing there before: Kedungbenda 7 of 81 = 8,6 %.
     assert k1.loc["Kedungbenda", ["Orang sekarang", "Orang sesudah impor", "Capaian sesudah impor"]].tolist() == [
@@ -89,7 +90,7 @@ def test_upload_report_confirm_and_restore(data_dir):
     current = ds.load(versions.current())
     january = current.monthly.filter((pl.col("period") == date(2026, 1, 1)) & (pl.col("indicator_code") == "anc_k1"))
     assert sorted(january["numerator_month"].to_list()) == [4, 5, 7]
-    history = next(df.value for df in at.dataframe if "Aktif" in df.value.columns)
+    history = next(shown_table(df) for df in at.dataframe if "Aktif" in df.value.columns)
     assert list(history["Berkas"]) == ["k1-januari.csv", "–"] and list(history["Aktif"]) == ["✓", ""]
     kept = versions.current() / "original" / "k1-januari.csv"
     assert kept.read_bytes() == GOOD  # the original upload is kept with the version
@@ -104,7 +105,7 @@ def test_errors_block_and_nothing_changes(data_dir):
     at = data_page()
     before = versions.current_id()
     at.get("file_uploader")[0].set_value(("salah.csv", UNKNOWN_CODE, "text/csv")).run()
-    report = next(df.value for df in at.dataframe if "Cara memperbaiki" in df.value.columns)
+    report = next(shown_table(df) for df in at.dataframe if "Cara memperbaiki" in df.value.columns)
     assert list(report["Baris"]) == [3] and report["Tingkat"].iloc[0] == "Kesalahan"
     assert any("Impor diblokir" in e.value for e in at.error)
     assert not any(b.label == "Impor sebagai versi baru" for b in at.button)
@@ -158,7 +159,7 @@ def test_a_puskesmas_line_list_export_covers_every_desa_of_its_wilayah_kerja(dat
     at.selectbox(key="data_family").set_value("imunisasi_dosis").run()
     assert not at.exception, [e.message for e in at.exception]
     assert at.selectbox(key="data_puskesmas_imunisasi_dosis_Kemangkon").value == "Kemangkon"  # from the title
-    dry = next(df.value for df in at.dataframe if "Orang sesudah impor" in df.value.columns)
+    dry = next(shown_table(df) for df in at.dataframe if "Orang sesudah impor" in df.value.columns)
     hb0 = dry[dry["Indikator"] == "HB0"].set_index("Desa/Kelurahan")["Orang sesudah impor"]
     # Kemangkon has 19 desa: Kedungbenda's newborn is counted, the 18 others reported none.
     assert len(hb0) == 19 and hb0["Kedungbenda"] == "1" and (hb0.drop("Kedungbenda") == "0").all()

@@ -14,7 +14,7 @@ from phdt import dataset as ds
 from phdt import quality as dq
 from phdt.config import settings
 from phdt.indicators import INDICATORS
-from tests.helpers import open_page
+from tests.helpers import open_page, shown_table
 from tests.helpers import shown as number_shown
 
 DECEMBER, LAST_DECEMBER = date(2025, 12, 1), date(2024, 12, 1)
@@ -62,7 +62,7 @@ def expected_league(data, scores, slug: str, period: date = DECEMBER, earlier: d
 
 def frame_with(at: AppTest, column: str):
     """The first table with that column (AppTest does not expose a dataframe's key)."""
-    return next(df.value for df in at.dataframe if column in df.value.columns)
+    return next(shown_table(df) for df in at.dataframe if column in df.value.columns)
 
 
 def markdown_with(at: AppTest, start: str) -> str:
@@ -150,7 +150,7 @@ def test_scorecard_order_values_and_most_improved(data, scores):
     card = dojo.scorecard({s: units[s, DECEMBER] for s in INDICATORS}, {s: units[s, LAST_DECEMBER] for s in INDICATORS},
                           scores.filter(pl.col("period") == DECEMBER).select("puskesmas", "score"),
                           settings().dojo_min_quality)
-    matrix = at.dataframe[0].value
+    matrix = at.dataframe[0].value  # the scorecard keeps its numbers under the colours
     best = dojo.standings(card, by="best")
     assert matrix.index.tolist() == best["puskesmas"].to_list()
     k6 = card.filter((pl.col("slug") == "anc_k6") & (pl.col("puskesmas") == "Rembang"))["value"][0]
@@ -159,7 +159,7 @@ def test_scorecard_order_values_and_most_improved(data, scores):
         dojo.standings(card, by="improved")["nama"].to_list()
     at = dojo_page("rapor", urutan="meningkat")
     improved = dojo.standings(card, by="improved")["puskesmas"].to_list()
-    assert at.dataframe[0].value.index.tolist() == improved
+    assert shown_table(at.dataframe[0]).index.tolist() == improved
 
 
 def test_funnel_sentence_and_panel_follow_the_trust_rule(data, scores, store):

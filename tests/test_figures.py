@@ -17,7 +17,7 @@ from phdt import critique
 from phdt import dataset as ds
 from phdt.config import ROOT
 from phdt.indicators import INDICATORS
-from tests.helpers import open_page
+from tests.helpers import open_page, shown_table
 
 ARROW = {"up": MetricProto.MetricDirection.UP, "down": MetricProto.MetricDirection.DOWN}
 COLOUR = {"green": MetricProto.MetricColor.GREEN, "red": MetricProto.MetricColor.RED}
@@ -158,14 +158,21 @@ def test_every_table_writes_its_numbers_in_the_session_language(page, params, la
     at = open_page(page, bahasa=language, **params)
     assert at.dataframe, "every one of these views has a table"
     decimals = 0
-    for table in at.dataframe:
-        frame = table.value
-        if hasattr(frame, "columns") and frame.index.name:  # the scorecard's Styler: formatted cell by cell
-            continue
+    for element in at.dataframe:
+        numbers = [c for c in element.value.columns if element.value[c].dtype.kind in "iuf"]
+        assert not numbers or element.proto.arrow_data.styler.display_values, ("shown unformatted", numbers)
+        frame = shown_table(element)
         for column in frame.columns:
-            assert frame[column].dtype.kind not in "iuf", (column, frame[column].head(3).tolist())
             for cell in frame[column].dropna().astype(str):
                 assert not re.match(WRONG_DECIMAL[language], cell), (column, cell)
                 decimals += bool(re.match(RIGHT_DECIMAL[language], cell))
     if params.get("bagian") != "kualitas":  # quality scores and counts are whole numbers
         assert decimals, "some decimal shown in this page's language"
+
+
+def test_a_table_keeps_its_numbers_under_the_shown_text_so_it_sorts_by_value():
+    from components import tables
+
+    shown = tables.as_shown(pl.DataFrame({"desa": ["A", "B", "C"], "x": [8.5, 77.6, 1234.5]}))
+    assert shown.data["x"].tolist() == [8.5, 77.6, 1234.5]  # what a header click sorts
+    assert [line.split()[-1] for line in shown.to_string().splitlines()[1:]] == ["8,5", "77,6", "1.234,5"]

@@ -14,7 +14,7 @@ from phdt import metrics
 from phdt.config import ROOT
 from phdt.gaps import pareto
 from phdt.indicators import INDICATORS, Programme, headline
-from tests.helpers import shown
+from tests.helpers import shown, shown_table
 
 LATEST = date(2025, 12, 1)
 
@@ -67,7 +67,7 @@ def test_top_gaps_table_matches_metrics(data):
     assert at.session_state["kecamatan"] == "33.03.10"
     units = metrics.summarise(data.monthly, data.wilayah, INDICATORS["anc_k6"], date(2025, 9, 1), "desa")
     expected = pareto(units.filter(pl.col("kode").str.starts_with("33.03.10"))).head(10)
-    table = at.dataframe[0].value
+    table = shown_table(at.dataframe[0])
     assert list(table["Desa/Kelurahan"]) == expected["nama"].to_list()
     assert list(table["Kesenjangan (orang)"]) == [shown(g) for g in expected["gap"]]
     assert all(k == "Karangreja" for k in table["Kecamatan"])
@@ -116,7 +116,7 @@ def test_programme_switch_moves_to_its_headline_indicator():
 def test_peta_page(data, lang, level, rows, title):
     at = run("pages/peta_page.py", bahasa=lang, tingkat=level)
     assert at.title[0].value == title
-    table = at.dataframe[0].value
+    table = shown_table(at.dataframe[0])
     assert len(table) == rows
     units = metrics.summarise(data.monthly, data.wilayah, INDICATORS["anc_k6"], LATEST, level)
     gap_column = "Kesenjangan (orang)" if lang == "id" else "Gap (people)"
@@ -141,7 +141,7 @@ def test_peta_drilled_kecamatan_shows_its_desa_with_a_way_back(data):
     payload = folium_payload(at)
     drawn = {code for code in data.wilayah["kode_desa"].cast(pl.String) if f'\\"{code}\\"' in payload}
     assert drawn == set(own)  # only the kecamatan's desa are drawn (and labelled)
-    assert len(at.dataframe[0].value) == len(own)
+    assert len(shown_table(at.dataframe[0])) == len(own)
     at.button(key="crumb_0").click().run()
     assert at.session_state["kecamatan"] == "" and at.session_state["desa"] == ""
     assert "kecamatan" not in at.query_params
@@ -157,14 +157,14 @@ def test_peta_desa_card_from_a_deep_link(data):
     assert at.session_state["kecamatan"] == "33.03.17"
     name = data.wilayah.filter(pl.col("kode_desa") == "33.03.17.2001")["nama_desa"].item()
     assert any(h.value == f"Desa {name}" for h in at.subheader)
-    card = next(df.value for df in at.dataframe if "Indikator" in df.value.columns)
+    card = next(shown_table(df) for df in at.dataframe if "Indikator" in df.value.columns)
     assert len(card) == len(INDICATORS)
     k6 = metrics.summarise(data.monthly, data.wilayah, INDICATORS["anc_k6"], date(2025, 6, 1), "desa")
     row = k6.filter(pl.col("kode") == "33.03.17.2001").row(0, named=True)
     row_shown = card[card["Indikator"] == INDICATORS["anc_k6"].label("id")].iloc[0]
     assert row_shown["Capaian (%)"] == shown(row["value"], 1)
     assert row_shown["Kesenjangan (orang)"] == shown(row["gap"])
-    nearest = next(df.value for df in at.dataframe if "Jarak (km)" in df.value.columns)
+    nearest = next(shown_table(df) for df in at.dataframe if "Jarak (km)" in df.value.columns)
     assert len(nearest) == 4 and all(float(d.replace(".", "").replace(",", ".")) >= 0 for d in nearest["Jarak (km)"])  # one per facility type
     crumbs = [b.label for b in at.button if b.key and b.key.startswith("crumb_")]
     assert crumbs == ["Kabupaten Purbalingga", "Kec. Karangjambu", name]
@@ -250,7 +250,7 @@ def test_peta_without_boundaries_falls_back_to_points(without_boundaries):
     assert len(maps) == 1
     payload = maps[0].proto.json_args
     assert payload.count("circle_marker_") >= 239  # one point per desa
-    assert len(at.dataframe[0].value) == 239
+    assert len(shown_table(at.dataframe[0])) == 239
 
 
 def test_peta_classification_from_the_url():
@@ -267,7 +267,7 @@ def test_kesenjangan_ranks_gaps_from_the_aggregates(data, lang, level):
              session={"gap_level": level})
     units = metrics.summarise(data.monthly, data.wilayah, INDICATORS["anc_k6"], date(2025, 9, 1), level)
     ranked = pareto(units)
-    table = at.dataframe[0].value
+    table = shown_table(at.dataframe[0])
     gap_column = "Kesenjangan (orang)" if lang == "id" else "Gap (people)"
     assert list(table[gap_column]) == [shown(g, 0, lang) for g in ranked["gap"]]
     total = f"{ranked['gap'].sum():,}".replace(",", "." if lang == "id" else ",")
@@ -277,7 +277,7 @@ def test_kesenjangan_ranks_gaps_from_the_aggregates(data, lang, level):
 
 def test_kesenjangan_programme_views(data):
     at = run("pages/kesenjangan_page.py", indikator="ptm_dm")
-    ptm = at.dataframe[1].value
+    ptm = shown_table(at.dataframe[1])
     kab = metrics.summarise(data.monthly, data.wilayah, INDICATORS["ptm_dm"], LATEST, "kabupaten").row(0, named=True)
     assert list(ptm["Kesenjangan (orang)"])[2] == shown(kab["gap"])
     at = run("pages/kesenjangan_page.py", indikator="anc_k1")
@@ -299,7 +299,7 @@ def test_peta_facility_layers_and_access_table(data):
     far = coverage.beyond(coverage.analyse(desa.gdf, data.wilayah, data.fasilitas,
                                            coverage.penduduk_from_sasaran(data.sasaran)))
     assert far.height > 0
-    access = next(df.value for df in at.dataframe if "Penduduk" in df.value.columns)
+    access = next(shown_table(df) for df in at.dataframe if "Penduduk" in df.value.columns)
     assert list(access["Penduduk"]) == [shown(p) for p in far["penduduk"]]
 
 
@@ -315,7 +315,7 @@ def test_peta_gap_bubbles(data):
 def test_tables_mark_units_with_flagged_data():
     # September 2024: Pegandekan's report is missing (its kecamatan, Kemangkon, is marked too).
     at = run("pages/peta_page.py", periode="2024-09", tingkat="desa")
-    names = list(at.dataframe[0].value["Desa/Kelurahan"])
+    names = list(shown_table(at.dataframe[0])["Desa/Kelurahan"])
     assert "⚠ Pegandekan" in names and "Pegandekan" not in names
     at = run("pages/peta_page.py", periode="2024-09")
-    assert "⚠ Kemangkon" in list(at.dataframe[0].value["Wilayah"])
+    assert "⚠ Kemangkon" in list(shown_table(at.dataframe[0])["Wilayah"])

@@ -14,7 +14,7 @@ from phdt import dojo, metrics, pws
 from phdt import quality as dq
 from phdt.config import settings
 from phdt.indicators import INDICATORS
-from tests.helpers import open_page, shown as number_shown
+from tests.helpers import open_page, shown as number_shown, shown_table
 
 SEPTEMBER = date(2024, 9, 1)
 
@@ -34,14 +34,14 @@ def meeting(section: str, puskesmas: str = "Kemangkon", periode: str = "2024-09"
 
 
 def frame_with(at: AppTest, column: str):
-    return next(df.value for df in at.dataframe if column in df.value.columns)
+    return next(shown_table(df) for df in at.dataframe if column in df.value.columns)
 
 
 def test_profile_indicators_and_rank(data):
     at = meeting("profil", indikator="anc_k6")
     assert at.title[0].value == "Puskesmas Kemangkon — September 2024"
     assert at.metric[0].value == str(data.wilayah.filter(pl.col("puskesmas") == "Kemangkon").height)
-    cluster = at.dataframe[2].value  # after the sasaran and desa tables of the wilayah expander
+    cluster = shown_table(at.dataframe[2])  # after the sasaran and desa tables of the wilayah expander
     units = metrics.summarise(data.monthly, data.wilayah, INDICATORS["anc_k6"], SEPTEMBER, "puskesmas")
     own = units.filter(pl.col("kode") == "Kemangkon").row(0, named=True)
     # The rank as in the Dojo: among puskesmas with trusted data, with its 95 % range.
@@ -57,10 +57,11 @@ def test_profile_indicators_and_rank(data):
     assert row["Peringkat antar puskesmas"] == "– (kualitas data di bawah ambang)"
     first = league.row(0, named=True)  # the best-placed puskesmas, ranked
     ranked = league.filter(pl.col("reason").is_null()).height
-    other = meeting("profil", puskesmas=first["kode"], indikator="anc_k6").dataframe[2].value
+    other = shown_table(meeting("profil", puskesmas=first["kode"], indikator="anc_k6").dataframe[2])
     shown = other[other["Indikator"].str.endswith("K6")].iloc[0]["Peringkat antar puskesmas"]
     assert shown == f"1 ({first['rank_low']}–{first['rank_high']}) / {ranked}"
-    assert len(row["Tren tahun ini"]) == 9  # January to September
+    sparkline = at.dataframe[2].value.loc[row.name, "Tren tahun ini"]
+    assert len(sparkline) == 9  # January to September
     # Pegandekan's report is missing in September 2024: the indicators carry the data warning.
     assert any("⚠" in name for name in cluster["Indikator"])
 
@@ -92,7 +93,7 @@ def test_quality_shows_data_errors_apart_from_denominators_to_review(data):
     """Kalimanah, December 2025: Mewek's stale projection (injected) is a data error, beyond the Poisson limit
     of its sasaran; the other coverages above 100 % are within chance and listed apart, as sasaran to review."""
     at = meeting("kualitas", puskesmas="Kalimanah", periode="2025-12")
-    errors, review = [df.value for df in at.dataframe if "Masalah" in df.value.columns]  # in this order
+    errors, review = [shown_table(df) for df in at.dataframe if "Masalah" in df.value.columns]  # in this order
     mewek = data.wilayah.filter(pl.col("kode_desa") == "33.03.06.1011")["nama_desa"].item()
     assert set(errors["Desa/Kelurahan"]) == {mewek}
     assert set(errors["Tingkat"]) == {"Peringatan"} and errors["Seharusnya"].str.contains("Poisson").all()
@@ -144,7 +145,7 @@ def test_invalid_action_is_refused_with_messages(actions_db):
     submit(at, "rtl_add_form")
     errors = " ".join(e.value for e in at.error)
     assert "Masalah wajib diisi" in errors and "Penanggung jawab wajib diisi" in errors
-    assert not any("Masalah" in df.value.columns for df in at.dataframe)  # nothing stored
+    assert not any("Masalah" in shown_table(df).columns for df in at.dataframe)  # nothing stored
 
 
 def open_two_browsers() -> tuple[AppTest, AppTest]:

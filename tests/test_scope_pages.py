@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from phdt import dataset as ds
 from phdt.config import ROOT
 from phdt.indicators import INDICATORS, Direction, Programme, headline
-from tests.helpers import open_page, shown
+from tests.helpers import open_page, shown, shown_table
 
 LATEST = date(2025, 12, 1)
 KECAMATAN, NAME = "33.03.09", "Kec. Bobotsari"
@@ -80,7 +80,7 @@ def test_ringkasan_cards_trend_and_gaps_follow_the_kecamatan(data):
     assert NAME in page_text(at).split("Tren", 1)[1]  # the trend's title names the area
     _, k6_gap = expected_figures(data, "anc_k6", LATEST, KECAMATAN)
     assert any(md.value.startswith(f"{fmt(k6_gap)} ibu hamil") for md in at.markdown)
-    assert set(at.dataframe[0].value["Kecamatan"]) == {"Bobotsari"}
+    assert set(shown_table(at.dataframe[0])["Kecamatan"]) == {"Bobotsari"}
 
 
 def test_kesenjangan_follows_the_kecamatan(data):
@@ -88,7 +88,7 @@ def test_kesenjangan_follows_the_kecamatan(data):
     assert NAME in at.title[0].value
     _, gap = expected_figures(data, "anc_k6", LATEST, KECAMATAN)
     assert any(f"**{fmt(gap)} ibu hamil**" in md.value for md in at.markdown)
-    table = at.dataframe[0].value
+    table = shown_table(at.dataframe[0])
     assert sum(int(v.replace(".", "")) for v in table["Kesenjangan (orang)"]) == gap
     k1 = desa_rows(data, "anc_k1", LATEST, KECAMATAN)["numerator_cum"].sum()
     assert any(c.value.startswith(f"{fmt(k1)} ibu hamil K1") for c in at.caption)
@@ -100,7 +100,7 @@ def test_kesenjangan_follows_the_kecamatan(data):
 def test_kesenjangan_ptm_table_is_the_kecamatan_s(data):
     at = open_page("kesenjangan_page", kecamatan=KECAMATAN, indikator="ptm_dm")
     _, gap = expected_figures(data, "ptm_dm", LATEST, KECAMATAN)
-    assert list(at.dataframe[1].value["Kesenjangan (orang)"])[2] == fmt(gap)
+    assert list(shown_table(at.dataframe[1])["Kesenjangan (orang)"])[2] == fmt(gap)
 
 
 def test_rapat_puskesmas_offers_the_kecamatan_s_puskesmas(data):
@@ -127,7 +127,7 @@ def test_peta_table_is_the_kecamatan_s(data):
     at = open_page("peta_page", kecamatan=KECAMATAN)
     assert NAME in at.title[0].value
     desa = data.wilayah.filter(pl.col("kode_kecamatan").cast(pl.String) == KECAMATAN).height
-    assert len(at.dataframe[0].value) == desa
+    assert len(shown_table(at.dataframe[0])) == desa
 
 
 @pytest.mark.parametrize("page", sorted(p.stem for p in (ROOT / "pages").glob("*_page.py")))
