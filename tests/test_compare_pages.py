@@ -43,7 +43,7 @@ def test_split_view_compares_june_with_december_on_distance_to_target(data):
     distance to each month's linear target (50 % in June, 100 % in December), and said so."""
     at, figures, table = split_view(periode="2025-12", pembanding="2025-06")
     change_map = figures[2]
-    assert change_map["layout"]["title"]["text"].startswith("Jarak ke target s.d. bulan ini: Juni 2025 → Desember 2025")
+    assert change_map["layout"]["title"]["text"].startswith("Jarak ke target s.d. bulan ini (poin lebih dekat)<br>Juni 2025 → Desember 2025")
     legend = change_map["data"][0]["colorbar"]["ticktext"]
     assert not any("naik" in label for label in legend)  # no coverage classes
     assert any("lebih dekat" in label for label in legend)
@@ -63,7 +63,7 @@ def test_split_view_compares_june_with_december_on_distance_to_target(data):
 
 def test_split_view_compares_december_with_december_on_coverage(data):
     at, figures, table = split_view(periode="2025-12", pembanding="2024-12")
-    assert figures[2]["layout"]["title"]["text"].startswith("Perubahan capaian Desember 2024 → Desember 2025")
+    assert figures[2]["layout"]["title"]["text"].startswith("Perubahan capaian (poin persentase)<br>Desember 2024 → Desember 2025")
     now, then = kecamatan_values(data, "anc_k6", DEC), kecamatan_values(data, "anc_k6", LAST_DEC)
     shown_deltas = dict(zip(table["Wilayah"], table["Perubahan capaian (poin)"], strict=True))
     for name, value in now.items():
