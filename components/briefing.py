@@ -14,11 +14,12 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from components import charts, data, peta, plotmaps, review
+from components import charts, compare, data, peta, plotmaps, review
 from components.i18n import lang, number, percent, period_label, signed, t
 from phdt import actions, briefing, deck, pws
 from phdt.classify import Scheme
 from phdt.indicators import INDICATORS, Indicator, Programme, headline
+from phdt.metrics import Basis
 from phdt.quality import RULES
 
 EXPORT_WIDTH, EXPORT_HEIGHT = 900, 520  # layout px of a slide image (beside the text), drawn at 2x
@@ -85,6 +86,9 @@ def sentence(h: briefing.Headline) -> str:
         change = ""
     elif abs(h.change) < 0.05:
         change = t("brief_same", earlier=period_label(h.earlier))
+    elif h.compared.basis is Basis.DISTANCE:  # said as what it is: closer to (further from) the target to date
+        change = "; " + t("format_closer_vs" if h.change > 0 else "format_further_vs", points=number(abs(h.change), 1),
+                          month=period_label(h.earlier))
     else:
         key = "brief_better" if h.change > 0 else "brief_worse"
         change = t(key, points=number(abs(h.change), 1), earlier=period_label(h.earlier))
@@ -205,9 +209,9 @@ def headline_table(s: Summary) -> deck.Table:
     rows = []
     for programme, h in zip(Programme, s.headlines, strict=True):
         indicator = INDICATORS[h.slug]
-        change = signed(h.change)  # points closer to the target than a quarter ago
+        change = signed(h.change)  # as h.compared measures it: points closer to the target than a quarter ago
         rows.append((t(f"programme_{programme.value}"), indicator.label(lang()), percent(h.value),
-                     percent(h.expected), change, number(h.people)))
+                     percent(h.expected), change, f"{number(h.people)} {compare.gap_unit(indicator)}"))
     return deck.Table((t("programme"), t("indicator"), t("col_value"), t("col_expected"), t("brief_col_change"),
                        t("brief_col_people")), tuple(rows))
 
@@ -216,7 +220,7 @@ def top_table(s: Summary) -> deck.Table:
     rows = tuple((r["nama"], r["nama_kecamatan"], r["puskesmas"], percent(r["value"]), number(r["gap"]))
                  for r in s.top.iter_rows(named=True))
     return deck.Table((t("col_desa"), t("col_kecamatan"), t("col_puskesmas"), t("col_value"),
-                       t("brief_col_people")), rows)
+                       compare.gap_column(INDICATORS[s.focus.slug])), rows)
 
 
 def actions_table(rows: tuple[actions.Action, ...]) -> deck.Table:

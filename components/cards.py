@@ -7,11 +7,11 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from components import data
+from components import compare, data
 from components.i18n import lang, metric, number, percent, period_label, signed, t
 from phdt import formats
 from phdt.indicators import Direction, Indicator
-from phdt.metrics import previous_month
+from phdt.metrics import people_behind, previous_month
 from phdt.scope import Scope
 
 
@@ -36,9 +36,10 @@ def headline_card(indicator: Indicator, period: date, area: Scope) -> None:
                                              period=period_label(date(period.year - 1, period.month, 1))),
                help=indicator.definition(lang()))
         st.caption(f"{t('card_target', expected=percent(now['expected']))} · {_month_change(indicator, area, period, now)}")
-        unit = t(f"unit_{indicator.denominator}")
+        unit = compare.gap_unit(indicator)
         key = "card_behind" if indicator.direction is Direction.HIGHER else "card_lower_people"
-        st.markdown(f"**{t(key, gap=number(now['gap']), unit=unit)}**")
+        desa = area.units(data.units(indicator.slug, period, "desa", data.dataset().version), "desa")
+        st.markdown(f"**{t(key, gap=number(people_behind(desa)), unit=unit)}**")
 
 
 def _value_at(indicator: Indicator, area: Scope, period: date) -> float | None:

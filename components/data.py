@@ -217,9 +217,11 @@ def unit_quality(period: date, level: str, version: str) -> pl.DataFrame:
 def league(slug: str, period: date, earlier: date | None, version: str) -> pl.DataFrame:
     """The Dojo league table of one indicator (phdt.dojo.league), ranked only on trusted data;
     without `earlier` no change is computed (the ranks are the same)."""
-    before = units(slug, earlier, "puskesmas", version) if earlier else None
+    compared = metrics.comparison(INDICATORS[slug], period, earlier) if earlier else None
+    before = units(slug, earlier, "puskesmas", version) if compared else None
     return dojo.league(units(slug, period, "puskesmas", version), before,
-                       quality_scores(period, version), INDICATORS[slug], settings().dojo_min_quality)
+                       quality_scores(period, version), INDICATORS[slug], settings().dojo_min_quality,
+                       compared=compared)
 
 
 @st.cache_data(max_entries=32, show_spinner="Menyusun rapor… / Building the scorecard…")
@@ -227,4 +229,4 @@ def scorecard(period: date, earlier: date, version: str) -> pl.DataFrame:
     """Every puskesmas × every registry indicator (phdt.dojo.scorecard)."""
     return dojo.scorecard({slug: units(slug, period, "puskesmas", version) for slug in INDICATORS},
                           {slug: units(slug, earlier, "puskesmas", version) for slug in INDICATORS},
-                          quality_scores(period, version), settings().dojo_min_quality)
+                          quality_scores(period, version), settings().dojo_min_quality, periods=(period, earlier))

@@ -14,11 +14,11 @@ from functools import partial
 import polars as pl
 import streamlit as st
 
-from components import charts, data, state, tables
+from components import charts, compare, data, state, tables
 from components.colours import FILL
 from components.i18n import interval, lang, metric, number, percent, period_label, signed, t
 from components.text import md_escape
-from phdt import actions, critique, dojo, formats, pws
+from phdt import actions, critique, dojo, formats, metrics, pws
 from phdt.config import settings
 from phdt.indicators import INDICATORS, Colour, Indicator
 from phdt.statistics import suppressed
@@ -70,6 +70,14 @@ def position_text(row: dict) -> str:
     if row["position"]:
         return t(f"funnel_{row['position']}")
     return t("funnel_position_none", reason=reason_text(row)) if row["reason"] else "–"
+
+
+def change_text(compared: metrics.Comparison, delta: float) -> str:
+    """'capaian +1,5 poin vs Desember 2024' or '3,1 poin lebih dekat ke target … dibanding Maret 2025'."""
+    if compared.basis is metrics.Basis.COVERAGE:
+        return t("format_value_vs", delta=signed(delta), period=period_label(compared.earlier))
+    return t("format_closer_vs" if delta >= 0 else "format_further_vs", points=number(abs(delta), 1),
+             month=period_label(compared.earlier))
 
 
 def movement(rank_change: int | None) -> str:
@@ -131,17 +139,21 @@ def funnel_sentence(funnel: dojo.Funnel, indicator: Indicator) -> str:
 
 def league_section(indicator: Indicator, period: date, earlier: date) -> None:
     league = data.league(indicator.slug, period, earlier, data.dataset().version)
-    tables.show(league_table(league, indicator), key="league_table", height=table_height(league.height))
+    compared = metrics.comparison(indicator, period, earlier)
+    tables.show(league_table(league, indicator, compared), key="league_table", height=table_height(league.height))
     unranked = league.filter(pl.col("reason").is_not_null())
+    basis = "" if compared is None else " " + t("compare_league_basis", basis=compare.basis(compared),
+                                                earlier=period_label(earlier))
     st.caption(t("league_caption", earlier=period_label(earlier), threshold=number(settings().dojo_min_quality),
-                 below=settings().suppress_below, ranked=league.height - unranked.height, n=league.height))
+                 below=settings().suppress_below, ranked=league.height - unranked.height, n=league.height) + basis)
     if unranked.height:
         st.warning(t("league_unranked", n=unranked.height, names=md_escape(", ".join(unranked["nama"].to_list()))),
                    icon=":material/warning:")
 
 
-def league_table(league: pl.DataFrame, indicator: Indicator) -> pl.DataFrame:
-    """The league as shown: rank with its interval, capaian with its 95 % CI, counts suppressed."""
+def league_table(league: pl.DataFrame, indicator: Indicator, compared: metrics.Comparison | None = None) -> pl.DataFrame:
+    """The league as shown: rank with its interval, capaian with its 95 % CI, counts suppressed; the
+    change column says what it measures (`compared`: metrics.comparison)."""
     rows, people = league.to_dicts(), counts_people(indicator)
     return pl.DataFrame({
         t("col_rank_interval"): [rank_text(r) for r in rows],
@@ -150,7 +162,8 @@ def league_table(league: pl.DataFrame, indicator: Indicator) -> pl.DataFrame:
         t("col_ci"): [interval_text(r) for r in rows],
         t("col_numerator"): [count_text(r["numerator"], people) for r in rows],
         t("col_denominator"): [count_text(r["denominator"], people) for r in rows],
-        t("col_change"): [signed(r["delta"]) for r in rows],  # +1,5 / −2,0 / –
+        (t("col_change") if compared is None else compare.change_column(compared)):
+            [signed(r["delta"]) for r in rows],  # +1,5 / −2,0 / –
         t("col_movement"): [movement(r["rank_change"]) for r in rows],
         t("dq_score"): [None if r["quality"] is None else round(r["quality"], dojo.QUALITY_DECIMALS) for r in rows],
         t("col_note"): [reason_text(r) for r in rows],
@@ -168,7 +181,9 @@ def scorecard_section(period: date, earlier: date) -> None:
     order = dojo.standings(card, by=by)["puskesmas"].to_list()
     st.dataframe(scorecard_styler(card, order, by), key="scorecard", height=table_height(len(order)))
     tables.download(scorecard_numbers(card, order, by), "scorecard", f"rapor-{period:%Y-%m}")
-    st.caption(t("scorecard_caption", earlier=period_label(earlier), threshold=number(settings().dojo_min_quality)))
+    distance = "" if earlier.month == period.month else " " + t("compare_scorecard_distance", earlier=period_label(earlier))
+    st.caption(t("scorecard_caption", earlier=period_label(earlier), threshold=number(settings().dojo_min_quality))
+               + distance)
     for column, kind in zip(st.columns(2), ("best", "improved"), strict=True):
         with column:
             st.markdown(f"**{t(f'standings_{kind}')}**")
@@ -275,7 +290,8 @@ def equity_sentence(summary: dojo.Equity, indicator: Indicator, level: str) -> s
     return t("equity_sentence", indicator=indicator.label(lang()), level=t(f"level_{level}").lower(),
              best=md_escape(summary.best), best_value=percent(summary.best_value), worst=md_escape(summary.worst),
              worst_value=percent(summary.worst_value), difference=number(summary.difference, 1), ratio=ratio,
-             half=summary.gap_half_units, units=summary.units, gap=count_text(summary.gap_total)) + untrusted
+             half=summary.gap_half_units, units=summary.units, gap=count_text(summary.gap_total, counts_people(indicator)),
+             unit=compare.gap_unit(indicator)) + untrusted
 
 
 def equity_table(period: date, level: str) -> pl.DataFrame:
@@ -367,6 +383,7 @@ def session_panels(session: critique.Session, indicator: Indicator) -> None:
     version = data.dataset().version
     earlier = data.default_comparison(session.period)
     league = data.league(indicator.slug, session.period, earlier, version)
+    compared = metrics.comparison(indicator, session.period, earlier)
     funnel = dojo.funnel(league, indicator)
     st.plotly_chart(charts.funnel_figure(funnel, highlight=session.presenters, height=380), key="session_funnel",
                     config={"displaylogo": False})
@@ -376,10 +393,9 @@ def session_panels(session: critique.Session, indicator: Indicator) -> None:
         with column, st.container(border=True, key=f"panel_{session.presenters.index(name)}"):
             row = rows[name]
             st.markdown(f"#### {md_escape(name)}")
-            change = formats.change(row["delta"], indicator.direction)
+            change = None if compared is None else formats.change(row["delta"], compared.better)
             metric(indicator.label(lang()), percent(row["value"]), change,
-                   None if change is None else t("format_value_vs", delta=change.text(lang()),
-                                                 period=period_label(earlier)))
+                   None if change is None else change_text(compared, row["delta"]))
             st.caption(f"{t('col_ci')}: {interval_text(row)} · {t('col_rank_interval')}: {rank_text(row)} / {ranked} "
                        f"{reason_text(row)}")
             st.markdown(f"{t('funnel_position')}: **{position_text(row)}**")

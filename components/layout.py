@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import html
 from datetime import date
+from functools import partial
 
 import streamlit as st
 
-from components import data, state
+from components import compare, data, state
 from components.i18n import LANGUAGES, lang, month_name, period_label, t
-from phdt.indicators import Programme, by_programme
+from phdt.indicators import Indicator, Programme, by_programme
 from phdt.metrics import parse_period
 
 
@@ -53,10 +54,13 @@ def breadcrumb() -> None:
                       disabled=depth == len(crumbs) - 1)
 
 
-def comparison_picker(period: date) -> date:
-    """Choose the period to compare with (URL ``pembanding``; default: data.comparison_period)."""
-    choices = {"": t("compare_default", period=period_label(data.default_comparison(period))),
-               **{p: period_label(parse_period(p)) for p in data.period_codes()[::-1]}}
+def comparison_picker(period: date, indicator: Indicator | None = None) -> date:
+    """Choose the period to compare with (URL ``pembanding``; default: data.comparison_period). With
+    an `indicator`, a month that would be compared on the distance to the target to date (another
+    month of a cumulative indicator: phdt.metrics.comparison) says so in the list."""
+    label = period_label if indicator is None else partial(compare.option_label, indicator, period)
+    choices = {"": t("compare_default", period=label(data.default_comparison(period))),
+               **{p: label(parse_period(p)) for p in data.period_codes()[::-1]}}
     st.selectbox(t("compare_with"), list(choices), format_func=choices.__getitem__, key="pembanding")
     earlier = data.comparison_period(period)
     if earlier == period:

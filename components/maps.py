@@ -21,9 +21,11 @@ from jinja2 import Template
 from components.assets import LEAFLET_URL
 from components.colours import FILL
 from components.compact import CompactPolygons
+from components.compare import class_label
 from components.i18n import number, percent, t
 from phdt.classify import Scheme, assign, change_class, change_colours, colours, edges
 from phdt.indicators import Colour, Direction, Indicator
+from phdt.metrics import Comparison
 
 MAP_HEIGHT = 560
 
@@ -100,15 +102,16 @@ def classify(summary: pl.DataFrame, indicator: Indicator, month: int,
     return summary.with_columns(fill=pl.Series(fills, dtype=pl.String)), ranges + _special_classes()
 
 
-def classify_change(changes: pl.DataFrame, indicator: Indicator) -> tuple[pl.DataFrame, list[LegendEntry]]:
+def classify_change(changes: pl.DataFrame, compared: Comparison) -> tuple[pl.DataFrame, list[LegendEntry]]:
     """Add a `fill` column to metrics.change output: diverging classes of the point change, red
-    for a change in the wrong direction; no change computable -> the flag or no-data class."""
-    palette = change_colours(indicator.direction)
+    for a change in the wrong direction; no change computable -> the flag or no-data class. The
+    legend says what the points are (coverage, or closer to the target to date: `compared`)."""
+    palette = change_colours(compared.better)
     fills = [
         palette[change_class(delta)] if delta is not None else FILL[Colour.FLAG if flag else Colour.NO_DATA]
         for delta, flag in zip(changes["delta"], changes["flagged"], strict=True)
     ]
-    entries = [(palette[k], t(f"change_class_{k}"), f"change-{k}") for k in range(len(palette))]
+    entries = [(palette[k], class_label(compared, k), f"change-{k}") for k in range(len(palette))]
     return changes.with_columns(fill=pl.Series(fills, dtype=pl.String)), entries + _special_classes()
 
 

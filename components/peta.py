@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from components import compact, data, maps, plotmaps, state
+from components import compact, compare, data, maps, plotmaps, state
 from components.i18n import percent, period_label, signed, t
 from geo import boundaries
 from phdt import metrics
@@ -159,7 +159,7 @@ def district_map(slug: str, period: date, level: str, scheme: str, lang: str, fa
         maps.outline_polygons(_encoded(level), _indices(level, drilled), weight=0.8, colour="#888888").add_to(m)
         points = maps.point_features(_points(level), _properties(slug, period, level, scheme, lang, version))
         maps.bubble_layer(_within(points, drilled), bounds, name, max_gap).add_to(m)
-        bubble_sizes = maps.bubble_legend(max_gap, t(f"unit_{indicator.denominator}"))
+        bubble_sizes = maps.bubble_legend(max_gap, compare.gap_unit(indicator))
     elif polygons:
         properties = _properties(slug, period, level, scheme, lang, version)
         maps.choropleth_layer(_encoded(level), _indices(level, drilled), properties).add_to(m)
@@ -201,17 +201,24 @@ def twin_figure(slug: str, period: date, level: str, scheme: str, lang: str, ver
 @st.cache_data(max_entries=32, show_spinner=False)
 def change_figure(slug: str, period: date, earlier: date, level: str, lang: str, version: str,
                   kecamatan: str = "") -> go.Figure:
-    """Change map: percentage points between `earlier` and `period`, diverging classes."""
-    indicator = INDICATORS[slug]
-    changes = metrics.change(data.units(slug, period, level, version), data.units(slug, earlier, level, version))
-    filled, legend = maps.classify_change(changes, indicator)
+    """Change map between `earlier` and `period`, diverging classes, measured as
+    metrics.comparison says (coverage points, or points closer to the target to date) and titled so."""
+    compared = metrics.comparison(INDICATORS[slug], period, earlier)
+    changes = metrics.change(data.units(slug, period, level, version), data.units(slug, earlier, level, version),
+                             compared)
+    filled, legend = maps.classify_change(changes, compared)
+    distance = compared.basis is metrics.Basis.DISTANCE
+    expected, earlier_expected = (percent(compared.indicator.expected(p.month)) for p in (period, earlier))
     hover = [
-        f"{html.escape(str(n))}: {percent(before)} → {percent(now)}"
-        + ("" if delta is None else f" ({t('change_points', delta=signed(delta))})")
+        (t("compare_hover_distance", name=html.escape(str(n)), before=percent(before), now=percent(now),
+           expected=expected, earlier_expected=earlier_expected) if distance
+         else f"{html.escape(str(n))}: {percent(before)} → {percent(now)}")
+        + ("" if delta is None else
+           f" ({t('compare_distance_points' if distance else 'change_points', delta=signed(delta))})")
         for n, before, now, delta in filled.select("nama", "earlier_value", "value", "delta").iter_rows()
     ]
-    title = t("change_title", earlier=period_label(earlier), period=period_label(period))
-    return _twin(filled.with_columns(hover=pl.Series(hover, dtype=pl.String)), legend, level, kecamatan, title)
+    return _twin(filled.with_columns(hover=pl.Series(hover, dtype=pl.String)), legend, level, kecamatan,
+                 compare.title(compared))
 
 
 def _twin(units: pl.DataFrame, legend: list, level: str, kecamatan: str, title: str) -> go.Figure:

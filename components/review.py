@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import polars as pl
 import streamlit as st
 
-from components import charts, data, dojo, peta, tables
+from components import charts, compare, data, dojo, peta, tables
 from components.colours import FILL, PWS_STATUS
 from components.i18n import lang, number, percent, period_label, t
 from components.text import md_escape
@@ -91,6 +91,7 @@ def cluster_table(puskesmas: str, period: date, cluster: int, flagged: set[str])
             t("col_expected"): round(own["expected"], 1),
             t("col_status"): t(f"colour_{own['colour']}"),
             t("col_gap"): own["gap"],
+            t("compare_col_gap_unit"): compare.gap_unit(indicator),
             t("col_rank"): f"{dojo.rank_text(place)} / {ranked}" if place["rank"] else f"– ({dojo.reason_text(place)})",
             t("col_trend"): [round(v, 1) for v in trend["value"].fill_null(0)],
         })
@@ -120,14 +121,14 @@ def pws_section(puskesmas: str, period: date, indicator: Indicator) -> None:
         else:
             st.plotly_chart(figure, key="pws_map", config={"displaylogo": False})
     st.markdown(f"**{t('pws_table_title')}**")
-    tables.show(pws_table(status), key="pws_table")
+    tables.show(pws_table(status, indicator), key="pws_table")
     with st.expander(t("pws_multiples_title"), expanded=True):
         series = pws.series(dataset.monthly, dataset.wilayah, indicator, period.year, puskesmas)
         st.plotly_chart(charts.pws_small_multiples(series.filter(pl.col("period") <= period)), key="pws_multiples")
     st.caption(t("pws_caption"))
 
 
-def pws_table(status: pl.DataFrame) -> pl.DataFrame:
+def pws_table(status: pl.DataFrame, indicator: Indicator) -> pl.DataFrame:
     """The month-on-month table a bidan koordinator would build in Excel."""
     labels = {s: t(f"pws_{s}") for s in pws.STATUSES}
     return status.select(
@@ -137,7 +138,7 @@ def pws_table(status: pl.DataFrame) -> pl.DataFrame:
         pl.col("denominator").alias(t("col_denominator")),
         pl.col("coverage_cum").round(1).alias(t("col_value")),
         pl.col("target_linear").round(1).alias(t("col_expected")),
-        pl.col("gap_people").alias(t("col_gap")),
+        pl.col("gap_people").alias(compare.gap_column(indicator)),
         pl.col("status").replace_strict(labels, default=t("legend_no_data")).alias(t("col_status")),
     )
 

@@ -10,9 +10,11 @@ import polars as pl
 import streamlit as st
 
 from components import data
+from components.compare import change_column, gap_column, gap_unit
 from components.i18n import lang, number, percent, t
 from phdt import actions, exports, formats
 from phdt.indicators import INDICATORS, Colour, Direction, Indicator
+from phdt.metrics import Comparison
 
 if TYPE_CHECKING:
     from pandas.io.formats.style import Styler
@@ -47,13 +49,13 @@ def download(frame: pl.DataFrame, key: str, file_name: str | None = None) -> Non
                        type="tertiary")
 
 
-def top_gaps(top: pl.DataFrame) -> pl.DataFrame:
-    """Desa with the most people behind (components.briefing.Summary.top)."""
+def top_gaps(top: pl.DataFrame, indicator: Indicator) -> pl.DataFrame:
+    """Desa with the most people behind (components.briefing.Summary.top) on `indicator`."""
     return top.select(
         pl.col("nama").alias(t("col_desa")), pl.col("nama_kecamatan").alias(t("col_kecamatan")),
         pl.col("puskesmas").alias(t("col_puskesmas")),
         pl.Series(t("col_value"), [percent(v) for v in top["value"]], dtype=pl.String),  # in this thread's language
-        pl.col("gap").alias(t("brief_col_people")),
+        pl.col("gap").alias(gap_column(indicator)),
     )
 
 
@@ -83,7 +85,7 @@ def units_table(units: pl.DataFrame, level: str, key: str, slug: str, period: da
         columns |= {"nama_kecamatan": t("col_kecamatan"), "puskesmas": t("col_puskesmas")}
     columns |= {
         "numerator": t("col_numerator"), "denominator": t("col_denominator"), "value": t("col_value"),
-        "expected": t("col_expected"), "gap": t("col_gap"), "status": t("col_status"),
+        "expected": t("col_expected"), "gap": gap_column(INDICATORS[slug]), "status": t("col_status"),
     }
     status = {colour.value: t(f"colour_{colour.value}") for colour in Colour}
     shown = frame.with_columns(
@@ -95,19 +97,21 @@ def units_table(units: pl.DataFrame, level: str, key: str, slug: str, period: da
         st.caption(t("dq_marked"))
 
 
-def change_table(changes: pl.DataFrame, indicator: Indicator, earlier: str, now: str, key: str) -> None:
-    """Units by their change (metrics.change), the largest change for the worse first."""
-    worse_first = indicator.direction is Direction.LOWER  # a rise is worse when lower is better
+def change_table(changes: pl.DataFrame, compared: Comparison, earlier: str, now: str, key: str) -> None:
+    """Units by their change (metrics.change, measured as `compared` says and headed so), the
+    largest change for the worse first."""
+    worse_first = compared.better is Direction.LOWER  # a rise is worse when lower is better
     shown = changes.drop_nulls("delta").sort("delta", descending=worse_first).select(
         pl.col("nama").alias(t("col_unit")), pl.col("earlier_value").round(1).alias(earlier),
         pl.col("value").round(1).alias(now), pl.col("delta").map_elements(partial(formats.signed, language=lang()), return_dtype=pl.String)
-        .alias(t("col_change")),
+        .alias(change_column(compared)),
     )
     show(shown, key, height=420)
 
 
 def indicator_table(rows: pl.DataFrame, key: str) -> None:
-    """One unit's indicators (from data.unit_indicators): capaian, target to date, status, gap."""
+    """One unit's indicators (from data.unit_indicators): capaian, target to date, status, gap, and
+    what each gap counts (people of its sasaran, drop-out children, desa)."""
     status = {colour.value: t(f"colour_{colour.value}") for colour in Colour}
     shown = rows.select(
         pl.col("slug").replace_strict({s: i.label(lang()) for s, i in INDICATORS.items()}).alias(t("indicator")),
@@ -117,5 +121,6 @@ def indicator_table(rows: pl.DataFrame, key: str) -> None:
         pl.col("numerator").alias(t("col_numerator")),
         pl.col("denominator").alias(t("col_denominator")),
         pl.col("gap").alias(t("col_gap")),
+        pl.col("slug").replace_strict({s: gap_unit(i) for s, i in INDICATORS.items()}).alias(t("compare_col_gap_unit")),
     )
     show(shown, key, height="content")

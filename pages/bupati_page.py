@@ -9,8 +9,8 @@ import streamlit as st
 from components import briefing, data, layout, pack, state, tables
 from components.i18n import lang, metric, number, percent, period_label, t
 from phdt import formats
-from phdt.indicators import INDICATORS, Direction, Programme
-from phdt.metrics import parse_period
+from phdt.indicators import INDICATORS, Programme
+from phdt.metrics import Basis, parse_period
 
 period = parse_period(st.session_state["periode"])
 version = data.dataset().version
@@ -29,12 +29,17 @@ st.caption(t("exec_caption", period=period_label(period), earlier=period_label(e
 for column, programme, h in zip(st.columns(3), Programme, summary.headlines, strict=True):
     with column, st.container(border=True, key=f"headline_{programme.value}"):
         indicator = INDICATORS[h.slug]
-        # Not the change of the value (cumulative values restart in January) but of the distance to the
-        # target to date: positive = closer, whatever the indicator's direction.
-        change = formats.change(h.change, Direction.HIGHER)
-        metric(f"{t(f'programme_{programme.value}')} · {indicator.label(lang())}", percent(h.value), change,
-               None if change is None else t("format_closer_vs" if h.change >= 0 else "format_further_vs",
-                                             points=number(abs(h.change), 1), month=period_label(h.earlier)),
+        # As metrics.comparison says: for a cumulative indicator a quarter apart not the change of the
+        # value (it restarts in January) but of the distance to the target to date (positive = closer).
+        change = None if h.compared is None else formats.change(h.change, h.compared.better)
+        if change is None:
+            said = None
+        elif h.compared.basis is Basis.DISTANCE:
+            said = t("format_closer_vs" if h.change >= 0 else "format_further_vs", points=number(abs(h.change), 1),
+                     month=period_label(h.earlier))
+        else:
+            said = t("format_value_vs", delta=change.text(lang()), period=period_label(h.earlier))
+        metric(f"{t(f'programme_{programme.value}')} · {indicator.label(lang())}", percent(h.value), change, said,
                help=t("col_expected") + f": {percent(h.expected)}")
         st.markdown(briefing.sentence(h))
 
@@ -43,7 +48,7 @@ with map_column:
     st.plotly_chart(briefing.screen_map(summary), key="exec_map", config={"displaylogo": False})
 with list_column:
     st.markdown(f"**{t('exec_top', n=briefing.TOP, indicator=focus.label(lang()))}**")
-    tables.show(tables.top_gaps(summary.top), key="exec_top", file_name="desa-kesenjangan-terbesar")
+    tables.show(tables.top_gaps(summary.top, focus), key="exec_top", file_name="desa-kesenjangan-terbesar")
     st.markdown(f"**{t('exec_actions')}**")
     if summary.actions:
         tables.show(tables.actions_brief(summary.actions), key="exec_actions", file_name="rtl-berjalan")

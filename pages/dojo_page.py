@@ -37,7 +37,7 @@ else:
     if section == "funnel":
         dojo.funnel_section(indicator, period, data.comparison_period(period))
     elif section == "peringkat":
-        dojo.league_section(indicator, period, layout.comparison_picker(period))
+        dojo.league_section(indicator, period, layout.comparison_picker(period, indicator))
     elif section == "rapor":
         dojo.scorecard_section(period, layout.comparison_picker(period))
     else:

@@ -7,12 +7,12 @@ import polars as pl
 import streamlit as st
 from streamlit_folium import st_folium
 
-from components import cards, charts, data, maps, peta, state, tables
+from components import cards, charts, compare, data, maps, peta, state, tables
 from components.i18n import lang, number, period_label, t
 from phdt import gaps
 from phdt.classify import Scheme
 from phdt.indicators import INDICATORS, Programme, by_programme
-from phdt.metrics import parse_period
+from phdt.metrics import parse_period, people_behind
 
 GAP_LEVELS = ("desa", "puskesmas", "kecamatan")
 FINER = {"kabupaten": GAP_LEVELS, "kecamatan": ("desa", "puskesmas"), "desa": ("desa",)}  # levels inside an area
@@ -20,7 +20,7 @@ FINER = {"kabupaten": GAP_LEVELS, "kecamatan": ("desa", "puskesmas"), "desa": ("
 period = parse_period(st.session_state["periode"])
 indicator = INDICATORS[st.session_state["indikator"]]
 version = data.dataset().version
-unit = t(f"unit_{indicator.denominator}")
+unit = compare.gap_unit(indicator)  # what a gap counts: people of the sasaran, drop-out children, desa
 area = state.scope()  # every figure below is of this area's desa, and says so
 named = area.label(lang())
 drilled = "" if area.is_kabupaten else min(area.kecamatan)  # the map zooms to the area's kecamatan
@@ -34,10 +34,11 @@ level = st.segmented_control(t("gap_level"), levels, format_func=level_labels.__
                              default=levels[0]) or levels[0]
 
 ranked = gaps.pareto(area.units(data.units(indicator.slug, period, level, version), level))
+behind = people_behind(area.units(data.units(indicator.slug, period, "desa", version), "desa"))  # the one figure
 if ranked.is_empty():
     st.info(t("gaps_none"))
 else:
-    st.markdown(t("gap_sentence", total=number(ranked["gap"].sum()), unit=unit, n=ranked.height,
+    st.markdown(t("gap_sentence", total=number(behind), unit=unit, n=ranked.height,
                   level=level_labels[level].lower(), half=gaps.holders(ranked)))
     st.plotly_chart(charts.pareto_figure(ranked, unit), key="pareto_chart")
     # The same gaps on the map (puskesmas have no polygons of their own: their desa are drawn).
@@ -53,8 +54,11 @@ if indicator.programme is Programme.ANC:
     steps = gaps.cascade(monthly, data.dataset().wilayah, period)
     st.plotly_chart(charts.cascade_figure(steps, [INDICATORS[s].label(lang()) for s in gaps.CASCADE],
                                           t("unit_ibu_hamil")), key="cascade_chart")
-    st.caption(t("cascade_caption", k1=number(steps["numerator"][0]), k6=number(steps["numerator"][-1]),
-                 lost=number(steps["numerator"][0] - steps["numerator"][-1])))
+    # Three different figures, each named for what it is: only "behind" is the people not yet served.
+    st.caption(t("compare_cascade_caption", k1=number(steps["numerator"][0]), k6=number(steps["numerator"][-1]),
+                 lost=number(steps["numerator"][0] - steps["numerator"][-1]),
+                 behind=number(people_behind(area.units(data.units("anc_k6", period, "desa", version), "desa"))),
+                 not_reached=number(steps["denominator"][-1] - steps["numerator"][-1])))
 elif indicator.programme is Programme.IMUNISASI:
     categories = area.units(gaps.dropout_categories(monthly, data.dataset().wilayah, period, "desa"), "desa")
     st.plotly_chart(charts.dropout_figure(categories), key="dropout_chart")
@@ -65,6 +69,7 @@ else:
     for ptm in by_programme(Programme.PTM):
         kab = area.row(data.units(ptm.slug, period, area.level, version))
         rows.append({t("indicator"): ptm.label(lang()), t("col_value"): round(kab["value"] or 0, 1),
-                     t("col_gap"): kab["gap"], t("col_denominator"): kab["denominator"]})
+                     t("col_gap"): people_behind(area.units(data.units(ptm.slug, period, "desa", version), "desa")),
+                     t("compare_col_gap_unit"): compare.gap_unit(ptm), t("col_denominator"): kab["denominator"]})
     tables.show(pl.DataFrame(rows), key="ptm_table")
 cards.indicator_details(indicator)

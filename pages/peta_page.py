@@ -7,7 +7,7 @@ import polars as pl
 import streamlit as st
 from streamlit_folium import st_folium
 
-from components import data, layout, maps, peta, state, tables
+from components import compare, data, layout, maps, peta, state, tables
 from components.desa_card import desa_card
 from components.i18n import lang, number, period_label, t
 from geo.coverage import DEFAULT_MAX_KM
@@ -48,22 +48,26 @@ if not polygons:
     st.info(t("no_boundaries"), icon=":material/map:")
 
 if view == "banding":
-    earlier = layout.comparison_picker(period)
+    earlier = layout.comparison_picker(period, indicator)
+    compared = metrics.comparison(indicator, period, earlier)
+    if compared is not None:  # what the change map and table measure, said before them
+        st.markdown(compare.note(compared))
     now_column, earlier_column = st.columns(2)
     for column, shown in ((now_column, period), (earlier_column, earlier)):
         with column:
             st.plotly_chart(peta.twin_figure(indicator.slug, shown, level, scheme, lang(), version, kecamatan),
                             key=f"twin_{shown:%Y%m}", config={"displaylogo": False})
     change_column, table_column = st.columns(2)
-    with change_column:
-        st.plotly_chart(peta.change_figure(indicator.slug, period, earlier, level, lang(), version, kecamatan),
-                        key="change_map", config={"displaylogo": False})
-    with table_column:
-        changes = metrics.change(data.units(indicator.slug, period, level, version),
-                                 data.units(indicator.slug, earlier, level, version))
-        tables.change_table(mapped.units(changes, level), indicator,
-                            period_label(earlier), period_label(period), key="change_table")
-    st.caption(t("compare_caption"))
+    if compared is not None:
+        with change_column:
+            st.plotly_chart(peta.change_figure(indicator.slug, period, earlier, level, lang(), version, kecamatan),
+                            key="change_map", config={"displaylogo": False})
+        with table_column:
+            changes = metrics.change(data.units(indicator.slug, period, level, version),
+                                     data.units(indicator.slug, earlier, level, version), compared)
+            tables.change_table(mapped.units(changes, level), compared,
+                                period_label(earlier), period_label(period), key="change_table")
+        st.caption(t("compare_caption"))
 else:
     facility_labels = {tipe: t(f"facility_{tipe}") for tipe in FACILITY_TYPES}
     layer_column, catchment_column = st.columns([3, 1], vertical_alignment="bottom")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import cards, charts, data, state, tables
+from components import cards, charts, compare, data, state, tables
 from components.i18n import lang, month_name, period_label, t
 from phdt.gaps import holders, pareto
 from phdt.indicators import INDICATORS, Programme, headline
-from phdt.metrics import parse_period
+from phdt.metrics import parse_period, people_behind
 
 period = parse_period(st.session_state["periode"])
 indicator = INDICATORS[st.session_state["indikator"]]
@@ -34,7 +34,7 @@ ranked = pareto(desa)
 if ranked.is_empty():
     st.info(t("gaps_none"))
 else:
-    st.markdown(t("gaps_sentence", gap_total=tables.fmt_int(ranked["gap"].sum()), unit=t(f"unit_{indicator.denominator}"),
+    st.markdown(t("gaps_sentence", gap_total=tables.fmt_int(people_behind(desa)), unit=compare.gap_unit(indicator),
                   n_units=ranked.height, pareto=holders(ranked)))
     tables.units_table(ranked.head(10), "desa", "gaps_table", indicator.slug, period)
 cards.indicator_details(indicator)

@@ -36,21 +36,24 @@ class Headline:
     behind: float | None  # points short of the target to date in the indicator's direction (< 0: ahead)
     earlier: date | None  # a quarter before
     earlier_behind: float | None
-    people: int  # people behind: the sum of every desa's gap
+    people: int  # people behind: metrics.people_behind, the sum of every desa's gap
     desa: int  # desa with anyone behind
+    compared: metrics.Comparison | None = None  # how the quarter is compared (metrics.comparison)
+    earlier_value: float | None = None
 
     @property
     def change(self) -> float | None:
-        """Points closer to the target than a quarter ago (negative: further away)."""
-        if self.behind is None or self.earlier_behind is None:
+        """The change since a quarter ago as `compared` measures it: for a cumulative indicator,
+        points closer to the target to date (negative: further away)."""
+        if self.compared is None:
             return None
-        return self.earlier_behind - self.behind
+        return self.compared.delta(self.value, self.earlier_value)
 
 
 def _behind(value: float | None, expected: float, indicator: Indicator) -> float | None:
     if value is None:
         return None
-    return expected - value if indicator.direction is Direction.HIGHER else value - expected
+    return expected - value if indicator.direction is Direction.HIGHER else value - expected  # metrics.behind
 
 
 def _district(monthly: pl.DataFrame, wilayah: pl.DataFrame, indicator: Indicator, period: date) -> tuple:
@@ -63,13 +66,16 @@ def headline(monthly: pl.DataFrame, wilayah: pl.DataFrame, indicator: Indicator,
              earlier: date | None) -> Headline:
     value, expected = _district(monthly, wilayah, indicator, period)
     desa = metrics.summarise(monthly, wilayah, indicator, period, "desa")
-    earlier_behind = None
+    earlier_behind = earlier_value = None
     if earlier is not None:
-        earlier_behind = _behind(*_district(monthly, wilayah, indicator, earlier), indicator)
+        earlier_value, earlier_expected = _district(monthly, wilayah, indicator, earlier)
+        earlier_behind = _behind(earlier_value, earlier_expected, indicator)
     return Headline(
         slug=indicator.slug, period=period, value=value, expected=expected,
         behind=_behind(value, expected, indicator), earlier=earlier, earlier_behind=earlier_behind,
-        people=int(desa["gap"].sum()), desa=desa.filter(pl.col("gap") > 0).height,
+        people=metrics.people_behind(desa), desa=desa.filter(pl.col("gap") > 0).height,
+        compared=None if earlier is None else metrics.comparison(indicator, period, earlier),
+        earlier_value=earlier_value,
     )
 
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import polars as pl
 
 from phdt.indicators import INDICATORS, Direction, Indicator
+from phdt.metrics import Comparison, comparison
 from phdt.statistics import Z95, Z998, Overdispersion, funnel_limits, overdispersion, rank_intervals, wilson
 
 REASONS = ("no_data", "flagged", "quality")  # why a unit is shown but not ranked; the UI translates the codes
@@ -66,12 +68,18 @@ def trust(units: pl.DataFrame, scores: pl.DataFrame | None, min_quality: float) 
 
 
 def league(current: pl.DataFrame, earlier: pl.DataFrame | None, quality: pl.DataFrame, indicator: Indicator,
-           min_quality: float, draws: int = 2000, seed: int = 0) -> pl.DataFrame:
+           min_quality: float, draws: int = 2000, seed: int = 0, compared: Comparison | None = None) -> pl.DataFrame:
     """Every puskesmas of `current`, ranked only when its figure can be trusted (:func:`trust`): units
     without data, with an impossible value or a data-quality score below `min_quality` are shown with a
     reason instead of a rank. `quality`: puskesmas, score.
     Rank movement compares like with like: ``earlier_rank`` and ``rank_change`` rank only the units
-    ranked now that also had usable data then, so a newcomer or an excluded unit moves nobody."""
+    ranked now that also had usable data then, so a newcomer or an excluded unit moves nobody.
+    ``delta`` is the change as `compared` measures it (metrics.comparison: coverage points for the same
+    month, points closer to the target to date for other months of a cumulative indicator); an
+    `earlier` frame needs it."""
+    if earlier is not None and compared is None:
+        raise ValueError("an earlier period needs its comparison (phdt.metrics.comparison)")
+    delta = compared.delta_expr(pl.col("value"), pl.col("earlier_value")) if compared else pl.lit(None, pl.Float64)
     rule = trust(current, quality.select(pl.col("puskesmas").alias("kode"), "score"), min_quality)
     rows = (
         current.with_columns(pl.col("kode").cast(pl.String)).join(rule.table, on="kode", how="left")
@@ -82,7 +90,7 @@ def league(current: pl.DataFrame, earlier: pl.DataFrame | None, quality: pl.Data
     return (
         rows.join(_earlier(earlier), on="kode", how="left")
         .with_columns(
-            delta=pl.when(_USABLE).then(pl.col("value") - pl.col("earlier_value")),
+            delta=pl.when(_USABLE).then(delta),
             earlier_rank=_rank(_IN_BOTH, indicator, "earlier_value"),
             rank_change=_rank(_IN_BOTH, indicator, "earlier_value") - _rank(_IN_BOTH, indicator),
         )
@@ -181,21 +189,28 @@ def _positions(p: np.ndarray, limits: dict[str, np.ndarray], indicator: Indicato
 
 
 def scorecard(current: Mapping[str, pl.DataFrame], earlier: Mapping[str, pl.DataFrame | None], quality: pl.DataFrame,
-              min_quality: float) -> pl.DataFrame:
+              min_quality: float, periods: tuple[date, date] | None = None) -> pl.DataFrame:
     """One row per (puskesmas, indicator): colour, rank and change. A figure excluded for data
     quality is greyed rather than coloured, so a doubtful green does not count as a success; nor does
     its change count as an improvement (``improvement``: the change in the indicator's good
-    direction, for ranked units only)."""
+    direction, for ranked units only). `periods` (now, then) decide per indicator how the change is
+    measured (metrics.comparison); ``basis`` says which."""
     frames = []
     for slug, frame in current.items():
         indicator = INDICATORS[slug]
-        table = league(frame, earlier.get(slug), quality, indicator, min_quality, draws=0)
-        sign = 1 if indicator.direction is Direction.HIGHER else -1
+        before = earlier.get(slug)
+        if before is not None and periods is None:
+            raise ValueError("a scorecard with an earlier period needs the two periods")
+        compared = comparison(indicator, *periods) if before is not None else None
+        before = before if compared else None  # the same period twice: nothing to compare
+        table = league(frame, before, quality, indicator, min_quality, draws=0, compared=compared)
+        sign = 1 if compared is None or compared.better is Direction.HIGHER else -1
         frames.append(table.select(
             pl.col("kode").alias("puskesmas"), "nama", pl.lit(slug).alias("slug"), "value",
             pl.when(pl.col("reason") == "quality").then(pl.lit("grey")).otherwise(pl.col("colour")).alias("colour"),
             "reason", "rank", "earlier_rank", "rank_change", "delta",
             pl.when(pl.col("reason").is_null()).then(sign * pl.col("delta")).alias("improvement"),
+            pl.lit(None if compared is None else compared.basis.value, pl.String).alias("basis"),
         ))
     return pl.concat(frames)
 

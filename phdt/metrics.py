@@ -6,7 +6,9 @@ puskesmas, kecamatan and kabupaten figures always add up.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 
 import polars as pl
 
@@ -57,7 +59,7 @@ def summarise(
         )
         .join(_reported(monthly, period), on="kode_desa", how="left")
         .rename({"numerator_cum": "numerator"})
-        .with_columns(gap=gap_people(indicator, period.month))
+        .with_columns(gap=known_gap(indicator, period.month))
     )
     grouped = rows.group_by(key).agg(
         pl.col(name).first().alias("nama"),
@@ -98,6 +100,22 @@ def _score(units: pl.DataFrame, indicator: Indicator, month: int) -> pl.DataFram
     return scored.with_columns(colour=pl.Series(colours, dtype=pl.String))
 
 
+def known_gap(indicator: Indicator, month: int) -> pl.Expr:
+    """`gap_people` where the desa's report for the month arrived (``reported``) and it has a
+    sasaran; null otherwise: a carried-forward count of a missing report is not a known gap."""
+    return pl.when((pl.col("reported") > 0) & (pl.col("denominator") > 0)).then(gap_people(indicator, month))
+
+
+def people_behind(units: pl.DataFrame) -> int:
+    """THE "people not yet served" of an area, the one figure every page shows under that name: Σ over
+    the area's desa of :func:`gap_people` (each desa's people short of the target to date, or in the
+    bad state when lower is better), desa without a report not counted. `units`: summarise rows of
+    the area at any level (the area's own row, or its desa, puskesmas, kecamatan): a unit's gap is
+    already the sum of its desa's, so any level gives the same total. Counts desa for Desa UCI (the
+    indicator's ``denominator`` says the unit)."""
+    return int(units["gap"].fill_null(0).clip(lower_bound=0).sum())
+
+
 def gap_people(indicator: Indicator, month: int) -> pl.Expr:
     """People behind in one desa: short of the linear target to date (higher is better), or the
     people in the bad state (lower is better, e.g. zero-dose children). Desa counts for UCI."""
@@ -130,14 +148,80 @@ def _expected(indicator: Indicator) -> pl.Expr:
     return pl.lit(float(indicator.target))
 
 
-def change(current: pl.DataFrame, earlier: pl.DataFrame) -> pl.DataFrame:
-    """Percentage-point change per unit between two summaries of the same level (kode, nama,
-    value, earlier_value, delta). No delta where either period lacks data or is flagged: a change
-    computed from a missing report or an impossible value would mislead."""
+class Basis(StrEnum):
+    """What a change between two periods of one indicator measures."""
+
+    COVERAGE = "coverage"  # capaian now − capaian then (percentage points)
+    DISTANCE = "distance"  # points closer to the target to date than then (gap to the linear target)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """How two periods of one indicator are compared: the one rule every change on every page reads.
+
+    A cumulative (PWS) value restarts every January and grows month by month towards the annual
+    target, so its coverage in December is not comparable with its coverage in June: the difference
+    would mostly show the calendar. Coverage is compared only with the same month (of another year),
+    or for point-in-time indicators; any other pair of months of a cumulative indicator is compared
+    on the distance to the linear target (``behind``), and says so (``label_key``). ``better`` is the
+    direction in which a positive delta is good: the indicator's own for coverage, HIGHER for "closer".
+    """
+
+    indicator: Indicator
+    period: date
+    earlier: date
+    basis: Basis
+
+    @property
+    def better(self) -> Direction:
+        return self.indicator.direction if self.basis is Basis.COVERAGE else Direction.HIGHER
+
+    @property
+    def label_key(self) -> str:
+        """Text key naming what is compared (locales ``compare_basis_coverage`` / ``_distance``)."""
+        return f"compare_basis_{self.basis.value}"
+
+    def delta(self, value: float | None, earlier_value: float | None) -> float | None:
+        """The change from `earlier_value` (capaian in `earlier`) to `value` (capaian in `period`)."""
+        if value is None or earlier_value is None or value != value or earlier_value != earlier_value:
+            return None
+        if self.basis is Basis.COVERAGE:
+            return value - earlier_value
+        return behind(self.indicator, earlier_value, self.earlier.month) - behind(self.indicator, value, self.period.month)
+
+    def delta_expr(self, value: pl.Expr, earlier_value: pl.Expr) -> pl.Expr:
+        if self.basis is Basis.COVERAGE:
+            return value - earlier_value
+        sign = 1.0 if self.indicator.direction is Direction.HIGHER else -1.0
+        return sign * ((value - self.indicator.expected(self.period.month))
+                       - (earlier_value - self.indicator.expected(self.earlier.month)))
+
+
+def behind(indicator: Indicator, value: float, month: int) -> float:
+    """Points short of the target to date in the indicator's direction (negative: ahead of it)."""
+    expected = indicator.expected(month)
+    return expected - value if indicator.direction is Direction.HIGHER else value - expected
+
+
+def comparison(indicator: Indicator, period: date, earlier: date) -> Comparison | None:
+    """How `period` is compared with `earlier` on `indicator` (see :class:`Comparison`); None for
+    the same period (nothing to compare)."""
+    if earlier == period:
+        return None
+    same_month = earlier.month == period.month
+    basis = Basis.COVERAGE if same_month or not indicator.cumulative else Basis.DISTANCE
+    return Comparison(indicator, period, earlier, basis)
+
+
+def change(current: pl.DataFrame, earlier: pl.DataFrame, compared: Comparison) -> pl.DataFrame:
+    """Change per unit between two summaries of the same level (kode, nama, value, earlier_value,
+    delta), measured as `compared` says (coverage points, or points closer to the target to date).
+    No delta where either period lacks data or is flagged: a change computed from a missing report
+    or an impossible value would mislead."""
     usable = pl.col("has_data") & ~pl.col("flagged")
     before = earlier.select("kode", earlier_value=pl.when(usable).then(pl.col("value")))
     return (
         current.select("kode", "nama", "flagged", value=pl.when(usable).then(pl.col("value")))
         .join(before, on="kode", how="left")
-        .with_columns(delta=pl.col("value") - pl.col("earlier_value"))
+        .with_columns(delta=compared.delta_expr(pl.col("value"), pl.col("earlier_value")))
     )

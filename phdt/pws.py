@@ -130,7 +130,9 @@ def desa_status(
     ]
     return (
         now.with_columns(numerator=pl.col("numerator_cum"))
-        .with_columns(status=pl.Series(statuses, dtype=pl.String), gap_people=gap_people(indicator, period.month))
+        .with_columns(status=pl.Series(statuses, dtype=pl.String),
+                      # metrics.known_gap: no gap where the report is missing (coverage_cum is null then)
+                      gap_people=pl.when(pl.col("coverage_cum").is_not_null()).then(gap_people(indicator, period.month)))
         .select(
             "kode_desa", "nama_desa", "puskesmas", "numerator_month", "numerator_cum", "denominator", "coverage_month",
             "coverage_cum", "target_linear", "previous", "status", "gap_people",

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from phdt import actions, briefing, metrics, theater
 from phdt import dataset as ds
 from phdt.indicators import INDICATORS, Programme, headline
+from phdt.texts import texts
 from tests.helpers import open_page, shown as number_shown, shown_table
 
 DECEMBER, SEPTEMBER = date(2025, 12, 1), date(2025, 9, 1)
@@ -51,12 +52,13 @@ def test_executive_headlines_and_sentences(store, headlines):
     at = open_page("bupati_page", periode="2025-12")
     assert [m.value for m in at.metric] == [f"{id_number(h.value, 1)} %" for h in headlines]
     k6 = headlines[0]
-    # Cakupan K6 x %, y poin di bawah target s.d. Desember 2025; memburuk/membaik z poin dibanding September 2025.
+    # Cakupan K6 x %, y poin di bawah target s.d. Desember 2025; z poin lebih jauh dari/dekat ke target s.d. bulan
+    # ini dibanding September 2025: the sentence and the metric say the same thing in the same words.
     sentence = next(m.value for m in at.markdown if m.value.startswith("Cakupan K6"))
     assert f"{id_number(k6.behind, 1)} poin di bawah target s.d. Desember 2025" in sentence
-    assert f"{id_number(abs(k6.change), 1)} poin dibanding September 2025" in sentence
-    assert f"{id_number(k6.people)} ibu hamil di {k6.desa} desa" in sentence
     closer = "lebih dekat ke" if k6.change >= 0 else "lebih jauh dari"  # distance to the target, labelled so
+    assert f"{id_number(abs(k6.change), 1)} poin {closer} target s.d. bulan ini dibanding September 2025" in sentence
+    assert f"{id_number(k6.people)} ibu hamil di {k6.desa} desa" in sentence
     assert at.metric[0].delta == f"{id_number(abs(k6.change), 1)} poin {closer} target s.d. bulan ini dibanding September 2025"
 
 
@@ -70,9 +72,10 @@ def test_executive_top_desa_and_the_actions_addressing_them(store, data, headlin
                "status": "berjalan", "kode_desa": top["kode"][0]}, who="Uji")
     at = open_page("bupati_page", periode="2025-12")
     tables = [shown_table(df) for df in at.dataframe]
-    shown = next(t for t in tables if "Orang belum terlayani" in t.columns)
+    gap_column = f"Kesenjangan ({texts('id')[f'unit_{INDICATORS[focus.slug].denominator}']})"  # says what it counts
+    shown = next(t for t in tables if gap_column in t.columns)
     assert shown["Desa/Kelurahan"].tolist() == top["nama"].to_list()
-    assert shown["Orang belum terlayani"].tolist() == [number_shown(g) for g in top["gap"]]
+    assert shown[gap_column].tolist() == [number_shown(g) for g in top["gap"]]
     action = next(t for t in tables if "Rencana tindak lanjut" in t.columns)
     assert action["Rencana tindak lanjut"].tolist() == ["Skrining keliling =1+1"]  # shown as text
 

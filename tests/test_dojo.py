@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import date
 
 import numpy as np
 import polars as pl
@@ -10,9 +11,12 @@ import pytest
 
 from phdt.dojo import REASONS, equity, funnel, league, scorecard, standings, trust
 from phdt.indicators import INDICATORS
+from phdt.metrics import comparison
 from phdt.statistics import Z95, Z998
 
 K6, ZERO_DOSE = INDICATORS["anc_k6"], INDICATORS["imm_zero_dose"]  # higher is better; lower is better
+DEC, LAST_DEC, JUNE = date(2025, 12, 1), date(2024, 12, 1), date(2025, 6, 1)
+SAME_MONTH = comparison(K6, DEC, LAST_DEC)  # December vs December: coverage points
 
 
 def summary(rows: list[tuple]) -> pl.DataFrame:
@@ -51,7 +55,7 @@ def by_kode(frame: pl.DataFrame) -> dict[str, dict]:
 
 
 def test_league_columns_order_and_reasons():
-    table = league(CURRENT, EARLIER, QUALITY, K6, min_quality=60)
+    table = league(CURRENT, EARLIER, QUALITY, K6, min_quality=60, compared=SAME_MONTH)
     assert table.columns == [
         "kode", "nama", "numerator", "denominator", "value", "ci_low", "ci_high", "colour", "quality", "reason",
         "rank", "rank_low", "rank_high", "earlier_value", "delta", "earlier_rank", "rank_change",
@@ -88,19 +92,19 @@ def test_league_wilson_intervals_in_percent():
 
 
 def test_rank_intervals_are_seeded_contain_the_rank_and_skip_unranked():
-    table = league(CURRENT, EARLIER, QUALITY, K6, min_quality=60, draws=500, seed=3)
-    assert table.equals(league(CURRENT, EARLIER, QUALITY, K6, min_quality=60, draws=500, seed=3))
+    table = league(CURRENT, EARLIER, QUALITY, K6, min_quality=60, draws=500, seed=3, compared=SAME_MONTH)
+    assert table.equals(league(CURRENT, EARLIER, QUALITY, K6, min_quality=60, draws=500, seed=3, compared=SAME_MONTH))
     ranked = table.filter(pl.col("rank").is_not_null())
     assert ranked.select((pl.col("rank_low") <= pl.col("rank")) & (pl.col("rank") <= pl.col("rank_high"))).to_series().all()
     assert ranked["rank_low"].min() == 1 and ranked["rank_high"].max() <= 5
     assert by_kode(table)["A"]["rank_low"] == 5  # 30.8 % is far below the 50 % next up: surely last
     assert table.filter(pl.col("rank").is_null())["rank_low"].null_count() == 3
-    no_draws = league(CURRENT, EARLIER, QUALITY, K6, min_quality=60, draws=0)
+    no_draws = league(CURRENT, EARLIER, QUALITY, K6, min_quality=60, draws=0, compared=SAME_MONTH)
     assert no_draws["rank_low"].null_count() == no_draws.height and no_draws.schema["rank_high"] == pl.Int32
 
 
 def test_earlier_rank_change_and_delta():
-    rows = by_kode(league(CURRENT, EARLIER, QUALITY, K6, min_quality=60, draws=0))
+    rows = by_kode(league(CURRENT, EARLIER, QUALITY, K6, min_quality=60, draws=0, compared=SAME_MONTH))
     # Movement ranks only units ranked now with usable earlier data: A, B, C, D (H had no report, G is
     # excluded now). Earlier B 85, C 80, D 60, A 24 -> 1, 2, 3, 4; now B = C 90, D 50, A 30.8 -> 1, 1, 3, 4.
     # rank_change = earlier − now: C moved up one, the others stayed (H's arrival moves nobody).
@@ -114,6 +118,24 @@ def test_earlier_rank_change_and_delta():
     assert rows["F"]["delta"] is None  # flagged now
     none = league(CURRENT, None, QUALITY, K6, min_quality=60, draws=0)
     assert none["earlier_rank"].null_count() == none.height and none.schema["delta"] == pl.Float64
+
+
+def test_league_change_across_months_of_a_cumulative_indicator_is_distance_to_target():
+    rows = by_kode(league(CURRENT, EARLIER, QUALITY, K6, min_quality=60, draws=0, compared=comparison(K6, DEC, JUNE)))
+    # K6's target to date: 50 % in June, 100 % in December. D: 60 % in June (10 ahead), 50 % now (50 behind):
+    # 60 points further from the target, not the −10 points of coverage; A: 26 behind then, 69.20 now.
+    assert rows["D"]["delta"] == pytest.approx(-60.0)
+    assert rows["A"]["delta"] == pytest.approx(26.0 - (100 - 100 * 81 / 263))
+    with pytest.raises(ValueError):
+        league(CURRENT, EARLIER, QUALITY, K6, min_quality=60, draws=0)  # an earlier period must say how
+
+
+def test_scorecard_across_months_marks_cumulative_changes_as_distance():
+    result = scorecard({"anc_k6": CURRENT, "imm_zero_dose": ZD_CURRENT},
+                       {"anc_k6": EARLIER, "imm_zero_dose": ZD_EARLIER}, QUALITY, min_quality=60, periods=(DEC, JUNE))
+    rows = {(r["puskesmas"], r["slug"]): r for r in result.iter_rows(named=True)}
+    assert rows["D", "anc_k6"]["basis"] == "distance" and rows["D", "anc_k6"]["improvement"] == pytest.approx(-60.0)
+    assert rows["A", "imm_zero_dose"]["basis"] == "coverage"  # point in time: coverage whatever the months
 
 
 def test_league_lower_is_better_ranks_low_values_first():
@@ -198,13 +220,14 @@ ZD_EARLIER = summary([("A", 10, 100, True, False, "red", 10), ("B", 6, 100, True
 
 def card() -> pl.DataFrame:
     return scorecard({"anc_k6": CURRENT, "imm_zero_dose": ZD_CURRENT},
-                     {"anc_k6": EARLIER, "imm_zero_dose": ZD_EARLIER}, QUALITY, min_quality=60)
+                     {"anc_k6": EARLIER, "imm_zero_dose": ZD_EARLIER}, QUALITY, min_quality=60,
+                     periods=(DEC, LAST_DEC))
 
 
 def test_scorecard_greys_low_quality_and_signs_improvement():
     result = card()
     assert result.columns == ["puskesmas", "nama", "slug", "value", "colour", "reason", "rank", "earlier_rank",
-                              "rank_change", "delta", "improvement"]
+                              "rank_change", "delta", "improvement", "basis"]
     assert result.height == 8 + 4
     rows = {(r["puskesmas"], r["slug"]): r for r in result.iter_rows(named=True)}
     assert rows["G", "anc_k6"]["colour"] == "grey" and rows["G", "imm_zero_dose"]["colour"] == "grey"

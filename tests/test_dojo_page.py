@@ -57,7 +57,8 @@ def dojo_page(section: str, indikator: str = "anc_k6", periode: str = "2025-12",
 def expected_league(data, scores, slug: str, period: date = DECEMBER, earlier: date = LAST_DECEMBER) -> pl.DataFrame:
     units = {p: metrics.summarise(data.monthly, data.wilayah, INDICATORS[slug], p, "puskesmas") for p in (period, earlier)}
     quality = scores.filter(pl.col("period") == period).select("puskesmas", "score")
-    return dojo.league(units[period], units[earlier], quality, INDICATORS[slug], settings().dojo_min_quality)
+    return dojo.league(units[period], units[earlier], quality, INDICATORS[slug], settings().dojo_min_quality,
+                       compared=metrics.comparison(INDICATORS[slug], period, earlier))
 
 
 def frame_with(at: AppTest, column: str):
@@ -149,7 +150,7 @@ def test_scorecard_order_values_and_most_improved(data, scores):
              for slug, ind in INDICATORS.items() for p in (DECEMBER, LAST_DECEMBER)}
     card = dojo.scorecard({s: units[s, DECEMBER] for s in INDICATORS}, {s: units[s, LAST_DECEMBER] for s in INDICATORS},
                           scores.filter(pl.col("period") == DECEMBER).select("puskesmas", "score"),
-                          settings().dojo_min_quality)
+                          settings().dojo_min_quality, periods=(DECEMBER, LAST_DECEMBER))
     matrix = at.dataframe[0].value  # the scorecard keeps its numbers under the colours
     best = dojo.standings(card, by="best")
     assert matrix.index.tolist() == best["puskesmas"].to_list()

@@ -9,7 +9,8 @@ import pytest
 
 from phdt.aggregate import monthly_indicators
 from phdt.indicators import INDICATORS, Colour
-from phdt.metrics import change, parse_period, previous_month, summarise, trend
+from phdt.metrics import (Basis, change, comparison, parse_period, people_behind, previous_month, summarise,
+                          trend)
 from tests import fixtures as fx
 from tests.fixtures import DESA_A, DESA_B
 
@@ -101,7 +102,57 @@ def test_change_in_points_needs_data_in_both_periods():
 
     now = summary([60.0, 50.0, 120.0, 40.0], [True, True, True, False], [False, False, True, False])
     before = summary([55.5, 62.0, 90.0, 30.0], [True, True, True, True], [False, False, False, False])
-    out = change(now, before)
+    out = change(now, before, comparison(INDICATORS["anc_k6"], date(2025, 12, 1), date(2024, 12, 1)))
     # a: 60 - 55.5 = +4.5; b: 50 - 62 = -12; c flagged now -> none; d no report now -> none.
     assert out["delta"].to_list() == [4.5, -12.0, None, None]
     assert out["flagged"].to_list() == [False, False, True, False]
+
+
+K6 = INDICATORS["anc_k6"]
+DEC, JUNE, LAST_DEC = date(2025, 12, 1), date(2025, 6, 1), date(2024, 12, 1)
+
+
+def test_a_cumulative_indicator_is_compared_on_coverage_only_with_the_same_month():
+    same = comparison(K6, DEC, LAST_DEC)
+    assert same.basis is Basis.COVERAGE and same.label_key == "compare_basis_coverage"
+    assert same.delta(74.0, 70.6) == pytest.approx(3.4)
+    # June vs December of one year: the cumulative value grew with the calendar; compared on the
+    # distance to the linear target (K6 100 %: 50 % by June, 100 % by December).
+    across = comparison(K6, DEC, JUNE)
+    assert across.basis is Basis.DISTANCE and across.label_key == "compare_basis_distance"
+    # June 45 % is 5 points behind 50 %; December 74 % is 26 points behind 100 %: 21 points further.
+    assert across.delta(74.0, 45.0) == pytest.approx(-21.0)
+    assert across.better.value == "higher"
+    assert comparison(K6, DEC, DEC) is None
+
+
+def test_a_point_in_time_indicator_compares_coverage_across_months():
+    zero_dose = INDICATORS["imm_zero_dose"]  # not cumulative, lower is better
+    compared = comparison(zero_dose, DEC, JUNE)
+    assert compared.basis is Basis.COVERAGE and compared.better is zero_dose.direction
+    assert compared.delta(4.0, 6.5) == pytest.approx(-2.5)
+
+
+def test_change_across_months_of_a_cumulative_indicator_is_distance_to_target():
+    def summary(values):
+        return pl.DataFrame({"kode": ["a", "b"], "nama": ["A", "B"], "value": values,
+                             "has_data": [True, True], "flagged": [False, False]})
+
+    # The split view's June-for-December trap: every unit "rose ≥ 10 points" in coverage.
+    out = change(summary([80.0, 95.0]), summary([45.0, 50.0]), comparison(K6, DEC, JUNE))
+    # a: behind 5 then, 20 now -> 15 points further (−15); b: 0 then, 5 now -> −5.
+    assert out["delta"].to_list() == pytest.approx([-15.0, -5.0])
+    same_month = change(summary([80.0, 95.0]), summary([70.0, 90.0]), comparison(K6, DEC, LAST_DEC))
+    assert same_month["delta"].to_list() == pytest.approx([10.0, 5.0])
+
+
+def test_people_behind_is_the_sum_of_desa_gaps_with_reports():
+    # Hand-computed: K6 in June, target to date 50 %. Desa A 2 of 12 (needs 6: 4 behind), desa B's
+    # report is missing (its carried-forward 0 of 10 is no known gap), so 4, at every level.
+    monthly = pl.DataFrame({
+        "period": [JUNE] * 2, "kode_desa": [DESA_A, DESA_B], "puskesmas": ["Kemangkon"] * 2,
+        "indicator_code": ["anc_k6"] * 2, "numerator_month": [1, None], "numerator_cum": [2, 0],
+        "denominator": [12, 10], "source_system": ["demo"] * 2,
+    }, schema_overrides={"numerator_month": pl.Int64})
+    for level in ("desa", "kecamatan", "kabupaten"):
+        assert people_behind(summarise(monthly, fx.wilayah(), K6, JUNE, level)) == 4, level

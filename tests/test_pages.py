@@ -69,7 +69,7 @@ def test_top_gaps_table_matches_metrics(data):
     expected = pareto(units.filter(pl.col("kode").str.starts_with("33.03.10"))).head(10)
     table = shown_table(at.dataframe[0])
     assert list(table["Desa/Kelurahan"]) == expected["nama"].to_list()
-    assert list(table["Kesenjangan (orang)"]) == [shown(g) for g in expected["gap"]]
+    assert list(table["Kesenjangan (ibu hamil)"]) == [shown(g) for g in expected["gap"]]  # says what it counts
     assert all(k == "Karangreja" for k in table["Kecamatan"])
 
 
@@ -119,7 +119,7 @@ def test_peta_page(data, lang, level, rows, title):
     table = shown_table(at.dataframe[0])
     assert len(table) == rows
     units = metrics.summarise(data.monthly, data.wilayah, INDICATORS["anc_k6"], LATEST, level)
-    gap_column = "Kesenjangan (orang)" if lang == "id" else "Gap (people)"
+    gap_column = "Kesenjangan (ibu hamil)" if lang == "id" else "Gap (pregnant women)"
     assert sorted(table[gap_column]) == sorted(shown(g, 0, lang) for g in units["gap"])
     statuses = {"id": {"Hijau", "Kuning", "Merah", "Cek data", "Tidak ada data"},
                 "en": {"Green", "Yellow", "Red", "Check data", "No data"}}[lang]
@@ -163,7 +163,10 @@ def test_peta_desa_card_from_a_deep_link(data):
     row = k6.filter(pl.col("kode") == "33.03.17.2001").row(0, named=True)
     row_shown = card[card["Indikator"] == INDICATORS["anc_k6"].label("id")].iloc[0]
     assert row_shown["Capaian (%)"] == shown(row["value"], 1)
-    assert row_shown["Kesenjangan (orang)"] == shown(row["gap"])
+    assert row_shown["Kesenjangan"] == shown(row["gap"])
+    assert row_shown["Satuan kesenjangan"] == "ibu hamil"
+    uci = card[card["Indikator"] == INDICATORS["imm_uci"].label("id")].iloc[0]
+    assert uci["Satuan kesenjangan"] == "desa"  # Desa UCI counts desa, never people
     nearest = next(shown_table(df) for df in at.dataframe if "Jarak (km)" in df.value.columns)
     assert len(nearest) == 4 and all(float(d.replace(".", "").replace(",", ".")) >= 0 for d in nearest["Jarak (km)"])  # one per facility type
     crumbs = [b.label for b in at.button if b.key and b.key.startswith("crumb_")]
@@ -268,7 +271,7 @@ def test_kesenjangan_ranks_gaps_from_the_aggregates(data, lang, level):
     units = metrics.summarise(data.monthly, data.wilayah, INDICATORS["anc_k6"], date(2025, 9, 1), level)
     ranked = pareto(units)
     table = shown_table(at.dataframe[0])
-    gap_column = "Kesenjangan (orang)" if lang == "id" else "Gap (people)"
+    gap_column = "Kesenjangan (ibu hamil)" if lang == "id" else "Gap (pregnant women)"
     assert list(table[gap_column]) == [shown(g, 0, lang) for g in ranked["gap"]]
     total = f"{ranked['gap'].sum():,}".replace(",", "." if lang == "id" else ",")
     assert any(total in md.value for md in at.markdown)
@@ -279,7 +282,8 @@ def test_kesenjangan_programme_views(data):
     at = run("pages/kesenjangan_page.py", indikator="ptm_dm")
     ptm = shown_table(at.dataframe[1])
     kab = metrics.summarise(data.monthly, data.wilayah, INDICATORS["ptm_dm"], LATEST, "kabupaten").row(0, named=True)
-    assert list(ptm["Kesenjangan (orang)"])[2] == shown(kab["gap"])
+    assert list(ptm["Kesenjangan"])[2] == shown(kab["gap"])
+    assert list(ptm["Satuan kesenjangan"])[2] == "penderita DM"
     at = run("pages/kesenjangan_page.py", indikator="anc_k1")
     k1 = metrics.summarise(data.monthly, data.wilayah, INDICATORS["anc_k1"], LATEST, "kabupaten")["numerator"].item()
     assert any(f"{k1:,}".replace(",", ".") in c.value for c in at.caption)

@@ -89,7 +89,7 @@ def test_kesenjangan_follows_the_kecamatan(data):
     _, gap = expected_figures(data, "anc_k6", LATEST, KECAMATAN)
     assert any(f"**{fmt(gap)} ibu hamil**" in md.value for md in at.markdown)
     table = shown_table(at.dataframe[0])
-    assert sum(int(v.replace(".", "")) for v in table["Kesenjangan (orang)"]) == gap
+    assert sum(int(v.replace(".", "")) for v in table["Kesenjangan (ibu hamil)"]) == gap
     k1 = desa_rows(data, "anc_k1", LATEST, KECAMATAN)["numerator_cum"].sum()
     assert any(c.value.startswith(f"{fmt(k1)} ibu hamil K1") for c in at.caption)
     assert NAME in at.subheader[0].value
@@ -100,7 +100,7 @@ def test_kesenjangan_follows_the_kecamatan(data):
 def test_kesenjangan_ptm_table_is_the_kecamatan_s(data):
     at = open_page("kesenjangan_page", kecamatan=KECAMATAN, indikator="ptm_dm")
     _, gap = expected_figures(data, "ptm_dm", LATEST, KECAMATAN)
-    assert list(shown_table(at.dataframe[1])["Kesenjangan (orang)"])[2] == fmt(gap)
+    assert list(shown_table(at.dataframe[1])["Kesenjangan"])[2] == fmt(gap)
 
 
 def test_rapat_puskesmas_offers_the_kecamatan_s_puskesmas(data):

@@ -234,7 +234,7 @@ def test_gap_bubbles_are_drawn_by_size(page, app_url, requests_seen):
     page.goto(f"{app_url}/peta?indikator=imm_zero_dose&periode=2025-12&tingkat=desa")
     wait_for_app(page)
     drawn_features(page)
-    page.get_by_text("Gelembung (orang)").click()
+    page.get_by_text("Gelembung (kesenjangan)").click()
     wait_for_app(page)
     expect(page.locator(MAP_FRAME)).to_have_count(1, timeout=15_000)
     radii = in_map(page, f"({FIND_LAYER})().layers.some(l => l instanceof L.CircleMarker)",
