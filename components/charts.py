@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from datetime import date
 
 import plotly.graph_objects as go
@@ -31,6 +32,12 @@ def _finish(fig: go.Figure, **layout) -> go.Figure:
     fig.update_xaxes(automargin=True)
     fig.update_yaxes(automargin=True)
     return fig
+
+
+def _lines(title: str, width: int = 18) -> str:
+    """An axis title on short lines: a vertical title longer than its plot's height is cut (the
+    Pareto's plot is short under its rotated desa names)."""
+    return "<br>".join(textwrap.wrap(title, width)) or title
 
 
 def _right_label(fig: go.Figure, y: float, text: str) -> int:
@@ -81,8 +88,8 @@ def pareto_figure(ranked: pl.DataFrame, unit: str, top: int = 30) -> go.Figure:
                     hovertemplate="%{hovertext}<extra></extra>")
     return _finish(
         fig, height=380, margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        yaxis={"title": t("gap_people_axis", unit=unit)},
-        yaxis2={"title": t("cum_share_axis"), "overlaying": "y", "side": "right", "range": [0, 100], "dtick": 25},
+        yaxis={"title": _lines(t("gap_people_axis", unit=unit)), "tickformat": ",d"},  # 1.200, not 1.2k
+        yaxis2={"title": _lines(t("cum_share_axis")), "overlaying": "y", "side": "right", "range": [0, 100], "dtick": 25},
         legend={"orientation": "h", "y": -0.35},
         xaxis={"tickangle": -45, "tickvals": shown["kode"].to_list(), "ticktext": shown["nama"].to_list()},
     )
@@ -99,7 +106,7 @@ def cascade_figure(steps: pl.DataFrame, labels: list[str], unit: str) -> go.Figu
                 hovertext=[f"{t('lost', unit=unit)}: {people(v)}" for v in steps["lost"].fill_null(0)],
                 hovertemplate="%{hovertext}<extra></extra>")
     return _finish(fig, barmode="stack", height=340, margin={"l": 10, "r": 10, "t": 30, "b": 10},
-                   legend={"orientation": "h", "y": -0.2})
+                   yaxis={"tickformat": ",d"}, legend={"orientation": "h", "y": -0.2})  # 10.000 people, not 10k
 
 
 def dropout_figure(categories: pl.DataFrame) -> go.Figure:
