@@ -153,8 +153,10 @@ def pws_small_multiples(series: pl.DataFrame, columns: int = 4) -> go.Figure:
     """One small chart per desa: cumulative coverage by month against the linear target line."""
     desa = series.select("kode_desa", "nama_desa").unique(maintain_order=True)
     rows = max(1, -(-desa.height // columns))
+    plot_height = 170 * rows + 10
+    # Rows apart by their titles' height (about 36 px), so each small chart keeps its height.
     fig = make_subplots(rows=rows, cols=columns, shared_xaxes=True, shared_yaxes=True,
-                        subplot_titles=desa["nama_desa"].to_list(), vertical_spacing=0.3 / rows + 0.04)
+                        subplot_titles=desa["nama_desa"].to_list(), vertical_spacing=min(0.3, 36 / plot_height))
     for i, (code, name) in enumerate(desa.iter_rows()):
         part = series.filter(pl.col("kode_desa") == code)
         position = {"row": i // columns + 1, "col": i % columns + 1}
@@ -168,7 +170,6 @@ def pws_small_multiples(series: pl.DataFrame, columns: int = 4) -> go.Figure:
     fig.update_annotations(font_size=11)
     fig.update_xaxes(dtick=1)
     # The legend above the first row's titles (about 20 px high), not over them.
-    plot_height = 170 * rows + 10
     return _finish(fig, height=plot_height + 80, margin={"l": 10, "r": 10, "t": 70, "b": 10},
                    legend={"orientation": "h", "yanchor": "bottom", "y": 1.0 + 22 / plot_height, "x": 0})
 

@@ -16,9 +16,9 @@ import polars as pl
 import streamlit as st
 
 from components import compact, data, maps, plotmaps, state
-from components.i18n import percent, period_label, signed, t
+from components.i18n import lang, percent, period_label, signed, t
 from geo import boundaries
-from phdt import metrics
+from phdt import formats, metrics
 from phdt.classify import Scheme
 from phdt.indicators import INDICATORS
 
@@ -236,12 +236,14 @@ def area_figure(codes: list[str], fills: list[str], hover: list[str], legend: li
         index = {code: i for i, code in enumerate(all_codes)}
         points = _points("desa")
         labels = [(*points[index[code]]["coordinates"], html.escape(str(names[index[code]]))) for code in codes]
-        return plotmaps.outline_figure([geometries[index[code]] for code in codes], fills, hover, legend, labels,
-                                       title, bounds)
-    wanted = set(codes)
-    outlines = {"type": "FeatureCollection",
-                "features": [f for f in _outline_features("desa")["features"] if f["properties"]["kode"] in wanted]}
-    return plotmaps.choropleth_figure(outlines, codes, fills, hover, legend, title, bounds)
+        figure = plotmaps.outline_figure([geometries[index[code]] for code in codes], fills, hover, legend, labels,
+                                         title, bounds)
+    else:
+        wanted = set(codes)
+        outlines = {"type": "FeatureCollection",
+                    "features": [f for f in _outline_features("desa")["features"] if f["properties"]["kode"] in wanted]}
+        figure = plotmaps.choropleth_figure(outlines, codes, fills, hover, legend, title, bounds)
+    return figure.update_layout(separators=formats.plotly_separators(lang()))
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
