@@ -16,9 +16,9 @@ import polars as pl
 import streamlit as st
 
 from components import compact, compare, data, maps, plotmaps, state
-from components.i18n import percent, period_label, signed, t
+from components.i18n import lang, percent, period_label, signed, t
 from geo import boundaries
-from phdt import metrics
+from phdt import formats, metrics
 from phdt.classify import Scheme
 from phdt.indicators import INDICATORS
 
@@ -232,14 +232,25 @@ def _twin(units: pl.DataFrame, legend: list, level: str, kecamatan: str, title: 
 
 
 def area_figure(codes: list[str], fills: list[str], hover: list[str], legend: list, title: str) -> go.Figure:
-    """A plotly map of a few desa (e.g. one puskesmas's wilayah kerja) with given fills, zoomed to them."""
-    wanted = set(codes)
-    outlines = {"type": "FeatureCollection",
-                "features": [f for f in _outline_features("desa")["features"] if f["properties"]["kode"] in wanted]}
+    """A plotly map of a few desa (e.g. one puskesmas's wilayah kerja) with given fills, zoomed to them.
+    Up to MAX_LABELS desa, their names are written on the map as on the folium maps
+    (plotmaps.outline_figure); more would be unreadable, and are drawn as the MapLibre twin."""
     boxes = [unit_bounds("desa")[code] for code in codes]
     bounds = [[min(b[0][0] for b in boxes), min(b[0][1] for b in boxes)],
               [max(b[1][0] for b in boxes), max(b[1][1] for b in boxes)]]
-    return plotmaps.choropleth_figure(outlines, codes, fills, hover, legend, title, bounds)
+    if len(codes) <= MAX_LABELS:
+        all_codes, names, geometries, _ = _shapes("desa")
+        index = {code: i for i, code in enumerate(all_codes)}
+        points = _points("desa")
+        labels = [(*points[index[code]]["coordinates"], html.escape(str(names[index[code]]))) for code in codes]
+        figure = plotmaps.outline_figure([geometries[index[code]] for code in codes], fills, hover, legend, labels,
+                                         title, bounds)
+    else:
+        wanted = set(codes)
+        outlines = {"type": "FeatureCollection",
+                    "features": [f for f in _outline_features("desa")["features"] if f["properties"]["kode"] in wanted]}
+        figure = plotmaps.choropleth_figure(outlines, codes, fills, hover, legend, title, bounds)
+    return figure.update_layout(separators=formats.plotly_separators(lang()))
 
 
 @st.cache_data(max_entries=4, show_spinner=False)

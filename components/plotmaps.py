@@ -9,6 +9,7 @@ import textwrap
 
 import plotly.graph_objects as go
 
+from components import labels as names
 from components.maps import LegendEntry
 
 TILE_PX = 512  # MapLibre: the world is 512 px wide at zoom 0
@@ -92,3 +93,70 @@ def for_export(fig: go.Figure, width: int, height: int, north: str) -> go.Figure
     fig.add_annotation(xref="paper", yref="paper", x=MAP_SHARE - 0.03, y=0.9, text=f"▲<br><b>{north}</b>",
                        showarrow=False, font={"size": 16, "color": "#222"})
     return fig
+
+
+AREA_MIN_WIDTH = 330  # px: the PWS map's column on a 1366 px screen, the narrowest it is shown
+LEGEND_PX = 60  # a horizontal legend of up to six entries under the map
+
+
+def _rings(geometry: dict) -> list[list[list[float]]]:
+    """The outer rings of a Polygon or MultiPolygon (holes are filled by the unit drawn inside them)."""
+    if geometry["type"] == "Polygon":
+        return [geometry["coordinates"][0]]
+    if geometry["type"] == "MultiPolygon":
+        return [polygon[0] for polygon in geometry["coordinates"]]
+    return []
+
+
+def outline_figure(geometries: list[dict], fills: list[str], hover: list[str], legend: list[LegendEntry],
+                   labels: list[tuple[float, float, str]], title: str, bounds: list[list[float]],
+                   height: int = 420) -> go.Figure:
+    """A few units (one puskesmas's desa) drawn as plain filled outlines with their names written on
+    them, dark on a white halo as on the folium maps, none over another (components.labels). MapLibre can write text only with glyphs fetched
+    from a font server, which an offline Dinkes does not reach, and names laid over its canvas would
+    drift from their units when it is panned; as SVG shapes and text they pan and zoom together, and
+    export as they are. Longitude and latitude keep their true ratio (1/cos(latitude)). `labels` are
+    (lon, lat, name) with names already escaped; `legend` entries become legend items."""
+    (south, west), (north, east) = bounds
+    fig = go.Figure()
+    order = sorted(range(len(geometries)), key=lambda i: -_extent(geometries[i]))  # enclosed units on top
+    for i in order:
+        xs: list[float | None] = []
+        ys: list[float | None] = []
+        for ring in _rings(geometries[i]):
+            xs += [p[0] for p in ring] + [None]
+            ys += [p[1] for p in ring] + [None]
+        fig.add_scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=fills[i], line={"color": "#ffffff", "width": 0.8},
+                        hoveron="fills", name=hover[i], hoverinfo="name", hoverlabel={"namelength": -1}, showlegend=False)
+    for fill, label, _ in legend:
+        fig.add_scatter(x=[None], y=[None], mode="markers", name=label, showlegend=True, hoverinfo="skip",
+                        marker={"symbol": "square", "size": 13, "color": fill})
+    pad_x, pad_y = 0.03 * (east - west), 0.03 * (north - south)
+    ratio = 1 / math.cos(math.radians((south + north) / 2))
+    x_range, y_range = [west - pad_x, east + pad_x], [south - pad_y, north + pad_y]
+    plot = (AREA_MIN_WIDTH, height - 40 - LEGEND_PX)
+    scale = min(plot[0] / (x_range[1] - x_range[0]), plot[1] / ((y_range[1] - y_range[0]) * ratio))  # px per degree
+    centre = ((x_range[0] + x_range[1]) / 2, (y_range[0] + y_range[1]) / 2)
+
+    def px(x: float, y: float) -> tuple[float, float]:
+        return plot[0] / 2 + (x - centre[0]) * scale, plot[1] / 2 - (y - centre[1]) * scale * ratio
+
+    spots = names.place([], [(*px(x, y), name, False) for x, y, name in labels], plot, centred=True)
+    for (x, y, name), spot in zip(labels, spots, strict=True):
+        names.annotate(fig, x, y, name, spot)
+    fig.update_layout(
+        title={"text": title, "font": {"size": 15}}, height=height, margin={"l": 0, "r": 0, "t": 40, "b": 0},
+        plot_bgcolor="#ffffff", hovermode="closest", dragmode="pan",
+        legend={"orientation": "h", "yanchor": "top", "y": 0, "x": 0, "font": {"size": 11}},
+        xaxis={"visible": False, "range": x_range},
+        yaxis={"visible": False, "range": y_range, "scaleanchor": "x", "scaleratio": ratio},
+        meta={"bounds": bounds},
+    )
+    return fig
+
+
+def _extent(geometry: dict) -> float:
+    points = [p for ring in _rings(geometry) for p in ring]
+    if not points:
+        return 0.0
+    return (max(p[0] for p in points) - min(p[0] for p in points)) * (max(p[1] for p in points) - min(p[1] for p in points))

@@ -216,19 +216,39 @@ def actions_section(puskesmas: str, period: date) -> None:
     rows = store.for_month(puskesmas, period)
     st.markdown(t("rtl_summary", n=len(rows), open=sum(a.is_open for a in rows), period=period_label(period)))
     if rows:
-        tables.show(action_table(rows), key="rtl_table", column_config={
-            t("rtl_tenggat"): st.column_config.DateColumn(format="DD/MM/YYYY")})
+        tables.show(action_table(rows), key="rtl_table", column_config=action_columns(), row_height=RTL_ROW_HEIGHT)
+        st.caption(t("rtl_table_caption"))
     add_form(store, puskesmas, period)
     if rows:
         edit_form(store, rows)
 
 
+RTL_ROW_HEIGHT = 78  # px: three lines of wrapped text per action
+
+
+def action_columns() -> dict:
+    """Widths that keep what the meeting follows up — the action, who, by when, its status — on a
+    1920 px screen without scrolling sideways; long text wraps over three lines, and the whole text
+    is in the edit form (and the Excel file)."""
+    text = st.column_config.TextColumn
+    return {
+        "ID": st.column_config.NumberColumn(width=40),
+        t("rtl_rtl"): text(width=340, help=t("rtl_full_text")),
+        t("rtl_pj"): text(width=170),
+        t("rtl_tenggat"): st.column_config.DateColumn(format="DD/MM/YYYY", width=95),
+        t("rtl_status"): text(width=100),
+        t("rtl_masalah"): text(width=260, help=t("rtl_full_text")),
+        t("rtl_penyebab"): text(width=220, help=t("rtl_full_text")),
+    }
+
+
 def action_table(rows: list[actions.Action]) -> pl.DataFrame:
-    """Text is shown as text: st.dataframe never renders it as HTML or Markdown."""
+    """Text is shown as text: st.dataframe never renders it as HTML or Markdown. What is to be done,
+    by whom, by when and how far it is come first; the problem and its cause after."""
     labels = {slug: ind.label(lang()) for slug, ind in INDICATORS.items()}
     return pl.DataFrame([{
-        "ID": a.id, t("rtl_masalah"): a.masalah, t("rtl_penyebab"): a.penyebab, t("rtl_rtl"): a.rtl,
-        t("rtl_pj"): a.penanggung_jawab, t("rtl_tenggat"): a.tenggat, t("rtl_status"): t(f"rtl_status_{a.status}"),
+        "ID": a.id, t("rtl_rtl"): a.rtl, t("rtl_pj"): a.penanggung_jawab, t("rtl_tenggat"): a.tenggat,
+        t("rtl_status"): t(f"rtl_status_{a.status}"), t("rtl_masalah"): a.masalah, t("rtl_penyebab"): a.penyebab,
         t("indicator"): labels.get(a.indicator or "", "–"), t("col_desa"): data.desa_names().get(a.kode_desa or "", "–"),
         t("rtl_from"): period_label(a.carried_from) if a.carried_from else "",
         t("rtl_updated"): f"{a.updated_by} · {a.updated_at[:16].replace('T', ' ')}",

@@ -37,9 +37,10 @@ def as_shown(frame: pl.DataFrame, decimals: int = 1) -> Styler:
     numbers themselves, so a click on a column header still sorts by value. (st.dataframe alone
     writes a polars float as "77.6" whatever the language; its number formats follow the
     browser's locale, not the session's.)"""
-    cell = partial(formats.cell, language=lang(), decimals=decimals)
-    columns = [name for name, dtype in frame.schema.items() if dtype.is_numeric() and dtype != pl.Boolean]
-    return frame.to_pandas().style.format({name: cell for name in columns}, na_rep=formats.DASH)
+    language = lang()  # decimals by the column's type: an integer column with gaps is float in pandas
+    shown = {name: partial(formats.cell, language=language, decimals=decimals if dtype.is_float() else 0)
+             for name, dtype in frame.schema.items() if dtype.is_numeric()}
+    return frame.to_pandas().style.format(shown, na_rep=formats.DASH)
 
 
 def download(frame: pl.DataFrame, key: str, file_name: str | None = None) -> None:

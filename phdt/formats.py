@@ -20,6 +20,13 @@ MINUS = "−"  # U+2212, for text; st.metric is told the direction explicitly (C
 SEPARATORS = {"id": (".", ","), "en": (",", ".")}  # (thousands, decimal)
 
 
+def plotly_separators(language: str = "id") -> str:
+    """Plotly's ``layout.separators`` for the language: the decimal mark, then the thousands mark
+    (its axis ticks are then written as this module writes numbers)."""
+    thousands, point = SEPARATORS[language]
+    return point + thousands
+
+
 def number(value: float | int | None, decimals: int = 0, language: str = "id") -> str:
     """1234.5 -> '1.234,5' (id) or '1,234.5' (en); -0.04 with one decimal -> '0,0'; None -> '–'."""
     if value is None or value != value:  # None or NaN
