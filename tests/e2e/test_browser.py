@@ -184,7 +184,7 @@ def test_desa_deep_link_shows_its_trend(page, app_url, requests_seen):
     page.goto(f"{app_url}/?indikator=imm_idl&desa=33.03.17.2003&periode=2025-06&bahasa=en")
     wait_for_app(page)
     expect(page.locator(".js-plotly-plot").get_by_text(
-        "Full basic immunization (IDL) trend — Karangjambu, Kec. Karangjambu")).to_be_visible()
+        "Full basic immunization (IDL) trend — Karangjambu village, Kec. Karangjambu")).to_be_visible()
     screenshot(page, "ringkasan-desa")
     assert_clean(page, requests_seen)
 
