@@ -54,7 +54,7 @@ def profile(puskesmas: str, period: date) -> None:
     columns[1].metric(t("sasaran_penduduk"), number(people.get("penduduk", 0)))
     columns[2].metric(t("facility_posyandu"), counts.get("posyandu", 0))
     columns[3].metric(t("facility_pustu"), counts.get("pustu", 0))
-    columns[4].metric(t("dq_score"), "–" if score.is_empty() else number(score[0], 0),
+    columns[4].metric(t("dq_score"), "–" if score.is_empty() else number(score[0], 1),
                       help=t("dq_score_help"))
     with st.expander(t("profile_wilayah", n=desa.height)):
         tables.show(
@@ -165,10 +165,10 @@ def quality_section(puskesmas: str, period: date) -> None:
     desa = desa_of(puskesmas)
     history = scores.filter((pl.col("puskesmas") == puskesmas) & (pl.col("period") <= period)).tail(12)
     now = history.filter(pl.col("period") == period)
-    st.metric(t("dq_score"), "–" if now.is_empty() else number(now["score"][0], 0), help=t("dq_score_help"))
+    st.metric(t("dq_score"), "–" if now.is_empty() else number(now["score"][0], 1), help=t("dq_score_help"))
     st.line_chart(history.select(pl.col("period").dt.strftime("%Y-%m").alias(t("month_axis")),
-                                 pl.col("score").alias(t("dq_score"))),
-                  x=t("month_axis"), y=t("dq_score"), height=180)
+                                 pl.col("score").alias(t("dq_score_axis"))),
+                  x=t("month_axis"), y=t("dq_score_axis"), height=180)
     month = flags.filter(pl.col("kode_desa").is_in(desa["kode"].implode()) & (pl.col("period") == period))
     own, review = month.filter(pl.col("severity") != "info"), month.filter(pl.col("severity") == "info")
     links = {t("col_view"): st.column_config.LinkColumn(t("col_view"), display_text="↗")}
@@ -183,7 +183,7 @@ def quality_section(puskesmas: str, period: date) -> None:
         st.caption(t("dq_review_none", period=period_label(period)))
     month_scores = desa_scores.filter((pl.col("puskesmas") == puskesmas) & (pl.col("period") == period))
     tables.show(month_scores.join(desa.rename({"kode": "kode_desa"}), on="kode_desa").sort("score").select(
-        pl.col("nama_desa").alias(t("col_desa")), pl.col("score").round(0).cast(pl.Int64).alias(t("dq_score")),
+        pl.col("nama_desa").alias(t("col_desa")), pl.col("score").round(1).alias(t("dq_score")),
         pl.col("errors").alias(t("dq_errors")), pl.col("warnings").alias(t("dq_warnings"))),
         key="dq_desa")
     st.caption(t("dq_caption") + " " + t("dq_classes_caption"))

@@ -87,7 +87,7 @@ def test_quality_finds_the_missing_report():
     assert "Laporan bulanan desa tidak diterima." in set(missing["Masalah"])
     assert set(missing["Lihat"]) == {"./peta?indikator=anc_k6&desa=33.03.01.2010&periode=2024-09"}
     desa = frame_with(at, "Skor kualitas data")
-    assert desa.iloc[0]["Desa/Kelurahan"] == "Pegandekan" and desa.iloc[0]["Skor kualitas data"] == "0"
+    assert desa.iloc[0]["Desa/Kelurahan"] == "Pegandekan" and desa.iloc[0]["Skor kualitas data"] == "0,0"
 
 
 def test_quality_shows_data_errors_apart_from_denominators_to_review(data):
