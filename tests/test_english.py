@@ -22,6 +22,7 @@ from phdt.imports.files import FileRejected, read_table
 from phdt.texts import render, text
 from phdt.wilayah import load_wilayah
 from tests.helpers import open_page, validation_messages
+from tests.test_data_page import data_dir  # noqa: F401  (fixture)
 
 BAHASA = ("wajib", "harus", "tidak", "belum", "desa yang", "periksa", "isi ", "kosong", "bukan", "sudah",
           "dengan", "baris", "berkas", "kumulatif", "lembar", "angka", "mungkin", "tampilan", "naskah", "ditemukan")
@@ -226,28 +227,12 @@ def test_a_script_with_a_bad_link_is_refused_in_english(store):
 
 
 @pytest.fixture
-def data_page_en(tmp_path, monkeypatch):
+def data_page_en(data_dir, tmp_path, monkeypatch):  # noqa: F811
     """The Data page in English on a copy of the demo data, with a 1 MB upload limit."""
-    import shutil
-
-    import streamlit as st
-
-    from phdt import dataset as ds
-
-    copy = tmp_path / "data"
-    shutil.copytree(ds.ensure(), copy)
     config = tmp_path / "phdt.toml"
     config.write_text("max_upload_mb = 1\n", encoding="utf-8")
-    monkeypatch.setenv("PHDT_DATA_DIR", str(copy))
     monkeypatch.setenv("PHDT_CONFIG", str(config))
-    monkeypatch.setenv("PHDT_ADMIN_PASSWORD", "rahasia")
-
-    def reset():
-        settings.cache_clear()
-        st.cache_resource.clear()
-        st.cache_data.clear()
-
-    reset()
+    settings.cache_clear()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.query_params["bahasa"] = "en"
     at.session_state["data_admin"] = True  # signed in: in AppTest the sign-in's st.rerun resets the language
@@ -255,9 +240,7 @@ def data_page_en(tmp_path, monkeypatch):
     at.switch_page("pages/data_page.py")
     at.run()
     assert not at.exception and at.title[0].value == text("en", "data_title") and at.get("file_uploader")
-    yield at
-    monkeypatch.undo()
-    reset()
+    return at
 
 
 @pytest.mark.parametrize(("upload", "expected"), [
