@@ -205,10 +205,6 @@ def _scan_sheet(archive: zipfile.ZipFile, path: str, title: str, budget: _Budget
     return len(_FORMULA.findall(xml)), [m.decode() for m in _MERGE.findall(xml)]
 
 
-def _row_number(ref: str | None, default: int) -> int:
-    return int(ref) if ref and ref.isascii() and ref.isdigit() else default
-
-
 def _column_number(ref: str | None, default: int) -> int:
     letters = re.match(r"[A-Za-z]+", ref or "")
     if not letters:
