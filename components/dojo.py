@@ -371,7 +371,7 @@ def current_session() -> critique.Session | None:
 def session_header(session: critique.Session) -> Indicator:
     """Title line, the way back to the list, and the indicator the panels show (one of the session's)."""
     st.subheader(f"#{session.id} · {md_escape(session.title)}")
-    st.caption(t("session_meta", period=period_label(session.period), who=session.created_by,
+    st.caption(t("session_meta", period=period_label(session.period), who=md_escape(session.created_by),
                  at=session.created_at[:16].replace("T", " ")))
     labels = {slug: INDICATORS[slug].label(lang()) for slug in session.indicators}
     if st.session_state.get("session_indicator") not in labels:

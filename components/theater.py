@@ -17,7 +17,7 @@ import streamlit as st
 
 from components import briefing, charts, data, forms, layout, peta, state
 from components.i18n import lang, period_label, t
-from components.text import md_escape
+from components.text import html_text, md_escape
 from phdt import actions, deck, dojo, gaps, theater
 from phdt.indicators import INDICATORS
 from phdt.metrics import parse_period
@@ -208,11 +208,11 @@ def player(script: theater.Script) -> None:
     current = min(max(int(st.session_state["langkah"]), 1), total)
     view = script.views[current - 1]
     version_id = data.version_id()
-    st.markdown(f"<div class='phdt-theater-title'>{html.escape(view.title)}"
+    st.markdown(f"<div class='phdt-theater-title'>{html_text(view.title)}"
                 f"<span>{current} / {total}</span></div>", unsafe_allow_html=True)
     st.markdown(f"<div class='phdt-theater-banner' data-testid='theater-banner'>"
                 f"{html.escape(t('theater_frozen', date=briefing.data_date(data.dataset().periods[-1])))}"
-                f" · {html.escape(describe(view.link))}</div>", unsafe_allow_html=True)
+                f" · {html_text(describe(view.link))}</div>", unsafe_allow_html=True)
     if problem := check_link(view.link):  # checked when saved; checked again before it is framed
         st.error(md_escape(problem))
     else:
