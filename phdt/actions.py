@@ -582,6 +582,12 @@ class Store:
             for row in rows
         ]
 
+    def last_change(self) -> int:
+        """A number that grows with every create or update of an action (0 for none): a cache key for
+        anything built from actions, so a new or closed action is never served from a stale copy."""
+        with self.connect() as conn:
+            return conn.execute("SELECT coalesce(max(id), 0) FROM action_history").fetchone()[0]
+
     def history(self, action_id: int) -> list[Change]:
         """Every recorded change of the action, oldest first (creation first); [] for an unknown id."""
         with self.connect() as conn:

@@ -93,7 +93,7 @@ def test_standard_pack_slides_numbers_and_determinism(store, headlines):
     assert not at.exception and not at.error
     from components import pack  # built in the page's run; read back from the same cache
 
-    request = (DECEMBER, ds.load().version, "id", None, None)  # as the page asked for it
+    request = at.session_state["pack_request"]  # as the page asked for it
     pptx, pdf, slides = pack.pack(*request)
     assert slides == 10
     deck = Presentation(io.BytesIO(pptx))
@@ -223,7 +223,7 @@ def test_script_pack_has_a_slide_per_view_with_its_note(store):
     assert not at.exception and not at.error
     from components import pack
 
-    pptx, pdf, slides = pack.pack(DECEMBER, ds.load().version, "id", script_id, 1)
+    pptx, pdf, slides = pack.pack(*at.session_state["pack_request"])
     deck = Presentation(io.BytesIO(pptx))
     assert slides == 3 and len(deck.slides) == 3
     texts = text_of(pptx)
