@@ -92,3 +92,12 @@ def test_list_and_restore_from_the_command_line(repo, capsys):  # noqa: F811
     assert versions.current_id(root) == first
     with pytest.raises(SystemExit):  # who is required
         versions.main(["--root", str(root), "restore", first])
+
+
+def test_visitors_are_never_shown_error_details():
+    import tomllib
+
+    from phdt.config import ROOT
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["client"]["showErrorDetails"] == "none"
