@@ -14,7 +14,7 @@ from functools import partial
 import polars as pl
 import streamlit as st
 
-from components import charts, compare, data, state, tables
+from components import charts, compare, data, forms, state, tables
 from components.colours import FILL
 from components.i18n import interval, lang, metric, number, percent, period_label, signed, t
 from components.text import md_escape
@@ -340,11 +340,14 @@ def session_list(period: date) -> None:
                                     max_selections=critique.MAX_PRESENTERS, help=t("session_presenters_help"))
         who = st.text_input(t("rtl_who"), max_chars=120, key="session_new_who")
         if st.form_submit_button(t("session_start"), type="primary"):
+            content = (title, period, tuple(chosen), tuple(presenters), who)
             try:
-                created = critique.create_session(store, title, period, chosen, presenters, who)
+                created = critique.create_session(store, title, period, chosen, presenters, who,
+                                                  token=forms.token("session_new", content))
             except actions.ValidationError as exc:
                 st.error("\n".join(f"- {md_escape(render(m, lang()))}" for m in exc.messages))
             else:
+                forms.saved("session_new", content)
                 open_session(created)
                 st.rerun()
 
@@ -368,7 +371,7 @@ def current_session() -> critique.Session | None:
 def session_header(session: critique.Session) -> Indicator:
     """Title line, the way back to the list, and the indicator the panels show (one of the session's)."""
     st.subheader(f"#{session.id} · {md_escape(session.title)}")
-    st.caption(t("session_meta", period=period_label(session.period), who=session.created_by,
+    st.caption(t("session_meta", period=period_label(session.period), who=md_escape(session.created_by),
                  at=session.created_at[:16].replace("T", " ")))
     labels = {slug: INDICATORS[slug].label(lang()) for slug in session.indicators}
     if st.session_state.get("session_indicator") not in labels:
@@ -455,11 +458,14 @@ def note_form(store: actions.Store, session: critique.Session, presenter: str, i
         indicator = right.selectbox(t("indicator"), list(indicators), format_func=indicators.__getitem__,
                                     key=f"note_indicator_{index}")
         if st.form_submit_button(t("note_save"), type="primary"):
+            content = (reviewer, author, kind, text, indicator)
             try:
-                critique.add_note(store, session.id, presenter, reviewer, author, kind, text, indicator or None)
+                critique.add_note(store, session.id, presenter, reviewer, author, kind, text, indicator or None,
+                                  token=forms.token(f"note_{session.id}_{index}", content))
             except actions.ValidationError as exc:
                 st.error("\n".join(f"- {md_escape(render(m, lang()))}" for m in exc.messages))
             else:
+                forms.saved(f"note_{session.id}_{index}", content)
                 st.session_state["critique_notice"] = t("note_saved")
                 st.rerun()
 

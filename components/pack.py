@@ -14,16 +14,17 @@ from phdt import deck
 
 @st.cache_data(max_entries=8, show_spinner="Menyusun paket briefing… / Building the briefing pack…")
 def pack(period: date, version: str, language: str, script_id: int | None = None,
-         script_version: int | None = None) -> tuple[bytes, bytes, int]:
+         script_version: int | None = None, actions_changed: int | None = None) -> tuple[bytes, bytes, int]:
     """PPTX, PDF and slide count of the standard pack or of a theater script (cached per data
-    version, language and script version: the same request gives the same files)."""
+    version, language, script version and the actions' last change: the same request gives the
+    same files, and a new, edited or closed action is in the next pack)."""
     built = briefing.standard_deck(period) if script_id is None else theater.script_deck(script_id)
     return deck.to_pptx(built), deck.to_pdf(built), len(built.slides)
 
 
 def pack_buttons(period: date, script_id: int | None = None, script_version: int | None = None) -> None:
     """Build on request (images take seconds), then offer both files; a clear error otherwise."""
-    request = (period, data.dataset().version, lang(), script_id, script_version)
+    request = (period, data.dataset().version, lang(), script_id, script_version, data.action_store().last_change())
     if st.button(t("exec_pack_build"), key="pack_build", icon=":material/slideshow:"):
         try:
             pack(*request)

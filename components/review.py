@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import polars as pl
 import streamlit as st
 
-from components import charts, compare, data, dojo, peta, tables
+from components import charts, compare, data, dojo, forms, peta, tables
 from components.colours import FILL, PWS_STATUS
 from components.i18n import lang, number, percent, period_label, t
 from components.text import md_escape
@@ -289,13 +289,16 @@ def add_form(store: actions.Store, puskesmas: str, period: date) -> None:
         fields = _action_fields("rtl_new", puskesmas)
         who = st.text_input(t("rtl_who"), max_chars=120, key="rtl_new_who")
         if st.form_submit_button(t("rtl_save"), type="primary"):
+            content = {**fields, "puskesmas": puskesmas, "period": period, "who": who}
             try:
-                store.add({**fields, "puskesmas": puskesmas, "period": period}, who=who)
+                store.add({**fields, "puskesmas": puskesmas, "period": period}, who=who,
+                          token=forms.token("rtl_add", content))
             except actions.ValidationError as exc:
                 st.error("\n".join(f"- {md_escape(render(m, lang()))}" for m in exc.messages))
             else:
                 for key in [k for k in st.session_state if str(k).startswith("rtl_new_")]:
                     del st.session_state[key]  # an empty form for the next action
+                forms.saved("rtl_add", content)
                 _saved()
 
 

@@ -15,9 +15,9 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from components import briefing, charts, data, layout, peta, state
+from components import briefing, charts, data, forms, layout, peta, state
 from components.i18n import lang, period_label, t
-from components.text import md_escape
+from components.text import html_text, md_escape
 from phdt import actions, deck, dojo, gaps, theater
 from phdt.indicators import INDICATORS
 from phdt.metrics import parse_period
@@ -163,14 +163,18 @@ def editor(period: str) -> theater.Script | None:
         if st.form_submit_button(t("script_save"), type="primary"):
             views = [theater.View(str(r["link"] or ""), str(r["title"] or ""), str(r["note"] or ""))
                      for r in edited.iter_rows(named=True)]
+            content = (name, tuple(views), who)
             try:
                 saved_id = theater.save(store, name, views, who, check_link, script_id=script.id if script else None,
-                                        expected_version=script.version if script else None)
+                                        expected_version=script.version if script else None,
+                                        token=None if script else forms.token("script_new", content))
             except actions.ConflictError as exc:
                 st.error(md_escape(render(exc, lang())), icon=":material/sync_problem:")
             except actions.ValidationError as exc:
                 st.error("\n".join(f"- {md_escape(render(m, lang()))}" for m in exc.messages))
             else:
+                if script is None:
+                    forms.saved("script_new", content)
                 st.session_state["script_saved_id"] = saved_id
                 st.session_state["script_notice"] = t("script_saved")
                 st.rerun()
@@ -204,11 +208,11 @@ def player(script: theater.Script) -> None:
     current = min(max(int(st.session_state["langkah"]), 1), total)
     view = script.views[current - 1]
     version_id = data.version_id()
-    st.markdown(f"<div class='phdt-theater-title'>{html.escape(view.title)}"
+    st.markdown(f"<div class='phdt-theater-title'>{html_text(view.title)}"
                 f"<span>{current} / {total}</span></div>", unsafe_allow_html=True)
     st.markdown(f"<div class='phdt-theater-banner' data-testid='theater-banner'>"
                 f"{html.escape(t('theater_frozen', date=briefing.data_date(data.dataset().periods[-1])))}"
-                f" · {html.escape(describe(view.link))}</div>", unsafe_allow_html=True)
+                f" · {html_text(describe(view.link))}</div>", unsafe_allow_html=True)
     if problem := check_link(view.link):  # checked when saved; checked again before it is framed
         st.error(md_escape(problem))
     else:

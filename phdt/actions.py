@@ -137,6 +137,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )
         """,
     ),
+    (  # 4: idempotent creates. A form carries a token made when it is shown; a second create with the same
+       # token (a double click, a retry after a crash) finds the first row instead of adding another.
+       # UNIQUE makes this hold across processes too; NULL (no token: scripts, tests) is never a clash.
+        "ALTER TABLE action ADD COLUMN form_token TEXT",
+        "CREATE UNIQUE INDEX action_form_token ON action (form_token)",
+        "ALTER TABLE dojo_session ADD COLUMN form_token TEXT",
+        "CREATE UNIQUE INDEX dojo_session_form_token ON dojo_session (form_token)",
+        "ALTER TABLE critique ADD COLUMN form_token TEXT",
+        "CREATE UNIQUE INDEX critique_form_token ON critique (form_token)",
+        "ALTER TABLE script ADD COLUMN form_token TEXT",
+        "CREATE UNIQUE INDEX script_form_token ON script (form_token)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -373,6 +385,21 @@ def _row_to_action(row: sqlite3.Row, carried_from: date | None = None) -> Action
     return Action(**values, carried_from=carried_from)
 
 
+def existing(conn: sqlite3.Connection, table: str, token: str | None) -> int | None:
+    """The id of the row of ``table`` created with form token ``token``; None for no token or no row.
+
+    Called inside the create's BEGIN IMMEDIATE transaction, so of two creates with one token the
+    second waits for the first's commit and then finds its row; the UNIQUE index on ``form_token``
+    refuses a duplicate even from a writer that skips this check.
+    """
+    if token is None:
+        return None
+    if not isinstance(token, str) or not token.strip() or len(token) > 200:
+        raise TypeError("token must be a non-empty str of at most 200 characters")
+    row = conn.execute(f"SELECT id FROM {table} WHERE form_token = ?", (token,)).fetchone()
+    return None if row is None else row[0]
+
+
 class Store:
     """Follow-up actions in one SQLite file; creates or migrates the file on construction.
 
@@ -455,22 +482,29 @@ class Store:
 
     # actions
 
-    def add(self, action: Action | Mapping[str, Any], who: str) -> int:
-        """Store a new action (version 1) and its creation in the audit trail; returns its id."""
-        with self.transaction() as conn:
-            return self.insert(conn, action, who)
+    def add(self, action: Action | Mapping[str, Any], who: str, token: str | None = None) -> int:
+        """Store a new action (version 1) and its creation in the audit trail; returns its id.
 
-    def insert(self, conn: sqlite3.Connection, action: Action | Mapping[str, Any], who: str) -> int:
+        ``token`` is the form's idempotency token: a second add with the same token stores nothing
+        and returns the first one's id (see ``existing``).
+        """
+        with self.transaction() as conn:
+            return self.insert(conn, action, who, token)
+
+    def insert(self, conn: sqlite3.Connection, action: Action | Mapping[str, Any], who: str,
+               token: str | None = None) -> int:
         """``add`` on the caller's transaction, so a feature can create an action atomically with its own rows."""
+        if (found := existing(conn, "action", token)) is not None:
+            return found
         clean, errors = _clean(_editable(action), who)
         if errors:
             raise ValidationError(errors)
         who, now = who.strip(), _now()
         values = {name: _to_db(clean[name]) for name in EDITABLE}
-        columns = (*EDITABLE, "version", "created_at", "created_by", "updated_at", "updated_by")
+        columns = (*EDITABLE, "version", "created_at", "created_by", "updated_at", "updated_by", "form_token")
         cursor = conn.execute(
             f"INSERT INTO action ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-            (*values.values(), 1, now, who, now, who),
+            (*values.values(), 1, now, who, now, who, token),
         )
         action_id = cursor.lastrowid
         conn.executemany(
@@ -547,6 +581,12 @@ class Store:
             _row_to_action(row, carried_from=date.fromisoformat(row["period"]) if row["period"] != month.isoformat() else None)
             for row in rows
         ]
+
+    def last_change(self) -> int:
+        """A number that grows with every create or update of an action (0 for none): a cache key for
+        anything built from actions, so a new or closed action is never served from a stale copy."""
+        with self.connect() as conn:
+            return conn.execute("SELECT coalesce(max(id), 0) FROM action_history").fetchone()[0]
 
     def history(self, action_id: int) -> list[Change]:
         """Every recorded change of the action, oldest first (creation first); [] for an unknown id."""

@@ -31,6 +31,7 @@ from phdt.actions import (
     _blank,
     _now,
     _who_errors,
+    existing,
     parse_period,
     validate,
 )
@@ -151,19 +152,23 @@ def _load_session(conn: sqlite3.Connection, session_id: int) -> Session:
 
 
 def create_session(store: Store, title: str, period: date | str, indicators: Sequence[str],
-                   presenters: Sequence[str], who: str) -> int:
-    """Store a new session; presenters keep the given order, which is the order notes are shown in."""
+                   presenters: Sequence[str], who: str, token: str | None = None) -> int:
+    """Store a new session; presenters keep the given order, which is the order notes are shown in.
+
+    A second create with the same form ``token`` stores nothing and returns the first one's id."""
     indicators = tuple(_strip(slug) for slug in indicators)
     _raise_if(
         _text_errors(title, "field_title", MAX_TITLE) + _period_errors(period) + _indicator_errors(indicators)
         + _presenter_errors(tuple(presenters)) + _who_errors(who)
     )
     with store.transaction() as conn:
+        if (found := existing(conn, "dojo_session", token)) is not None:
+            return found
         cursor = conn.execute(
-            "INSERT INTO dojo_session (title, period, indicators, presenters, created_at, created_by) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO dojo_session (title, period, indicators, presenters, created_at, created_by, form_token) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (title.strip(), parse_period(period).isoformat(), json.dumps(indicators),
-             json.dumps([p.strip() for p in presenters], ensure_ascii=False), _now(), who.strip()),
+             json.dumps([p.strip() for p in presenters], ensure_ascii=False), _now(), who.strip(), token),
         )
         return cursor.lastrowid
 
@@ -202,21 +207,26 @@ def _note_errors(session: Session, presenter: object, reviewer: object, author: 
 
 
 def add_note(store: Store, session_id: int, presenter: str, reviewer: str, author: str, kind: str, text: str,
-             indicator: str | None = None) -> int:
-    """Store a note on one presenter of the session; NotFoundError for an unknown session."""
+             indicator: str | None = None, token: str | None = None) -> int:
+    """Store a note on one presenter of the session; NotFoundError for an unknown session.
+
+    A second add with the same form ``token`` stores nothing and returns the first one's id."""
     with store.transaction() as conn:
+        if (found := existing(conn, "critique", token)) is not None:
+            return found
         _raise_if(_note_errors(_load_session(conn, session_id), presenter, reviewer, author, kind, text, indicator))
         cursor = conn.execute(
-            "INSERT INTO critique (session_id, presenter, reviewer, author, kind, text, indicator, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO critique (session_id, presenter, reviewer, author, kind, text, indicator, created_at, "
+            "form_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (session_id, presenter.strip(), reviewer.strip(), author.strip(), kind.strip(), text.strip(),
-             None if _blank(indicator) else indicator.strip(), _now()),
+             None if _blank(indicator) else indicator.strip(), _now(), token),
         )
         return cursor.lastrowid
 
 
 def _row_to_note(row: sqlite3.Row) -> Note:
-    return Note(**{**dict(row), "kind": NoteKind(row["kind"])})
+    values = {name: row[name] for name in Note.__dataclass_fields__}
+    return Note(**{**values, "kind": NoteKind(row["kind"])})
 
 
 def notes(store: Store, session_id: int) -> list[Note]:

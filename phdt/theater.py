@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
-from phdt.actions import ConflictError, NotFoundError, Store, ValidationError, _blank, _now, _who_errors
+from phdt.actions import ConflictError, NotFoundError, Store, ValidationError, _blank, _now, _who_errors, existing
 from phdt.texts import Message
 
 log = logging.getLogger(__name__)
@@ -116,13 +116,14 @@ def _check_current(conn: sqlite3.Connection, script_id: int, expected_version: i
         raise ScriptConflictError(script_id, expected_version, row["version"], row["updated_by"], row["updated_at"])
 
 
-def _write(conn: sqlite3.Connection, name: str, who: str, script_id: int | None) -> int:
+def _write(conn: sqlite3.Connection, name: str, who: str, script_id: int | None, token: str | None = None) -> int:
     """Insert the script row (version 1) or rename it and bump its version; returns its id."""
     now = _now()
     if script_id is None:
         return conn.execute(
-            "INSERT INTO script (name, created_at, created_by, updated_at, updated_by) VALUES (?, ?, ?, ?, ?)",
-            (name, now, who, now, who),
+            "INSERT INTO script (name, created_at, created_by, updated_at, updated_by, form_token) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (name, now, who, now, who, token),
         ).lastrowid
     conn.execute("UPDATE script SET name = ?, version = version + 1, updated_at = ?, updated_by = ? WHERE id = ?",
                  (name, now, who, script_id))
@@ -131,24 +132,27 @@ def _write(conn: sqlite3.Connection, name: str, who: str, script_id: int | None)
 
 
 def save(store: Store, name: str, views: Sequence[View], who: str, check_link: Callable[[str], str | None],
-         script_id: int | None = None, expected_version: int | None = None) -> int:
+         script_id: int | None = None, expected_version: int | None = None, token: str | None = None) -> int:
     """Create a script (no ``script_id``) or replace its name and views; returns its id.
 
     Replacing needs the ``expected_version`` it was loaded at. Raises ValidationError with every
     problem, NotFoundError for an unknown id, ScriptConflictError (a ConflictError) for a stale version.
+    A create with the form ``token`` of an earlier create stores nothing and returns that script's id.
     """
     if (script_id is None) != (expected_version is None):
         raise TypeError("expected_version is required exactly when script_id is given")
     views = tuple(views)
     errors = _errors(name, views, who, check_link)  # before the lock: check_link is the app's code
     with store.transaction() as conn:
+        if script_id is None and (found := existing(conn, "script", token)) is not None:
+            return found
         if script_id is not None:
             _check_current(conn, script_id, expected_version)
         if isinstance(name, str) and name.strip():
             errors = _name_clash(conn, name.strip(), script_id) + errors  # where the name's messages go
         if errors:
             raise ValidationError(errors)
-        script_id = _write(conn, name.strip(), who.strip(), script_id)
+        script_id = _write(conn, name.strip(), who.strip(), script_id, token)
         conn.executemany(
             "INSERT INTO script_view (script_id, position, link, title, note) VALUES (?, ?, ?, ?, ?)",
             [(script_id, i, v.link.strip(), v.title.strip(), (v.note or "").strip()) for i, v in enumerate(views)],

@@ -43,6 +43,7 @@ import os
 import re
 import secrets
 import shutil
+import sys
 import threading
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
@@ -592,3 +593,38 @@ def purge_personal_originals(root: Path | None, families: Iterable[str], older_t
                                "version": record["id"], "retention_days": older_than_days})
             purged.append(record["id"])
     return purged
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m phdt.versions list`` / ``restore <id> --who NAME [--message TEXT]``: the page's
+    version list and restore from the command line (when the app itself cannot start, e.g. after a
+    broken Parquet file in the current version)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m phdt.versions", description="List or restore dataset versions.")
+    parser.add_argument("--root", type=Path, default=None, help="versions folder (default: beside the data folder)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("list", help="every version, newest first; * marks the current one")
+    restoring = commands.add_parser("restore", help="make an existing version current again (logged)")
+    restoring.add_argument("version_id")
+    restoring.add_argument("--who", required=True, help="who restores (recorded in log.jsonl)")
+    restoring.add_argument("--message", default=None)
+    args = parser.parse_args(argv)
+    if args.command == "list":
+        for row in history(args.root):
+            print(f"{'*' if row['current'] else ' '} {row['id']}  {row.get('when', '')}  {row.get('who', '')}  "
+                  f"{row.get('family', row.get('action', ''))}")
+        return 0
+    try:
+        restore(args.root, args.version_id, args.who, args.message)
+    except (UserError, OSError) as exc:
+        from phdt.texts import render
+
+        print(render(exc, "en"), file=sys.stderr)
+        return 1
+    print(f"current version: {current_id(args.root)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -93,7 +93,7 @@ def test_standard_pack_slides_numbers_and_determinism(store, headlines):
     assert not at.exception and not at.error
     from components import pack  # built in the page's run; read back from the same cache
 
-    request = (DECEMBER, ds.load().version, "id", None, None)  # as the page asked for it
+    request = at.session_state["pack_request"]  # as the page asked for it
     pptx, pdf, slides = pack.pack(*request)
     assert slides == 10
     deck = Presentation(io.BytesIO(pptx))
@@ -184,7 +184,7 @@ def test_theater_title_and_note_are_escaped(store):
     script_id = theater.save(store, "Aman", views, "Uji", lambda link: None)
     at = open_page("teater_page", periode="2025-12", naskah=str(script_id), langkah="1")
     title = next(m.value for m in at.markdown if m.value.startswith("<div class='phdt-theater-title'>"))
-    assert "&lt;img src=x onerror=alert(1)&gt;" in title and "<img" not in title
+    assert "&lt;img src=x onerror=alert&#40;1&#41;&gt;" in title and "<img" not in title
     assert any("\\*\\*tebal\\*\\*" in c.value for c in at.caption)
 
 
@@ -223,7 +223,7 @@ def test_script_pack_has_a_slide_per_view_with_its_note(store):
     assert not at.exception and not at.error
     from components import pack
 
-    pptx, pdf, slides = pack.pack(DECEMBER, ds.load().version, "id", script_id, 1)
+    pptx, pdf, slides = pack.pack(*at.session_state["pack_request"])
     deck = Presentation(io.BytesIO(pptx))
     assert slides == 3 and len(deck.slides) == 3
     texts = text_of(pptx)
