@@ -13,7 +13,7 @@ from datetime import date
 import polars as pl
 
 from phdt.config import Settings, settings as default_settings
-from phdt.indicators import REGISTRY, Kind
+from phdt.indicators import REGISTRY, Kind, Programme
 from phdt.schema import INDIKATOR_BULANAN, conform
 
 TM1_MAX_WEEKS, TM2_MAX_WEEKS = 12, 27
@@ -122,12 +122,14 @@ def _period_grid(wilayah: pl.DataFrame, periods: pl.Series, slugs: list[str]) ->
 
 def monthly_indicators(
     tables: dict[str, pl.DataFrame], wilayah: pl.DataFrame, settings: Settings | None = None,
-    source_system: str = "demo",
+    source_system: str = "demo", programme: Programme | None = None,
 ) -> pl.DataFrame:
     """All registry indicators per desa and month, in the INDIKATOR_BULANAN schema.
 
     `tables` holds the line lists, ``sasaran`` and optionally ``laporan``; a desa-month with no
-    report receipt and no events gets a null monthly numerator (missing, not zero).
+    report receipt and no events gets a null monthly numerator (missing, not zero). With
+    `programme`, only that programme's event indicators (an import recomputes one programme; its
+    derived indicators follow from them).
     """
     cfg = settings or default_settings()
     events = pl.concat([
@@ -142,7 +144,7 @@ def monthly_indicators(
     )
     periods = pl.date_range(_first_period(counts, tables["sasaran"]), _last_period(counts, tables.get("laporan")),
                             "1mo", eager=True)
-    event_slugs = [ind.slug for ind in REGISTRY if ind.kind is Kind.EVENT]
+    event_slugs = [ind.slug for ind in REGISTRY if ind.kind is Kind.EVENT and programme in (None, ind.programme)]
     w = wilayah.with_columns(pl.col("kode_desa", "puskesmas").cast(pl.String))
     base = (
         _period_grid(w, periods, event_slugs)
@@ -161,7 +163,8 @@ def monthly_indicators(
         .collect()
     )
     return conform(
-        pl.concat([base, _derived(base, cfg)], how="diagonal_relaxed").with_columns(source_system=pl.lit(source_system)),
+        pl.concat([base, _derived(base, cfg)] if programme is None else [base], how="diagonal_relaxed")
+        .with_columns(source_system=pl.lit(source_system)),
         INDIKATOR_BULANAN,
     ).sort("indicator_code", "kode_desa", "period")
 

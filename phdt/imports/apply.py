@@ -2,7 +2,8 @@
 
 :func:`outcome` returns the tables the import replaces (the monthly table, and report receipts, the
 stored line list or the sasaran as the file's kind requires), plus the changes a data officer
-reviews before confirming, biggest first, as DHIS2's import dry run shows them. The same outcome is what :func:`phdt.imports.pipeline.commit` writes.
+reviews before confirming, biggest first, as DHIS2's import dry run shows them. The same outcome
+is what :func:`phdt.imports.pipeline.commit` writes.
 
 A correction ripples: cumulatives restart every January and are sums of months, so a changed
 month changes every later cumulative of its year (:func:`propagate`), and zero-dose, drop-out

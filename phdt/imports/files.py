@@ -186,6 +186,7 @@ def _check_archive(archive: zipfile.ZipFile, size: int, limits: Limits) -> None:
 # bytes are ~5x faster than an expat callback per cell, and still run before any cell is built.
 _ROW = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"(\d+)\"")
 _CELL = re.compile(rb"<(?:\w+:)?c[\s/>]")
+_PREFIXED_CELL = re.compile(rb"<\w+:c[\s/>]")
 _CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{1,3})\d+\"")
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s/>]")
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([^\"]*)\"")
@@ -199,10 +200,18 @@ def _scan_sheet(archive: zipfile.ZipFile, path: str, title: str, budget: _Budget
     rows = max((int(m) for m in _ROW.findall(xml)), default=0)
     referenced = _CELL_REF.findall(xml)
     width = max((_column_number(ref.decode(), 0) for ref in set(referenced)), default=0)
-    if len(referenced) < len(_CELL.findall(xml)):  # unreferenced cells: fall back to the widest row
+    if len(referenced) < _cell_count(xml):  # unreferenced cells: fall back to the widest row
         width = max(width, max((len(_CELL.findall(row)) for row in xml.split(b"</row>")), default=0))
     budget.check(title, max(rows, xml.count(b"</row>")), width, done=True)
     return len(_FORMULA.findall(xml)), [m.decode() for m in _MERGE.findall(xml)]
+
+
+def _cell_count(xml: bytes) -> int:
+    """Cells of a sheet: counted as bytes where no tag has a namespace prefix (what Excel and
+    openpyxl write), by the regular expression otherwise."""
+    if _PREFIXED_CELL.search(xml):
+        return len(_CELL.findall(xml))
+    return xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b"<c/>")
 
 
 def _column_number(ref: str | None, default: int) -> int:
@@ -453,8 +462,13 @@ def _sniff(text: str) -> str:
 
 # --- shared -----------------------------------------------------------------------------------
 
+_PLAIN = (int, float, datetime, date, type(None))
+
+
 def _clean(value: object) -> object:
     """Blank text becomes None; times become text (no caller expects them)."""
+    if value.__class__ in _PLAIN:  # most cells: one lookup instead of the checks below
+        return value
     if isinstance(value, str):
         return value if value.strip() else None
     if isinstance(value, (time, timedelta)):

@@ -46,7 +46,8 @@ def merge(stored: pl.DataFrame, incoming: pl.DataFrame, family: str, *, replace:
     schema = LINE_LISTS[family]
     new, old = conform(incoming, schema), conform(stored, schema)
     if replace:
-        cell = pl.struct(period=pl.col(SERVICE_DATE[family]).dt.truncate("1mo"), kode_desa=pl.col("kode_desa").cast(pl.String))
+        cell = pl.struct(period=pl.col(SERVICE_DATE[family]).dt.truncate("1mo"),
+                         kode_desa=pl.col("kode_desa").cast(pl.String))
         old = old.filter(~cell.is_in(cells(new, family).to_struct().implode()))
     key = list(EVENT_KEYS[family])
     keyed = pl.all_horizontal(pl.col(k).is_not_null() for k in key)
@@ -91,7 +92,7 @@ def recompute(merged: pl.DataFrame, family: str, wilayah: pl.DataFrame, sasaran:
     rows = {"imunisasi_dosis": link_children, "ptm_skrining": _own_person}.get(family, lambda f: f)(merged)
     tables = {name: rows if name == family else schema.to_frame() for name, schema in LINE_LISTS.items()}
     tables |= {"sasaran": sasaran, "laporan": laporan}
-    monthly = monthly_indicators(tables, wilayah, cfg, source_system=SOURCE_SYSTEM[family])
-    return monthly.filter(pl.col("indicator_code").cast(pl.String).is_in(programme_events(family))
-                          & (pl.col("period") >= since))
+    monthly = monthly_indicators(tables, wilayah, cfg, source_system=SOURCE_SYSTEM[family],
+                                 programme=PROGRAMME[family])
+    return monthly.filter(pl.col("period") >= since)
 
