@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import layout, state
+from components import auth, layout, state
 from components.assets import ensure_leaflet
 from components.i18n import t
 from phdt.config import settings
+from phdt.roles import Right
 
 st.set_page_config(page_title=f"PHDT {settings().kabupaten}", page_icon="📊", layout="wide")
 ensure_leaflet()
 codes = state.codes()
 state.init(*codes)
 layout.style()
+user = auth.gate()
+if user is None and (not settings().public_read or st.session_state.get("auth_wants_sign_in")):
+    st.navigation([st.Page(auth.sign_in_page, title=t("page_sign_in"), url_path="masuk")], position="hidden").run()
+    st.stop()  # the deep link stays in the address bar: after signing in, the rerun opens it
 layout.sidebar()
+auth.account_box(user)
 
 COVERAGE_FREE = ("data", "teater")  # pages that show no coverage figure of their own: they run without sasaran
 pages = {
@@ -31,10 +37,13 @@ pages = {
         st.Page("pages/bupati_page.py", title=t("page_bupati"), url_path="bupati"),
         st.Page("pages/teater_page.py", title=t("page_teater"), url_path="teater"),
     ],
-    t("nav_section_data"): [
-        st.Page("pages/data_page.py", title=t("page_data"), url_path="data"),
-    ],
 }
+restricted = {  # pages only some roles see; the write functions check the same rights again
+    Right.MANAGE_DATA: st.Page("pages/data_page.py", title=t("page_data"), url_path="data"),
+    Right.MANAGE_USERS: st.Page("pages/pengguna_page.py", title=t("page_pengguna"), url_path="pengguna"),
+}
+if allowed := [page for right, page in restricted.items() if user and user.can(right)]:
+    pages[t("nav_section_data")] = allowed
 navigation = st.navigation(pages)
 layout.synthetic_badge()
 layout.notices()

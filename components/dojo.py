@@ -14,7 +14,7 @@ from functools import partial
 import polars as pl
 import streamlit as st
 
-from components import charts, compare, data, forms, state, tables
+from components import auth, charts, compare, data, forms, state, tables
 from components.colours import FILL
 from components.i18n import interval, lang, metric, number, percent, period_label, signed, t
 from components.text import md_escape
@@ -22,6 +22,7 @@ from phdt import actions, critique, dojo, formats, metrics, pws
 from phdt.config import settings
 from phdt.indicators import INDICATORS, Colour, Indicator
 from phdt.statistics import suppressed
+from phdt.roles import Forbidden, Right
 from phdt.texts import render
 
 GREY = "#bdbdbd"
@@ -329,6 +330,9 @@ def session_list(period: date) -> None:
         go.button(t("dojo_open"), key="session_open", on_click=open_session, args=(chosen,))
     else:
         st.info(t("session_none"))
+    user = auth.user()
+    if user is None or not user.can(Right.RUN_DOJO):
+        return
     with st.form("session_new"):
         st.markdown(f"**{t('session_new')}**")
         title = st.text_input(t("session_title"), max_chars=120, key="session_new_title",
@@ -338,14 +342,14 @@ def session_list(period: date) -> None:
                                 default=[st.session_state["indikator"]], key="session_new_indicators")
         presenters = st.multiselect(t("session_presenters"), data.puskesmas_names(), key="session_new_presenters",
                                     max_selections=critique.MAX_PRESENTERS, help=t("session_presenters_help"))
-        who = st.text_input(t("rtl_who"), max_chars=120, key="session_new_who")
+        st.caption(t("written_as", name=md_escape(user.author)))
         if st.form_submit_button(t("session_start"), type="primary"):
-            content = (title, period, tuple(chosen), tuple(presenters), who)
+            content = (title, period, tuple(chosen), tuple(presenters))
             try:
-                created = critique.create_session(store, title, period, chosen, presenters, who,
+                created = critique.create_session(store, title, period, chosen, presenters, user,
                                                   token=forms.token("session_new", content))
-            except actions.ValidationError as exc:
-                st.error("\n".join(f"- {md_escape(render(m, lang()))}" for m in exc.messages))
+            except (actions.ValidationError, Forbidden) as exc:
+                show_refusal(exc)
             else:
                 forms.saved("session_new", content)
                 open_session(created)
@@ -424,15 +428,60 @@ def critique_tabs(session: critique.Session) -> None:
     if notice := st.session_state.pop("critique_notice", None):
         st.success(notice, icon=":material/check:")
     notes = critique.notes(store, session.id)
+    user = auth.user()
     for index, (tab, name) in enumerate(zip(st.tabs(list(session.presenters)), session.presenters, strict=True)):
         with tab:
             own = [n for n in notes if n.presenter == name]
             if own:
                 tables.show(notes_table(own), key=f"notes_{index}")
-            note_form(store, session, name, index)
-            suggestions = [n for n in own if n.kind is critique.NoteKind.SARAN and n.action_id is None]
-            if suggestions:
+            if reviewers := reviewers_for(user, name):
+                note_form(store, session, name, index, reviewers)
+            if withdrawable := [n for n in own if not n.withdrawn and may_withdraw(user, n)]:
+                withdraw_form(store, index, withdrawable)
+            suggestions = [n for n in own if n.kind is critique.NoteKind.SARAN and n.action_id is None
+                           and not n.withdrawn]
+            if suggestions and user is not None and user.can(Right.WRITE_ACTION, name):
                 action_form(store, session, name, index, suggestions)
+
+
+def show_refusal(exc: actions.StoreError | Forbidden) -> None:
+    """A refused write: every validation message, or the one reason (not allowed, not found)."""
+    messages = exc.messages if isinstance(exc, actions.ValidationError) else [exc.args[0]]
+    st.error("\n".join(f"- {md_escape(render(m, lang()))}" for m in messages))
+
+
+def reviewers_for(user, presenter: str) -> list[str]:
+    """Whom the user may write notes for: a puskesmas account only as itself, Dinkes roles as anyone."""
+    if user is None:
+        return []
+    if user.can(Right.MODERATE):
+        return [DINKES, *(name for name in data.puskesmas_names() if name != presenter)]
+    own = user.puskesmas
+    return [own] if own and own != presenter and user.can(Right.WRITE_NOTE, own) else []
+
+
+def may_withdraw(user, note: critique.Note) -> bool:
+    """The note's author (still writing for its reviewer) or a Dinkes role; critique.withdraw_note checks again."""
+    if user is None:
+        return False
+    return user.can(Right.MODERATE) or (note.author_account == user.username
+                                        and user.can(Right.WRITE_NOTE, note.reviewer))
+
+
+def withdraw_form(store: actions.Store, index: int, notes: list[critique.Note]) -> None:
+    with st.expander(t("note_withdraw")), st.form(f"note_withdraw_{index}"):
+        choices = {n.id: f"#{n.id} · {n.text[:80]}" for n in notes}
+        chosen = st.selectbox(t("note_pick"), list(choices), format_func=choices.__getitem__,
+                              key=f"note_withdraw_pick_{index}")
+        reason = st.text_input(t("field_withdraw_reason"), max_chars=1000, key=f"note_withdraw_reason_{index}")
+        if st.form_submit_button(t("note_withdraw")):
+            try:
+                critique.withdraw_note(store, chosen, auth.user(), reason)
+            except (actions.ValidationError, actions.NotFoundError, Forbidden) as exc:
+                show_refusal(exc)
+            else:
+                st.session_state["critique_notice"] = t("note_withdrawn", id=chosen)
+                st.rerun()
 
 
 def notes_table(notes: list[critique.Note]) -> pl.DataFrame:
@@ -440,11 +489,12 @@ def notes_table(notes: list[critique.Note]) -> pl.DataFrame:
         t("note_kind"): t(f"note_{n.kind.value}"), t("note_text"): n.text, t("note_reviewer"): n.reviewer,
         t("note_author"): n.author, t("indicator"): INDICATORS[n.indicator].label(lang()) if n.indicator else "–",
         t("note_action"): f"RTL #{n.action_id}" if n.action_id else "",
+        t("note_status"): t("note_withdrawn_by", who=n.withdrawn_by, reason=n.withdraw_reason) if n.withdrawn else "",
     } for n in notes])
 
 
-def note_form(store: actions.Store, session: critique.Session, presenter: str, index: int) -> None:
-    reviewers = [DINKES, *(name for name in data.puskesmas_names() if name != presenter)]
+def note_form(store: actions.Store, session: critique.Session, presenter: str, index: int,
+              reviewers: list[str]) -> None:
     kinds = {k.value: t(f"note_{k.value}") for k in critique.NoteKind}
     indicators = {"": "–", **{slug: INDICATORS[slug].label(lang()) for slug in session.indicators}}
     with st.form(f"note_form_{index}", clear_on_submit=True):
@@ -454,16 +504,16 @@ def note_form(store: actions.Store, session: critique.Session, presenter: str, i
         text = st.text_area(t("note_text"), max_chars=1000, key=f"note_text_{index}")
         left, middle, right = st.columns(3)
         reviewer = left.selectbox(t("note_reviewer"), reviewers, key=f"note_reviewer_{index}")
-        author = middle.text_input(t("note_author"), max_chars=120, key=f"note_author_{index}")
+        middle.caption(t("written_as", name=md_escape(auth.user().author)))
         indicator = right.selectbox(t("indicator"), list(indicators), format_func=indicators.__getitem__,
                                     key=f"note_indicator_{index}")
         if st.form_submit_button(t("note_save"), type="primary"):
-            content = (reviewer, author, kind, text, indicator)
+            content = (reviewer, kind, text, indicator)
             try:
-                critique.add_note(store, session.id, presenter, reviewer, author, kind, text, indicator or None,
+                critique.add_note(store, session.id, presenter, reviewer, auth.user(), kind, text, indicator or None,
                                   token=forms.token(f"note_{session.id}_{index}", content))
-            except actions.ValidationError as exc:
-                st.error("\n".join(f"- {md_escape(render(m, lang()))}" for m in exc.messages))
+            except (actions.ValidationError, Forbidden) as exc:
+                show_refusal(exc)
             else:
                 forms.saved(f"note_{session.id}_{index}", content)
                 st.session_state["critique_notice"] = t("note_saved")
@@ -483,15 +533,15 @@ def action_form(store: actions.Store, session: critique.Session, presenter: str,
         pj = right.text_input(t("rtl_pj"), max_chars=120, key=f"note_action_pj_{index}")
         tenggat = right.date_input(t("rtl_tenggat"), value=session.period + timedelta(days=60), format="DD/MM/YYYY",
                                    key=f"note_action_tenggat_{index}")
-        who = right.text_input(t("rtl_who"), max_chars=120, key=f"note_action_who_{index}")
+        right.caption(t("written_as", name=md_escape(auth.user().author)))
         if st.form_submit_button(t("note_make_action"), type="primary"):
             action = {"puskesmas": presenter, "period": session.period, "masalah": masalah, "rtl": rtl,
                       "penanggung_jawab": pj, "tenggat": tenggat, "status": actions.Status.DIRENCANAKAN.value,
                       "indicator": note.indicator}
             try:
-                created = critique.note_to_action(store, note.id, action, who)
-            except actions.ValidationError as exc:
-                st.error("\n".join(f"- {md_escape(render(m, lang()))}" for m in exc.messages))
+                created = critique.note_to_action(store, note.id, action, auth.user())
+            except (actions.ValidationError, Forbidden) as exc:
+                show_refusal(exc)
             else:
                 st.session_state["critique_notice"] = t("note_action_saved", id=created, name=presenter)
                 st.rerun()
@@ -530,7 +580,7 @@ def summary_markdown(session: critique.Session) -> str:
             lines.append(f"| {INDICATORS[slug].label(lang())} | {percent(row['value'])} | {interval_text(row)} | "
                          f"{count_text(row['numerator'], people)} / {count_text(row['denominator'], people)} | "
                          f"{rank_text(row)} / {ranked} {reason_text(row)} | {position_text(row)} |")
-        own = [n for n in notes if n.presenter == name]
+        own = [n for n in notes if n.presenter == name and not n.withdrawn]
         for kind in critique.NoteKind:
             said = [n for n in own if n.kind is kind]
             if said:

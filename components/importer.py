@@ -4,37 +4,33 @@ commit a new dataset version, or restore an earlier one. All checks live in phdt
 from __future__ import annotations
 
 import hashlib
-import hmac
 from datetime import date
 
 import polars as pl
 import streamlit as st
 
-from components import data, tables
+from components import auth, data, tables
 from components.i18n import lang, number, signed, t
 from components.text import md_escape
 from phdt import versions
 from phdt.config import settings
 from phdt.imports import apply, files, layout, normalise, parse, pipeline, validate
+from phdt.roles import Forbidden, Right, require
 from phdt.texts import render
 
 
-def signed_in() -> bool:
-    """The configured admin password, compared in constant time; the page is off without one."""
-    password = settings().admin_password
-    if not password:
-        st.info(t("data_disabled"), icon=":material/lock:")
+def allowed() -> bool:
+    """Whether the signed-in user may import and restore (checked again at each write)."""
+    user = auth.user()
+    if user is None or not user.can(Right.MANAGE_DATA):
+        st.info(t("data_not_allowed"), icon=":material/lock:")
         return False
-    if st.session_state.get("data_admin"):
-        return True
-    with st.form("data_login"):
-        given = st.text_input(t("data_password"), type="password")
-        if st.form_submit_button(t("data_sign_in")):
-            if hmac.compare_digest(given.encode(), password.encode()):
-                st.session_state["data_admin"] = True
-                st.rerun()
-            st.error(t("data_wrong_password"))
-    return False
+    return True
+
+
+def _author() -> str:
+    """The author of a write, from the signed-in user at the moment of writing; Forbidden otherwise."""
+    return require(auth.user(), Right.MANAGE_DATA).author
 
 
 def upload() -> tuple[bytes, str] | None:
@@ -211,11 +207,10 @@ def confirm_and_commit(prepared: pipeline.Prepared) -> None:
         result = prepared.outcome(data.dataset(), replace=replace)
     dry_run(result)
     accepted = not prepared.validation.warnings or st.checkbox(t("data_accept_warnings"), key="data_accept")
-    who = st.text_input(t("rtl_who"), max_chars=120, key="data_who")
-    if st.button(t("data_commit"), type="primary", disabled=not (accepted and who.strip())):
+    if st.button(t("data_commit"), type="primary", disabled=not accepted):
         try:
-            version = pipeline.commit(prepared, data.dataset(), who.strip(), replace=replace)
-        except (ValueError, OSError) as exc:
+            version = pipeline.commit(prepared, data.dataset(), _author(), replace=replace)
+        except (ValueError, OSError, Forbidden) as exc:
             st.error(md_escape(render(exc, lang())))
             return
         st.session_state.pop("data_prepared_key", None)
@@ -286,11 +281,10 @@ def history() -> None:
         return
     with st.form("data_restore"):
         target = st.selectbox(t("data_restore_pick"), older, key="data_restore_id")
-        who = st.text_input(t("rtl_who"), max_chars=120, key="data_restore_who")
-        if st.form_submit_button(t("data_restore")) and who.strip():
+        if st.form_submit_button(t("data_restore")):
             try:
-                versions.restore(None, target, who.strip())
-            except ValueError as exc:  # e.g. the version was removed meanwhile
+                versions.restore(None, target, _author())
+            except (ValueError, Forbidden) as exc:  # e.g. the version was removed meanwhile
                 st.error(md_escape(render(exc, lang())))
                 return
             st.session_state["data_notice"] = t("data_restored", version=target)

@@ -10,13 +10,14 @@ from urllib.parse import urlencode
 import polars as pl
 import streamlit as st
 
-from components import charts, compare, data, dojo, forms, peta, tables
+from components import auth, charts, compare, data, dojo, forms, peta, tables
 from components.colours import FILL, PWS_STATUS
 from components.i18n import lang, number, percent, period_label, t
 from components.text import md_escape
 from phdt import actions, pws
 from phdt.indicators import INDICATORS, REGISTRY, Colour, Indicator
 from phdt.quality import RULES
+from phdt.roles import Forbidden, Right
 from phdt.texts import render
 
 
@@ -218,6 +219,10 @@ def actions_section(puskesmas: str, period: date) -> None:
     if rows:
         tables.show(action_table(rows), key="rtl_table", column_config=action_columns(), row_height=RTL_ROW_HEIGHT)
         st.caption(t("rtl_table_caption"))
+    user = auth.user()
+    if user is None or not user.can(Right.WRITE_ACTION, puskesmas):
+        st.caption(t("rtl_read_only"))
+        return
     add_form(store, puskesmas, period)
     if rows:
         edit_form(store, rows)
@@ -287,14 +292,15 @@ def _action_fields(prefix: str, puskesmas: str, current: actions.Action | None =
 def add_form(store: actions.Store, puskesmas: str, period: date) -> None:
     with st.expander(t("rtl_add"), expanded=False), st.form("rtl_add_form", clear_on_submit=False):
         fields = _action_fields("rtl_new", puskesmas)
-        who = st.text_input(t("rtl_who"), max_chars=120, key="rtl_new_who")
+        st.caption(t("written_as", name=md_escape(auth.user().author)))
         if st.form_submit_button(t("rtl_save"), type="primary"):
-            content = {**fields, "puskesmas": puskesmas, "period": period, "who": who}
+            content = {**fields, "puskesmas": puskesmas, "period": period}
             try:
-                store.add({**fields, "puskesmas": puskesmas, "period": period}, who=who,
-                          token=forms.token("rtl_add", content))
+                store.add(content, by=auth.user(), token=forms.token("rtl_add", content))
             except actions.ValidationError as exc:
                 st.error("\n".join(f"- {md_escape(render(m, lang()))}" for m in exc.messages))
+            except Forbidden as exc:
+                st.error(render(exc, lang()), icon=":material/block:")
             else:
                 for key in [k for k in st.session_state if str(k).startswith("rtl_new_")]:
                     del st.session_state[key]  # an empty form for the next action
@@ -302,16 +308,16 @@ def add_form(store: actions.Store, puskesmas: str, period: date) -> None:
                 _saved()
 
 
-def _save_merged(store: actions.Store, shown: actions.Action, changes: dict, who: str) -> None:
+def _save_merged(store: actions.Store, shown: actions.Action, changes: dict) -> None:
     """Update from the version shown; if it is stale, apply our changes to the stored version when
     the other edit touched none of our fields, else raise the store's ConflictError."""
     try:
-        store.update(shown.id, changes, who=who, expected_version=shown.version)
+        store.update(shown.id, changes, by=auth.user(), expected_version=shown.version)
     except actions.ConflictError:
         stored = store.get(shown.id)
         if any(getattr(stored, name) != getattr(shown, name) for name in changes):
             raise
-        store.update(shown.id, changes, who=who, expected_version=stored.version)
+        store.update(shown.id, changes, by=auth.user(), expected_version=stored.version)
 
 
 def _saved() -> None:
@@ -334,11 +340,11 @@ def edit_form(store: actions.Store, rows: list[actions.Action]) -> None:
         shown = st.session_state.setdefault("rtl_base", {}).setdefault(chosen, current)
         with st.form(f"rtl_edit_form_{chosen}"):
             fields = _action_fields(f"rtl_edit_{chosen}", current.puskesmas, current)
-            who = st.text_input(t("rtl_who"), max_chars=120, key=f"rtl_edit_{chosen}_who")
+            st.caption(t("written_as", name=md_escape(auth.user().author)))
             if st.form_submit_button(t("rtl_save"), type="primary"):
                 changes = {name: value for name, value in fields.items() if value != getattr(shown, name)}
                 try:
-                    _save_merged(store, shown, changes, who)
+                    _save_merged(store, shown, changes)
                 except actions.ConflictError as exc:
                     for key in [k for k in st.session_state if str(k).startswith(f"rtl_edit_{chosen}_")]:
                         del st.session_state[key]
@@ -348,6 +354,8 @@ def edit_form(store: actions.Store, rows: list[actions.Action]) -> None:
                     st.rerun()
                 except actions.ValidationError as exc:
                     st.error("\n".join(f"- {md_escape(render(m, lang()))}" for m in exc.messages))
+                except Forbidden as exc:
+                    st.error(render(exc, lang()), icon=":material/block:")
                 else:
                     st.session_state["rtl_base"].pop(chosen, None)  # the next edit starts from what is stored
                     _saved()

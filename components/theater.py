@@ -15,12 +15,13 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from components import briefing, charts, data, forms, layout, peta, state
+from components import auth, briefing, charts, data, forms, layout, peta, state, tables
 from components.i18n import lang, period_label, t
 from components.text import html_text, md_escape
 from phdt import actions, deck, dojo, gaps, theater
 from phdt.indicators import INDICATORS
 from phdt.metrics import parse_period
+from phdt.roles import Forbidden, Right
 from phdt.texts import render
 
 VIEW_PAGES = ("", "peta", "kesenjangan", "puskesmas", "dojo", "bupati")  # url paths a script can show
@@ -150,6 +151,9 @@ def editor(period: str) -> theater.Script | None:
     rows = ([{"link": v.link, "title": v.title, "note": v.note} for v in script.views] if script else
             [{"link": f"{link}{'&' if '?' in link else '?'}periode={period}", "title": t(key), "note": ""}
              for link, key in STANDARD_VIEWS])
+    user = auth.user()
+    if user is None or not user.can(Right.WRITE_SCRIPT):
+        return script
     with st.form(f"script_form_{chosen}"):
         name = st.text_input(t("script_name"), value=script.name if script else "", max_chars=80)
         edited = st.data_editor(pl.DataFrame(rows), num_rows="dynamic", hide_index=True, key=f"script_views_{chosen}",
@@ -158,27 +162,48 @@ def editor(period: str) -> theater.Script | None:
                                     "title": st.column_config.TextColumn(t("script_view_title"), required=True),
                                     "note": st.column_config.TextColumn(t("script_note"), width="large"),
                                 })
-        who = st.text_input(t("rtl_who"), max_chars=120, key=f"script_who_{chosen}")
-        st.caption(t("script_help"))
+        st.caption(t("written_as", name=md_escape(user.author)) + " · " + t("script_help"))
         if st.form_submit_button(t("script_save"), type="primary"):
             views = [theater.View(str(r["link"] or ""), str(r["title"] or ""), str(r["note"] or ""))
                      for r in edited.iter_rows(named=True)]
-            content = (name, tuple(views), who)
-            try:
-                saved_id = theater.save(store, name, views, who, check_link, script_id=script.id if script else None,
-                                        expected_version=script.version if script else None,
-                                        token=None if script else forms.token("script_new", content))
-            except actions.ConflictError as exc:
-                st.error(md_escape(render(exc, lang())), icon=":material/sync_problem:")
-            except actions.ValidationError as exc:
-                st.error("\n".join(f"- {md_escape(render(m, lang()))}" for m in exc.messages))
-            else:
-                if script is None:
-                    forms.saved("script_new", content)
-                st.session_state["script_saved_id"] = saved_id
-                st.session_state["script_notice"] = t("script_saved")
-                st.rerun()
+            _save(store, script, name, views)
+    if script:
+        script_history(store, script)
     return script
+
+
+def _save(store: actions.Store, script: theater.Script | None, name: str, views: list[theater.View]) -> None:
+    """Create or replace a script as the signed-in user; on success rerun with the saved script chosen."""
+    content = (name, tuple(views))
+    try:
+        saved_id = theater.save(store, name, views, auth.user(), check_link, script_id=script.id if script else None,
+                                expected_version=script.version if script else None,
+                                token=None if script else forms.token("script_new", content))
+    except (actions.ConflictError, Forbidden) as exc:
+        st.error(md_escape(render(exc, lang())), icon=":material/sync_problem:")
+    except actions.ValidationError as exc:
+        st.error("\n".join(f"- {md_escape(render(m, lang()))}" for m in exc.messages))
+    else:
+        if script is None:
+            forms.saved("script_new", content)
+        st.session_state["script_saved_id"] = saved_id
+        st.session_state["script_notice"] = t("script_saved")
+        st.rerun()
+
+
+def script_history(store: actions.Store, script: theater.Script) -> None:
+    """Every saved state of the script, and putting an earlier one back (itself a new, recorded save)."""
+    earlier = theater.history(store, script.id)
+    with st.expander(t("script_history", n=len(earlier))):
+        tables.show(pl.DataFrame([{t("rtl_when"): h.at[:16].replace("T", " "), t("rtl_who"): h.who,
+                                   t("script_version"): h.version, t("script_name"): h.name,
+                                   t("script_views"): len(h.views)} for h in earlier]), key="script_history")
+        older = {h.version: h for h in earlier if h.version != script.version and h.change == "saved"}
+        if older:
+            pick, go = st.columns([3, 1], vertical_alignment="bottom")
+            version = pick.selectbox(t("script_version"), list(older), key=f"script_restore_{script.id}")
+            if go.button(t("script_restore"), key=f"script_restore_go_{script.id}"):
+                _save(store, script, older[version].name, list(older[version].views))
 
 
 def start(script_id: int) -> None:

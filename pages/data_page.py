@@ -9,7 +9,7 @@ from components import importer
 from components.i18n import t
 
 st.title(t("data_title"))
-if importer.signed_in():
+if importer.allowed():
     if notice := st.session_state.pop("data_notice", None):
         st.success(notice, icon=":material/check:")
     st.caption(t("data_intro"))

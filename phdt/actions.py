@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from phdt.indicators import INDICATORS
+from phdt.roles import Right, User, require
 from phdt.texts import Message
 
 log = logging.getLogger(__name__)
@@ -149,6 +150,69 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE script ADD COLUMN form_token TEXT",
         "CREATE UNIQUE INDEX script_form_token ON script (form_token)",
     ),
+    (  # 5: accounts and roles (phdt.accounts, phdt.roles): signed-in authors, history of every change
+        """
+        CREATE TABLE account (
+            id            INTEGER PRIMARY KEY,
+            username      TEXT    NOT NULL UNIQUE COLLATE NOCASE,
+            name          TEXT    NOT NULL,
+            role          TEXT    NOT NULL CHECK (role IN ('admin', 'staf', 'puskesmas', 'viewer')),
+            puskesmas     TEXT    CHECK ((role = 'puskesmas') = (puskesmas IS NOT NULL)),
+            password_hash TEXT,            -- argon2id; NULL: signs in through the identity provider only
+            identity      TEXT    UNIQUE,  -- the identity provider's e-mail mapped to this account
+            active        INTEGER NOT NULL DEFAULT 1,
+            failed        INTEGER NOT NULL DEFAULT 0,  -- wrong passwords in a row
+            locked_until  TEXT,
+            created_at    TEXT    NOT NULL,
+            created_by    TEXT    NOT NULL,
+            updated_at    TEXT    NOT NULL,
+            updated_by    TEXT    NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE account_history (
+            id         INTEGER PRIMARY KEY,
+            account_id INTEGER NOT NULL REFERENCES account (id),
+            at         TEXT    NOT NULL,
+            who        TEXT    NOT NULL,
+            field      TEXT    NOT NULL,  -- 'password' records a reset, never a value
+            old        TEXT,
+            new        TEXT
+        )
+        """,
+        "CREATE TABLE sign_in (id INTEGER PRIMARY KEY, at TEXT NOT NULL, username TEXT NOT NULL, "
+        "outcome TEXT NOT NULL, source TEXT NOT NULL)",
+        """
+        CREATE TABLE web_session (
+            token_hash TEXT    PRIMARY KEY,  -- SHA-256 of the browser's token; the token itself is never stored
+            account_id INTEGER NOT NULL REFERENCES account (id),
+            created_at TEXT    NOT NULL,
+            expires_at TEXT    NOT NULL,
+            ended_at   TEXT
+        )
+        """,
+        # Dojo notes: the signed-in author's account, and a withdrawal that keeps the note and says who and why.
+        "ALTER TABLE critique ADD COLUMN author_account TEXT",
+        "ALTER TABLE critique ADD COLUMN withdrawn_at TEXT",
+        "ALTER TABLE critique ADD COLUMN withdrawn_by TEXT",
+        "ALTER TABLE critique ADD COLUMN withdraw_reason TEXT",
+        # Theater scripts: every saved state (and the deletion), so an overwritten script can be restored.
+        """
+        CREATE TABLE script_history (
+            id        INTEGER PRIMARY KEY,
+            script_id INTEGER NOT NULL,  -- no REFERENCES: the history outlives a deleted script
+            version   INTEGER NOT NULL,
+            at        TEXT    NOT NULL,
+            who       TEXT    NOT NULL,
+            change    TEXT    NOT NULL CHECK (change IN ('saved', 'deleted')),
+            name      TEXT    NOT NULL,
+            views     TEXT    NOT NULL   -- JSON list of {link, title, note}
+        )
+        """,
+        # Downloads of people by name: who took which list, when.
+        "CREATE TABLE download_log (id INTEGER PRIMARY KEY, at TEXT NOT NULL, who TEXT NOT NULL, "
+        "puskesmas TEXT NOT NULL, what TEXT NOT NULL, rows INTEGER NOT NULL)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -167,14 +231,13 @@ EDITABLE = ("puskesmas", "period", "masalah", "penyebab", "rtl", "penanggung_jaw
             "indicator", "kode_desa")
 REQUIRED = ("puskesmas", "period", "masalah", "rtl", "penanggung_jawab", "tenggat", "status")
 MAX_LEN = {"puskesmas": 120, "masalah": 1000, "penyebab": 1000, "rtl": 1000, "penanggung_jawab": 120}
-MAX_WHO = 120
 KODE_DESA = re.compile(r"[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _ISO_MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
 
 
 def _label(name: str) -> Message:
-    """A field's name in messages (``field_<name>`` texts; ``who`` is the person entering)."""
+    """A field's name in messages (``field_<name>`` texts)."""
     return Message(f"field_{name}")
 
 
@@ -280,7 +343,7 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _clean(fields: Mapping[str, Any], who: object) -> tuple[dict[str, Any], list[str]]:
+def _clean(fields: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Normalised editable fields (text stripped, dates parsed) and every validation message."""
     errors: list[str] = []
     clean: dict[str, Any] = {}
@@ -333,23 +396,16 @@ def _clean(fields: Mapping[str, Any], who: object) -> tuple[dict[str, Any], list
         elif name == "kode_desa" and not KODE_DESA.fullmatch(clean[name]):
             errors.append(Message("msg_kode_desa_format"))
 
-    errors.extend(_who_errors(who))
     return clean, errors
 
 
-def _who_errors(who: object) -> list[str]:
-    if _blank(who):
-        return [Message("msg_required", label=_label("who"))]
-    if not isinstance(who, str):
-        return [Message("msg_not_text", label=_label("who"))]
-    if len(who.strip()) > MAX_WHO:
-        return [Message("msg_too_long", label=_label("who"), limit=MAX_WHO)]
-    return []
+def validate(fields: Mapping[str, Any]) -> list[str]:
+    """Every problem with a complete action's editable fields; [] when valid."""
+    return _clean(fields)[1]
 
 
-def validate(fields: Mapping[str, Any], who: object) -> list[str]:
-    """Every problem with a complete action's editable fields and the person entering it; [] when valid."""
-    return _clean(fields, who)[1]
+def _stripped(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
 
 
 def _editable(action: Action | Mapping[str, Any]) -> dict[str, Any]:
@@ -482,24 +538,27 @@ class Store:
 
     # actions
 
-    def add(self, action: Action | Mapping[str, Any], who: str, token: str | None = None) -> int:
-        """Store a new action (version 1) and its creation in the audit trail; returns its id.
+    def add(self, action: Action | Mapping[str, Any], by: User, token: str | None = None) -> int:
+        """Store a new action (version 1) by the signed-in ``by`` and its creation in the audit trail;
+        returns its id. Forbidden unless ``by`` may write the action's puskesmas's actions.
 
         ``token`` is the form's idempotency token: a second add with the same token stores nothing
         and returns the first one's id (see ``existing``).
         """
         with self.transaction() as conn:
-            return self.insert(conn, action, who, token)
+            return self.insert(conn, action, by, token)
 
-    def insert(self, conn: sqlite3.Connection, action: Action | Mapping[str, Any], who: str,
+    def insert(self, conn: sqlite3.Connection, action: Action | Mapping[str, Any], by: User,
                token: str | None = None) -> int:
         """``add`` on the caller's transaction, so a feature can create an action atomically with its own rows."""
+        fields = _editable(action)
+        require(by, Right.WRITE_ACTION, _stripped(fields.get("puskesmas")))
         if (found := existing(conn, "action", token)) is not None:
             return found
-        clean, errors = _clean(_editable(action), who)
+        clean, errors = _clean(fields)
         if errors:
             raise ValidationError(errors)
-        who, now = who.strip(), _now()
+        who, now = by.author, _now()
         values = {name: _to_db(clean[name]) for name in EDITABLE}
         columns = (*EDITABLE, "version", "created_at", "created_by", "updated_at", "updated_by", "form_token")
         cursor = conn.execute(
@@ -520,27 +579,31 @@ class Store:
             raise NotFoundError(Message("msg_action_not_found", id=action_id))
         return _row_to_action(row)
 
-    def update(self, action_id: int, changes: Mapping[str, Any], who: str, expected_version: int) -> int:
-        """Apply ``changes`` if the action is still at ``expected_version``; returns the new version.
+    def update(self, action_id: int, changes: Mapping[str, Any], by: User, expected_version: int) -> int:
+        """Apply ``changes`` by the signed-in ``by`` if the action is still at ``expected_version``;
+        returns the new version. ``by`` must be allowed to write the action's puskesmas, before and after.
 
-        Raises ConflictError when someone saved in between, ValidationError when the changed action
+        Raises Forbidden, ConflictError when someone saved in between, ValidationError when the changed action
         would be invalid, NotFoundError for an unknown id. Changes that alter nothing are a no-op and
         return the current version. Closing an action is an update of ``status`` to selesai or batal.
         """
+        require(by, Right.WRITE_ACTION, getattr(by, "puskesmas", None))  # may write some actions at all
         unknown = [Message("msg_unknown_field", name=name) for name in changes if name not in EDITABLE]
-        if unknown or _who_errors(who):
-            raise ValidationError(unknown + _who_errors(who))
+        if unknown:
+            raise ValidationError(unknown)
         if isinstance(expected_version, bool) or not isinstance(expected_version, int):
             raise TypeError("expected_version must be an int")
-        who, now = who.strip(), _now()
+        who, now = by.author, _now()
         with self.transaction() as conn:
             row = conn.execute("SELECT * FROM action WHERE id = ?", (action_id,)).fetchone()
             if row is None:
                 raise NotFoundError(Message("msg_action_not_found", id=action_id))
+            require(by, Right.WRITE_ACTION, row["puskesmas"])
+            require(by, Right.WRITE_ACTION, _stripped(changes.get("puskesmas", row["puskesmas"])))
             if row["version"] != expected_version:
                 raise ConflictError(action_id, expected_version, row["version"], row["updated_by"], row["updated_at"])
             current = {name: row[name] for name in EDITABLE}
-            clean, errors = _clean({**current, **changes}, who)
+            clean, errors = _clean({**current, **changes})
             if errors:
                 raise ValidationError(errors)
             new = {name: _to_db(clean[name]) for name in EDITABLE}

@@ -48,9 +48,10 @@ class Settings:
     geo_dir: Path | None = None
     # Follow-up actions (rencana tindak lanjut) and Dojo sessions with their notes: an SQLite file outside git.
     actions_db: Path = ROOT / "var" / "phdt.sqlite"
-    # The Data page (imports, restores) asks for this password; empty = the page is switched off.
-    # Prefer the PHDT_ADMIN_PASSWORD environment variable to keeping it in a file.
-    admin_password: str = ""
+    # Accounts (phdt.accounts): a sign-in lasts this many hours in a browser. With public_read the
+    # aggregate pages are open without signing in (a public screen); writes and names still need an account.
+    session_hours: int = 12
+    public_read: bool = False
     max_upload_mb: int = 20
     # Uploaded line lists (NIK, names) are kept this many days after their import, then deleted;
     # the aggregated tables stay. 0 deletes them at the next import.
@@ -87,6 +88,8 @@ class Settings:
                 f"boundary_files must be a file stem of lowercase letters, digits, '_' or '-' (such as "
                 f"'purbalingga' or 'jateng'; no folder or suffix), got {self.boundary_files!r}"
             )
+        if not 1 <= self.session_hours <= 24 * 30:
+            raise ConfigError(f"session_hours must be 1-720 hours, got {self.session_hours}")
         if not 1 <= self.max_upload_mb <= 200:
             raise ConfigError(f"max_upload_mb must be 1-200, got {self.max_upload_mb}")
         if not 0 <= self.dojo_min_quality <= 100:
@@ -144,7 +147,8 @@ def _kind(annotation: object) -> tuple[type, ...]:
     return tuple(out)
 
 
-TYPE_NAMES = {int: "a whole number", float: "a number", str: "a text in quotes", Path: "a path in quotes",
+TYPE_NAMES = {bool: "true or false", int: "a whole number", float: "a number", str: "a text in quotes",
+              Path: "a path in quotes",
               tuple: "a list", dict: "a table", type(None): "absent"}
 
 
@@ -154,7 +158,7 @@ def _check_types(cfg: Settings) -> None:
         if f.name == "boundary_files":  # checked below, with the allowed form named
             continue
         value, kinds = getattr(cfg, f.name), _kind(f.name)
-        if isinstance(value, bool) or not isinstance(value, kinds):
+        if (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds):
             allowed = " or ".join(dict.fromkeys(TYPE_NAMES[k] for k in kinds if k is not int or float not in kinds))
             raise ConfigError(f"{f.name} must be {allowed}, got {value!r} ({type(value).__name__})")
         if f.name == "idl_components" and not all(isinstance(v, str) for v in value):
@@ -192,7 +196,7 @@ def _from_toml(path: Path) -> dict:
 @cache
 def settings() -> Settings:
     """Settings from defaults, the optional ``PHDT_CONFIG`` TOML file, then ``PHDT_GEO_DIR``,
-    ``PHDT_DATA_DIR``, ``PHDT_ACTIONS_DB`` and ``PHDT_ADMIN_PASSWORD``."""
+    ``PHDT_DATA_DIR`` and ``PHDT_ACTIONS_DB``."""
     values: dict = {}
     if config_path := os.environ.get("PHDT_CONFIG"):
         values.update(_from_toml(Path(config_path)))
@@ -203,6 +207,4 @@ def settings() -> Settings:
         base = replace(base, data_dir=Path(data_dir).resolve())
     if actions_db := os.environ.get("PHDT_ACTIONS_DB"):
         base = replace(base, actions_db=Path(actions_db).resolve())
-    if password := os.environ.get("PHDT_ADMIN_PASSWORD"):
-        base = replace(base, admin_password=password)
     return base

@@ -15,13 +15,15 @@ are :class:`phdt.texts.Message` texts, rendered in the reader's language by the 
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
-from phdt.actions import ConflictError, NotFoundError, Store, ValidationError, _blank, _now, _who_errors, existing
+from phdt.actions import ConflictError, NotFoundError, Store, ValidationError, _blank, _now, existing
+from phdt.roles import Right, User, require
 from phdt.texts import Message
 
 log = logging.getLogger(__name__)
@@ -86,14 +88,14 @@ def _view_errors(view: View, check_link: Callable[[str], str | None]) -> list[st
     return errors + link_errors
 
 
-def _errors(name: object, views: Sequence[View], who: object, check_link: Callable[[str], str | None]) -> list[str]:
+def _errors(name: object, views: Sequence[View], check_link: Callable[[str], str | None]) -> list[str]:
     """Every problem that needs no database; view messages carry the view's 1-based position."""
     errors = _text_errors(name, "field_script_name", MAX_NAME)
     if not 1 <= len(views) <= MAX_VIEWS:
         errors.append(Message("msg_script_views", max=MAX_VIEWS, count=len(views)))
     for position, view in enumerate(views, start=1):
         errors += [Message("msg_view_problem", position=position, problem=e) for e in _view_errors(view, check_link)]
-    return errors + _who_errors(who)
+    return errors
 
 
 def _name_clash(conn: sqlite3.Connection, name: str, script_id: int | None) -> list[str]:
@@ -131,18 +133,20 @@ def _write(conn: sqlite3.Connection, name: str, who: str, script_id: int | None,
     return script_id
 
 
-def save(store: Store, name: str, views: Sequence[View], who: str, check_link: Callable[[str], str | None],
+def save(store: Store, name: str, views: Sequence[View], by: User, check_link: Callable[[str], str | None],
          script_id: int | None = None, expected_version: int | None = None, token: str | None = None) -> int:
-    """Create a script (no ``script_id``) or replace its name and views; returns its id.
+    """Create a script (no ``script_id``) or replace its name and views, by the signed-in ``by``;
+    returns its id. Every saved state goes to ``script_history``, so an overwrite can be undone.
 
     Replacing needs the ``expected_version`` it was loaded at. Raises ValidationError with every
     problem, NotFoundError for an unknown id, ScriptConflictError (a ConflictError) for a stale version.
     A create with the form ``token`` of an earlier create stores nothing and returns that script's id.
     """
+    require(by, Right.WRITE_SCRIPT)
     if (script_id is None) != (expected_version is None):
         raise TypeError("expected_version is required exactly when script_id is given")
     views = tuple(views)
-    errors = _errors(name, views, who, check_link)  # before the lock: check_link is the app's code
+    errors = _errors(name, views, check_link)  # before the lock: check_link is the app's code
     with store.transaction() as conn:
         if script_id is None and (found := existing(conn, "script", token)) is not None:
             return found
@@ -152,12 +156,44 @@ def save(store: Store, name: str, views: Sequence[View], who: str, check_link: C
             errors = _name_clash(conn, name.strip(), script_id) + errors  # where the name's messages go
         if errors:
             raise ValidationError(errors)
-        script_id = _write(conn, name.strip(), who.strip(), script_id, token)
+        script_id = _write(conn, name.strip(), by.author, script_id, token)
         conn.executemany(
             "INSERT INTO script_view (script_id, position, link, title, note) VALUES (?, ?, ?, ?, ?)",
             [(script_id, i, v.link.strip(), v.title.strip(), (v.note or "").strip()) for i, v in enumerate(views)],
         )
+        _record(conn, script_id, by, "saved")
         return script_id
+
+
+def _record(conn: sqlite3.Connection, script_id: int, by: User, change: str) -> None:
+    """The script as it now stands (or stood before its deletion) in its history."""
+    script = _load(conn, "WHERE s.id = ?", (script_id,))[0]
+    views = [{"link": v.link, "title": v.title, "note": v.note} for v in script.views]
+    conn.execute("INSERT INTO script_history (script_id, version, at, who, change, name, views) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 (script_id, script.version, _now(), by.author, change, script.name,
+                  json.dumps(views, ensure_ascii=False)))
+
+
+@dataclass(frozen=True)
+class Saved:
+    """One entry of a script's history: what it was after a save, or just before its deletion."""
+
+    version: int
+    at: str  # UTC ISO 8601
+    who: str
+    change: str  # saved | deleted
+    name: str
+    views: tuple[View, ...]
+
+
+def history(store: Store, script_id: int) -> list[Saved]:
+    """Every saved state of the script, newest first ([] for an id never saved)."""
+    with store.connect() as conn:
+        rows = conn.execute("SELECT * FROM script_history WHERE script_id = ? ORDER BY id DESC",
+                            (script_id,)).fetchall()
+    return [Saved(r["version"], r["at"], r["who"], r["change"], r["name"],
+                  tuple(View(**v) for v in json.loads(r["views"]))) for r in rows]
 
 
 def _load(conn: sqlite3.Connection, where: str = "", params: tuple = ()) -> list[Script]:
@@ -191,14 +227,14 @@ def get(store: Store, script_id: int) -> Script:
     return found[0]
 
 
-def delete(store: Store, script_id: int, who: str, expected_version: int) -> None:
+def delete(store: Store, script_id: int, by: User, expected_version: int) -> None:
     """Delete a script and (by ON DELETE CASCADE) its views, unless someone saved it since it was loaded.
 
-    Nothing keeps a deleted script, so who deleted it goes to the log.
+    Its last state stays in ``script_history`` with who deleted it.
     """
-    if errors := _who_errors(who):
-        raise ValidationError(errors)
+    require(by, Right.WRITE_SCRIPT)
     with store.transaction() as conn:
         _check_current(conn, script_id, expected_version)
+        _record(conn, script_id, by, "deleted")
         conn.execute("DELETE FROM script WHERE id = ?", (script_id,))
-    log.info("Naskah #%s dihapus oleh %s", script_id, who.strip())
+    log.info("script #%s deleted by %s", script_id, by.author)

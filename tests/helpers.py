@@ -9,13 +9,44 @@ from collections.abc import Callable
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from phdt import accounts
 from phdt.actions import Store, ValidationError
-from phdt.config import ROOT
+from phdt.config import ROOT, settings
+from phdt.roles import Role, User
+
+PASSWORD = "kata-sandi-uji-panjang"
 
 
-def open_page(page: str, timeout: float = 120, **params: str) -> AppTest:
-    """The app opened on `page` (e.g. "dojo_page") with URL parameters, as a link would; no exception."""
+def user(role: str = "staf", puskesmas: str | None = None, name: str = "Uji") -> User:
+    """A signed-in user for the write functions (which check the role, not the database)."""
+    return User(1, f"uji.{role}", name, Role(role), puskesmas)
+
+
+def account(role: str = "staf", puskesmas: str | None = None, store: Store | None = None) -> User:
+    """An account of ``role`` in the app's database (``settings().actions_db``), created once."""
+    store = store or Store(settings().actions_db)
+    username = f"uji.{role}" + (f".{puskesmas.lower().replace(' ', '-')}" if puskesmas else "")
+    try:
+        return accounts.add(store, username, f"Uji {role.title()}", role, "tests", password=PASSWORD,
+                            puskesmas=puskesmas)
+    except ValidationError:  # already there
+        return accounts.authenticate(store, username, PASSWORD)
+
+
+def signed_in(at: AppTest, role: str = "staf", puskesmas: str | None = None) -> User:
+    """Sign ``at``'s session in as an account of ``role``, as the sign-in form would."""
+    found = account(role, puskesmas)
+    at.session_state["auth_token"] = accounts.open_session(Store(settings().actions_db), found, 1)
+    return found
+
+
+def open_page(page: str, timeout: float = 120, role: str | None = "staf", puskesmas: str | None = None,
+              **params: str) -> AppTest:
+    """The app opened on `page` (e.g. "dojo_page") with URL parameters, as a link would, signed in as
+    an account of `role` (None: not signed in); no exception."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    if role is not None:
+        signed_in(at, role, puskesmas)
     for key, value in params.items():
         at.query_params[key] = value
     at.run()
