@@ -43,8 +43,14 @@ def signed_in(at: AppTest, role: str = "staf", puskesmas: str | None = None) -> 
 def open_page(page: str, timeout: float = 120, role: str | None = "staf", puskesmas: str | None = None,
               **params: str) -> AppTest:
     """The app opened on `page` (e.g. "dojo_page") with URL parameters, as a link would, signed in as
-    an account of `role` (None: not signed in); no exception."""
+    an account of `role` (None: not signed in); no exception.
+
+    `puskesmas` is the account's puskesmas for role "puskesmas"; for any other role it is the URL
+    parameter of that name (e.g. the Rapat Puskesmas page's puskesmas)."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    if role != "puskesmas" and puskesmas is not None:
+        params = {"puskesmas": puskesmas, **params}
+        puskesmas = None
     if role is not None:
         signed_in(at, role, puskesmas)
     for key, value in params.items():

@@ -20,10 +20,12 @@ from phdt.actions import (
     ValidationError,
     validate,
 )
-from tests.helpers import run_in_threads
+from phdt.roles import Forbidden
+from tests.helpers import run_in_threads, user
 
 JAN, FEB, MAR = date(2025, 1, 1), date(2025, 2, 1), date(2025, 3, 1)
-WHO = "dr. Sari (Dinkes)"
+WHO = user(name="dr. Sari")  # the signed-in author; the store records WHO.author
+ANI, BUDI, CITRA = user(name="Ani"), user(name="Budi"), user(name="Citra")
 
 
 def rtl(**overrides) -> dict:
@@ -62,7 +64,8 @@ def test_open_creates_schema_in_wal_mode_with_foreign_keys(tmp_path):
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert tables == {"action", "action_history", "dojo_session", "critique", "script", "script_view"}
+    assert tables == {"action", "action_history", "dojo_session", "critique", "script", "script_view",
+                      "account", "account_history", "sign_in", "web_session", "script_history", "download_log"}
     with store.connect() as conn:
         assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == actions.BUSY_TIMEOUT_MS
@@ -140,7 +143,7 @@ def test_add_and_for_month_round_trip(store):
         penyebab="Ibu hamil pindah ke luar wilayah tanpa dilaporkan", rtl="Sweeping bumil bersama kader posyandu",
         penanggung_jawab="Bidan koordinator", tenggat=date(2025, 1, 31), status=Status.DIRENCANAKAN,
         indicator="anc_k4", kode_desa="33.03.08.2013", id=action_id, version=1, created_at=got.created_at,
-        created_by=WHO, updated_at=got.created_at, updated_by=WHO, carried_from=None,
+        created_by=WHO.author, updated_at=got.created_at, updated_by=WHO.author, carried_from=None,
     )
     created = datetime.fromisoformat(got.created_at)
     assert created.utcoffset().total_seconds() == 0 and before <= created <= datetime.now(UTC)
@@ -152,10 +155,10 @@ def test_add_and_for_month_round_trip(store):
 def test_text_is_stripped_and_otherwise_stored_exactly_as_given(store):
     script = "<script>alert('x')</script> & \"kutip\" ; DROP TABLE action; -- é ✓"
     action_id = store.add(rtl(masalah=f"  {script}\n", penanggung_jawab="\tBu Ani  ", puskesmas=" Kutasari ",
-                              period="2025-01", tenggat="2025-01-31", indicator="", kode_desa="  "), f"  {WHO} ")
+                              period="2025-01", tenggat="2025-01-31", indicator="", kode_desa="  "), WHO)
     got = store.get(action_id)
     assert got.masalah == script
-    assert (got.penanggung_jawab, got.puskesmas, got.created_by) == ("Bu Ani", "Kutasari", WHO)
+    assert (got.penanggung_jawab, got.puskesmas, got.created_by) == ("Bu Ani", "Kutasari", WHO.author)
     assert (got.period, got.tenggat, got.indicator, got.kode_desa) == (JAN, date(2025, 1, 31), None, None)
     store.update(action_id, {"rtl": "<b>tebal</b>"}, WHO, expected_version=1)
     assert store.get(action_id).rtl == "<b>tebal</b>"
@@ -199,7 +202,7 @@ def test_for_month_rejects_a_non_month(store):
 
 
 def test_update_increments_version_and_writes_history(store):
-    action_id = store.add(rtl(), "Ani")
+    action_id = store.add(rtl(), ANI)
     created = store.history(action_id)
     assert {c.field: (c.old, c.new) for c in created} == {
         "puskesmas": (None, "Kutasari"), "period": (None, "2025-01-01"), "masalah": (None, rtl()["masalah"]),
@@ -207,19 +210,19 @@ def test_update_increments_version_and_writes_history(store):
         "penanggung_jawab": (None, "Bidan koordinator"), "tenggat": (None, "2025-01-31"),
         "status": (None, "direncanakan"), "indicator": (None, "anc_k4"), "kode_desa": (None, "33.03.08.2013"),
     }
-    assert {(c.who, c.version) for c in created} == {("Ani", 1)}
+    assert {(c.who, c.version) for c in created} == {(ANI.author, 1)}
 
-    assert store.update(action_id, {"status": "berjalan", "tenggat": "2025-02-28"}, "Budi", expected_version=1) == 2
-    assert store.update(action_id, {"status": "selesai", "kode_desa": None}, "Citra", expected_version=2) == 3
+    assert store.update(action_id, {"status": "berjalan", "tenggat": "2025-02-28"}, BUDI, expected_version=1) == 2
+    assert store.update(action_id, {"status": "selesai", "kode_desa": None}, CITRA, expected_version=2) == 3
     got = store.get(action_id)
     assert (got.version, got.status, got.tenggat, got.kode_desa) == (3, "selesai", date(2025, 2, 28), None)
-    assert (got.created_by, got.updated_by) == ("Ani", "Citra") and got.updated_at > got.created_at
+    assert (got.created_by, got.updated_by) == (ANI.author, CITRA.author) and got.updated_at > got.created_at
     later = [(c.version, c.who, c.field, c.old, c.new) for c in store.history(action_id)[len(created):]]
     assert later == [
-        (2, "Budi", "tenggat", "2025-01-31", "2025-02-28"),
-        (2, "Budi", "status", "direncanakan", "berjalan"),
-        (3, "Citra", "status", "berjalan", "selesai"),
-        (3, "Citra", "kode_desa", "33.03.08.2013", None),
+        (2, BUDI.author, "tenggat", "2025-01-31", "2025-02-28"),
+        (2, BUDI.author, "status", "direncanakan", "berjalan"),
+        (3, CITRA.author, "status", "berjalan", "selesai"),
+        (3, CITRA.author, "kode_desa", "33.03.08.2013", None),
     ]
     assert all(datetime.fromisoformat(c.at).utcoffset().total_seconds() == 0 for c in store.history(action_id))
     assert not got.is_open and store.for_month("Kutasari", FEB) == []
@@ -235,17 +238,17 @@ def test_an_update_that_changes_nothing_keeps_the_version(store):
 def test_a_stale_update_raises_conflict_and_the_first_edit_survives(store):
     action_id = store.add(rtl(), WHO)
     loaded_by_a = loaded_by_b = store.get(action_id)  # two browsers load version 1
-    store.update(action_id, {"rtl": "Kunjungan rumah oleh bidan desa"}, "Ani", expected_version=loaded_by_a.version)
+    store.update(action_id, {"rtl": "Kunjungan rumah oleh bidan desa"}, ANI, expected_version=loaded_by_a.version)
     with pytest.raises(ConflictError) as caught:
-        store.update(action_id, {"rtl": "Rapat lintas sektor"}, "Budi", expected_version=loaded_by_b.version)
+        store.update(action_id, {"rtl": "Rapat lintas sektor"}, BUDI, expected_version=loaded_by_b.version)
     err = caught.value
-    assert (err.action_id, err.expected_version, err.current_version, err.updated_by) == (action_id, 1, 2, "Ani")
-    assert f"RTL #{action_id} sudah diubah oleh Ani" in str(err) and "muat ulang" in str(err)
+    assert (err.action_id, err.expected_version, err.current_version, err.updated_by) == (action_id, 1, 2, ANI.author)
+    assert f"RTL #{action_id} sudah diubah oleh {ANI.author}" in str(err) and "muat ulang" in str(err)
     got = store.get(action_id)
-    assert (got.rtl, got.version, got.updated_by) == ("Kunjungan rumah oleh bidan desa", 2, "Ani")
-    assert [c.who for c in store.history(action_id) if c.version > 1] == ["Ani"]
+    assert (got.rtl, got.version, got.updated_by) == ("Kunjungan rumah oleh bidan desa", 2, ANI.author)
+    assert [c.who for c in store.history(action_id) if c.version > 1] == [ANI.author]
     # after reloading, Budi's edit goes through on top of Ani's
-    assert store.update(action_id, {"penyebab": "Data kohort belum lengkap"}, "Budi", expected_version=got.version) == 3
+    assert store.update(action_id, {"penyebab": "Data kohort belum lengkap"}, BUDI, expected_version=got.version) == 3
     assert store.get(action_id).rtl == "Kunjungan rumah oleh bidan desa"
 
 
@@ -259,7 +262,7 @@ def test_update_validates_the_merged_action_and_changes_nothing_when_invalid(sto
     ]
     with pytest.raises(ValidationError, match="Kolom tidak dikenal atau tidak dapat diubah: version."):
         store.update(action_id, {"version": 9}, WHO, expected_version=1)
-    with pytest.raises(ValidationError, match="Nama pengisi wajib diisi."):
+    with pytest.raises(Forbidden):  # a typed name is no author: only a signed-in User is
         store.update(action_id, {"status": "selesai"}, " ", expected_version=1)
     got = store.get(action_id)
     assert (got.version, got.tenggat, got.status) == (1, date(2025, 1, 31), "direncanakan")
@@ -283,8 +286,8 @@ def test_concurrent_threads_adding_and_updating_lose_nothing(tmp_path):
     def work(i: int) -> None:
         store = Store(path)  # every session opens the file itself; the first ones race to migrate it
         for j in range(per_thread):
-            action_id = store.add(rtl(masalah=f"t{i}-{j}", penanggung_jawab=f"thread {i}"), f"user{i}")
-            assert store.update(action_id, {"status": "berjalan"}, f"user{i}", expected_version=1) == 2
+            action_id = store.add(rtl(masalah=f"t{i}-{j}", penanggung_jawab=f"thread {i}"), user(name=f"user{i}"))
+            assert store.update(action_id, {"status": "berjalan"}, user(name=f"user{i}"), expected_version=1) == 2
 
     errors = run_in_threads(n_threads, work)
     assert errors == []
@@ -306,7 +309,7 @@ def test_concurrent_read_modify_write_with_reload_on_conflict_keeps_every_edit(s
             while True:
                 current = store.get(action_id)
                 try:
-                    store.update(action_id, {"rtl": f"{current.rtl} {i}.{j}"}, f"user{i}", current.version)
+                    store.update(action_id, {"rtl": f"{current.rtl} {i}.{j}"}, user(name=f"user{i}"), current.version)
                     break
                 except ConflictError:
                     conflicts[i] += 1  # the UI would show the message and let the user reload
@@ -321,8 +324,8 @@ def test_concurrent_read_modify_write_with_reload_on_conflict_keeps_every_edit(s
 def _process_worker(path: str, worker: int, count: int) -> None:
     store = Store(path)
     for j in range(count):
-        action_id = store.add(rtl(masalah=f"p{worker}-{j}"), f"proc{worker}")
-        store.update(action_id, {"status": "selesai"}, f"proc{worker}", expected_version=1)
+        action_id = store.add(rtl(masalah=f"p{worker}-{j}"), user(name=f"proc{worker}"))
+        store.update(action_id, {"status": "selesai"}, user(name=f"proc{worker}"), expected_version=1)
 
 
 def test_concurrent_processes_on_one_file_lose_nothing(tmp_path):
@@ -344,8 +347,8 @@ def test_concurrent_processes_on_one_file_lose_nothing(tmp_path):
 
 
 def test_a_complete_action_is_valid():
-    assert validate(rtl(), WHO) == []
-    assert validate(rtl(penyebab=None, indicator=None, kode_desa=None), WHO) == []
+    assert validate(rtl()) == []
+    assert validate(rtl(penyebab=None, indicator=None, kode_desa=None)) == []
 
 
 @pytest.mark.parametrize(("field", "message"), [
@@ -364,7 +367,7 @@ def test_required_fields(field, message, blank):
         del fields[field]
     else:
         fields[field] = blank
-    assert validate(fields, WHO) == [message]
+    assert validate(fields) == [message]
 
 
 @pytest.mark.parametrize(("field", "limit", "label"), [
@@ -372,74 +375,77 @@ def test_required_fields(field, message, blank):
     ("penanggung_jawab", 120, "Penanggung jawab"), ("puskesmas", 120, "Puskesmas"),
 ])
 def test_maximum_lengths(field, limit, label):
-    assert validate(rtl(**{field: "x" * limit + "  "}), WHO) == []  # counted after stripping
-    assert validate(rtl(**{field: "x" * (limit + 1)}), WHO) == [f"{label} paling banyak {limit} karakter."]
+    assert validate(rtl(**{field: "x" * limit + "  "})) == []  # counted after stripping
+    assert validate(rtl(**{field: "x" * (limit + 1)})) == [f"{label} paling banyak {limit} karakter."]
 
 
 def test_text_fields_must_be_text():
-    assert validate(rtl(masalah=42), WHO) == ["Masalah harus berupa teks."]
+    assert validate(rtl(masalah=42)) == ["Masalah harus berupa teks."]
 
 
 @pytest.mark.parametrize("tenggat", ["2025-02-30", "31-01-2025", "2025-1-31", "besok", 20250131,
                                      datetime(2025, 1, 31, 12, 0)])
 def test_tenggat_must_be_a_real_date(tenggat):
-    assert validate(rtl(tenggat=tenggat), WHO) == ["Tenggat harus tanggal yang valid (YYYY-MM-DD)."]
+    assert validate(rtl(tenggat=tenggat)) == ["Tenggat harus tanggal yang valid (YYYY-MM-DD)."]
 
 
 def test_tenggat_not_before_the_start_of_the_period_month():
-    assert validate(rtl(period=FEB, tenggat=date(2025, 1, 31)), WHO) == ["Tenggat tidak boleh sebelum awal bulan periode."]
-    assert validate(rtl(period=FEB, tenggat=date(2025, 2, 1)), WHO) == []
-    assert validate(rtl(period=FEB, tenggat="2025-02-01"), WHO) == []
+    assert validate(rtl(period=FEB, tenggat=date(2025, 1, 31))) == ["Tenggat tidak boleh sebelum awal bulan periode."]
+    assert validate(rtl(period=FEB, tenggat=date(2025, 2, 1))) == []
+    assert validate(rtl(period=FEB, tenggat="2025-02-01")) == []
 
 
 @pytest.mark.parametrize("period", ["2025-13", "2025-01-15", date(2025, 1, 15), "Januari 2025", 202501])
 def test_period_must_be_a_month(period):
-    assert validate(rtl(period=period, tenggat=date(2025, 3, 1)), WHO) == ["Periode harus berupa bulan (YYYY-MM)."]
+    assert validate(rtl(period=period, tenggat=date(2025, 3, 1))) == ["Periode harus berupa bulan (YYYY-MM)."]
 
 
 @pytest.mark.parametrize("period", ["2025-01", "2025-01-01", " 2025-01 ", JAN])
 def test_accepted_period_forms(period):
-    assert validate(rtl(period=period), WHO) == []
+    assert validate(rtl(period=period)) == []
 
 
 @pytest.mark.parametrize("status", ["Selesai", "done", "tunda"])
 def test_status_in_the_allowed_set(status):
-    assert validate(rtl(status=status), WHO) == [
+    assert validate(rtl(status=status)) == [
         f"Status tidak dikenal: {status}. Pilih salah satu: direncanakan, berjalan, selesai, batal."]
 
 
 @pytest.mark.parametrize("status", list(Status))
 def test_every_allowed_status_is_valid(status):
-    assert validate(rtl(status=str(status)), WHO) == []
+    assert validate(rtl(status=str(status))) == []
 
 
 def test_indicator_must_be_in_the_registry():
-    assert validate(rtl(indicator="anc_k5"), WHO) == ["Indikator tidak dikenal: anc_k5."]
-    assert validate(rtl(indicator="imm_dpt3"), WHO) == []
-    assert validate(rtl(indicator=""), WHO) == []
+    assert validate(rtl(indicator="anc_k5")) == ["Indikator tidak dikenal: anc_k5."]
+    assert validate(rtl(indicator="imm_dpt3")) == []
+    assert validate(rtl(indicator="")) == []
 
 
 @pytest.mark.parametrize("kode", ["3303082013", "33.03.08.201", "33.03.08.20131", "33.3.08.2013", "33.03.08",
                                   "33.03.08.2013\n2", "\u0663\u0663.03.08.2013", "33-03-08-2013"])
 def test_kode_desa_format(kode):
-    assert validate(rtl(kode_desa=kode), WHO) == ["Kode desa harus berformat Kemendagri, mis. 33.03.08.2013."]
+    assert validate(rtl(kode_desa=kode)) == ["Kode desa harus berformat Kemendagri, mis. 33.03.08.2013."]
 
 
 def test_kode_desa_valid_and_optional():
-    assert validate(rtl(kode_desa=" 33.03.08.2013 "), WHO) == []
-    assert validate(rtl(kode_desa=None), WHO) == []
+    assert validate(rtl(kode_desa=" 33.03.08.2013 ")) == []
+    assert validate(rtl(kode_desa=None)) == []
 
 
-@pytest.mark.parametrize(("who", "message"), [
-    (None, "Nama pengisi wajib diisi."), ("  ", "Nama pengisi wajib diisi."),
-    ("x" * 121, "Nama pengisi paling banyak 120 karakter."), (7, "Nama pengisi harus berupa teks."),
-])
-def test_who_is_required(who, message):
-    assert validate(rtl(), who) == [message]
+def test_the_author_is_the_signed_in_user_never_a_typed_name(store):
+    action_id = store.add(rtl(), ANI)
+    got = store.get(action_id)
+    assert (got.created_by, got.updated_by) == (ANI.author, ANI.author) == ("Ani (uji.staf)", "Ani (uji.staf)")
+    assert {c.who for c in store.history(action_id)} == {ANI.author}
+    for typed in (None, "  ", "Ani", 7):
+        with pytest.raises(Forbidden):
+            store.add(rtl(), typed)
+    assert [a.id for a in store.for_month("Kutasari", JAN)] == [action_id]
 
 
 def test_unknown_fields_are_rejected():
-    assert validate(rtl(id=5), WHO) == ["Kolom tidak dikenal atau tidak dapat diubah: id."]
+    assert validate(rtl(id=5)) == ["Kolom tidak dikenal atau tidak dapat diubah: id."]
 
 
 def test_all_messages_are_reported_together_and_nothing_is_stored(store):
@@ -450,11 +456,10 @@ def test_all_messages_are_reported_together_and_nothing_is_stored(store):
         "Status tidak dikenal: tunda. Pilih salah satu: direncanakan, berjalan, selesai, batal.",
         "Indikator tidak dikenal: x.",
         "Kode desa harus berformat Kemendagri, mis. 33.03.08.2013.",
-        "Nama pengisi wajib diisi.",
     ]
-    assert validate(bad, "") == expected
+    assert validate(bad) == expected
     with pytest.raises(ValidationError) as caught:
-        store.add(bad, "")
+        store.add(bad, WHO)
     assert caught.value.messages == expected
     with raw(store.path) as conn:
         assert conn.execute("SELECT count(*) FROM action").fetchone()[0] == 0

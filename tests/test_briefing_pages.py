@@ -16,7 +16,7 @@ from phdt import actions, briefing, metrics, theater
 from phdt import dataset as ds
 from phdt.indicators import INDICATORS, Programme, headline
 from phdt.texts import texts
-from tests.helpers import open_page, shown as number_shown, shown_table
+from tests.helpers import account, open_page, shown as number_shown, shown_table, user
 
 DECEMBER, SEPTEMBER = date(2025, 12, 1), date(2025, 9, 1)
 
@@ -69,7 +69,7 @@ def test_executive_top_desa_and_the_actions_addressing_them(store, data, headlin
     first = data.wilayah.filter(pl.col("kode_desa").cast(pl.String) == top["kode"][0]).row(0, named=True)
     store.add({"puskesmas": str(first["puskesmas"]), "period": DECEMBER, "masalah": "Cakupan rendah",
                "rtl": "Skrining keliling =1+1", "penanggung_jawab": "Pemegang program", "tenggat": date(2026, 1, 31),
-               "status": "berjalan", "kode_desa": top["kode"][0]}, who="Uji")
+               "status": "berjalan", "kode_desa": top["kode"][0]}, user())
     at = open_page("bupati_page", periode="2025-12")
     tables = [shown_table(df) for df in at.dataframe]
     gap_column = f"Kesenjangan ({texts('id')[f'unit_{INDICATORS[focus.slug].denominator}']})"  # says what it counts
@@ -160,7 +160,7 @@ def test_theater_player_steps_and_freezes_the_data(store):
     views = [theater.View("/bupati?periode=2025-12", "Satu", "Catatan satu"),
              theater.View("/peta?indikator=anc_k6&periode=2025-12", "Dua"),
              theater.View("/dojo?dojo=funnel&periode=2025-12", "Tiga")]
-    script_id = theater.save(store, "Naskah uji", views, "Uji", lambda link: None)
+    script_id = theater.save(store, "Naskah uji", views, user(), lambda link: None)
     at = open_page("teater_page", periode="2025-12")
     at.selectbox(key="script_pick").set_value(script_id).run()
     at.button(key="script_play").click().run()
@@ -181,7 +181,7 @@ def test_theater_player_steps_and_freezes_the_data(store):
 
 def test_theater_title_and_note_are_escaped(store):
     views = [theater.View("/bupati", "<img src=x onerror=alert(1)>", "**tebal** <b>x</b>")]
-    script_id = theater.save(store, "Aman", views, "Uji", lambda link: None)
+    script_id = theater.save(store, "Aman", views, user(), lambda link: None)
     at = open_page("teater_page", periode="2025-12", naskah=str(script_id), langkah="1")
     title = next(m.value for m in at.markdown if m.value.startswith("<div class='phdt-theater-title'>"))
     assert "&lt;img src=x onerror=alert&#40;1&#41;&gt;" in title and "<img" not in title
@@ -190,12 +190,13 @@ def test_theater_title_and_note_are_escaped(store):
 
 def test_theater_new_script_from_the_standard_views(store):
     at = open_page("teater_page", periode="2025-12")
-    at.text_input(key="script_who_0").input("Kasie")
+    assert not [w for w in at.text_input if "who" in str(w.key)]  # no typed author: the signed-in account is
     next(t for t in at.text_input if t.label == "Nama naskah").input("Rapat <Desember>")
     next(b for b in at.button if b.label == "Simpan naskah").click().run()
     assert not at.exception and not at.error
     (script,) = theater.scripts(store)
     assert script.name == "Rapat <Desember>" and len(script.views) == 4
+    assert script.updated_by == account("staf").author
     assert script.views[0].link == "/bupati?periode=2025-12" and script.views[0].title == "Ringkasan Bupati"
     assert at.selectbox(key="script_pick").value == script.id  # the saved script stays chosen
     assert any(s.value == "Naskah tersimpan." for s in at.success)
@@ -205,10 +206,10 @@ def test_theater_refuses_a_foreign_link(store, bare_language):
     from components import theater as screen
 
     bare_language("id")
-    script_id = theater.save(store, "Lama", [theater.View("/bupati", "Satu")], "Uji", screen.check_link)
+    script_id = theater.save(store, "Lama", [theater.View("/bupati", "Satu")], user(), screen.check_link)
     bad = [theater.View("https://contoh.example/peta", "Luar")]
     with pytest.raises(actions.ValidationError, match="Tampilan 1: tautan harus berupa alamat di aplikasi ini"):
-        theater.save(store, "Lama", bad, "Uji", screen.check_link, script_id, 1)
+        theater.save(store, "Lama", bad, user(), screen.check_link, script_id, 1)
     assert theater.get(store, script_id).views[0].link == "/bupati"  # nothing changed
 
 
@@ -216,7 +217,7 @@ def test_script_pack_has_a_slide_per_view_with_its_note(store):
     views = [theater.View("/dojo?dojo=funnel&indikator=imm_idl&periode=2025-12", "IDL antar puskesmas",
                           "Tunjuk dua titik merah."),
              theater.View("/puskesmas?puskesmas=Rembang&bagian=pws&periode=2025-12", "PWS Rembang")]
-    script_id = theater.save(store, "Naskah paket", views, "Uji", lambda link: None)
+    script_id = theater.save(store, "Naskah paket", views, user(), lambda link: None)
     at = open_page("teater_page", periode="2025-12")
     at.selectbox(key="script_pick").set_value(script_id).run()
     at.button(key="pack_build").click().run()
@@ -236,7 +237,7 @@ def test_script_pack_has_a_slide_per_view_with_its_note(store):
 
 def test_auto_advance_is_passed_to_the_player(store):
     views = [theater.View("/bupati", "Satu"), theater.View("/dojo", "Dua")]
-    script_id = theater.save(store, "Otomatis", views, "Uji", lambda link: None)
+    script_id = theater.save(store, "Otomatis", views, user(), lambda link: None)
     at = open_page("teater_page", periode="2025-12", naskah=str(script_id), langkah="1", otomatis="20")
     script = next(f.proto.srcdoc for f in at.get("iframe") if "phdtTheater" in f.proto.srcdoc)
     assert "const step = 1, total = 2, auto = 20;" in script

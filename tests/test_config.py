@@ -112,7 +112,11 @@ def test_every_commented_example_value_loads(configured):
     ("cbr_per_1000 = true\n", "cbr_per_1000 must be a number"),
     ("suppress_below = 2.5\n", "suppress_below must be a whole number"),
     ("kabupaten = \"\"\n", "kabupaten must name"),
-    ("admin_password = 1234\n", "admin_password must be a text in quotes"),
+    ('admin_password = "x"\n', "unknown setting(s) admin_password"),  # removed: accounts sign in instead
+    ("public_read = 1\n", "public_read must be true or false, got 1"),
+    ('session_hours = "12"\n', "session_hours must be a whole number"),
+    ("session_hours = true\n", "session_hours must be a whole number"),
+    ("session_hours = 0\n", "session_hours must be 1-720 hours"),
     ("data_dir = 5\n", "data_dir must be a path in quotes"),
     ("line_list_retention_days = -1\n", "line_list_retention_days must be 0 or more"),
 ])
@@ -120,6 +124,12 @@ def test_a_typo_or_wrong_type_is_refused_naming_the_key(configured, text, error)
     with pytest.raises(config.ConfigError, match="phdt.toml") as refused:
         configured(text)
     assert error in str(refused.value)
+
+
+def test_public_read_and_session_hours_load(configured):
+    assert (config.Settings().public_read, config.Settings().session_hours) == (False, 12)  # signed in by default
+    got = configured("public_read = true\nsession_hours = 720\n")
+    assert (got.public_read, got.session_hours) == (True, 720)
 
 
 def test_a_number_may_be_written_without_decimals(configured):

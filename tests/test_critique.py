@@ -10,10 +10,13 @@ import pytest
 from phdt import actions, critique
 from phdt.actions import SCHEMA_VERSION, NotFoundError, Store
 from phdt.critique import MAX_PRESENTERS, MIN_PRESENTERS, Note, NoteKind, Session
-from tests.helpers import count_rows, run_in_threads, validation_messages
+from phdt.roles import Forbidden
+from tests.helpers import count_rows, run_in_threads, user, validation_messages
 
 JAN = date(2025, 1, 1)
-WHO = "dr. Sari (Dinkes)"
+WHO = user(name="dr. Sari")  # the signed-in author; sessions and actions record WHO.author
+ANI = user(name="Bu Ani")  # the signed-in author of the notes
+BUDI = user(name="Pak Budi")
 PRESENTERS = ("Kutasari", "Bukateja", "Kemangkon")
 
 
@@ -28,7 +31,7 @@ def session_id(store):
 
 
 def note(store, session_id, **overrides) -> int:
-    fields = {"presenter": "Kutasari", "reviewer": "Bukateja", "author": "Bu Ani", "kind": "saran",
+    fields = {"presenter": "Kutasari", "reviewer": "Bukateja", "by": ANI, "kind": "saran",
               "text": "Libatkan kader untuk sweeping bumil", "indicator": "anc_k4"}
     return critique.add_note(store, session_id, **{**fields, **overrides})
 
@@ -86,12 +89,12 @@ def test_the_schema_enforces_kind_period_and_foreign_keys(store, session_id):
 
 def test_session_round_trip_and_newest_first(store):
     before = datetime.now(UTC)
-    first = critique.create_session(store, "  Dojo Januari  ", JAN, [" anc_k4 "], ["Kutasari", " Bukateja "], f" {WHO} ")
+    first = critique.create_session(store, "  Dojo Januari  ", JAN, [" anc_k4 "], ["Kutasari", " Bukateja "], WHO)
     second = critique.create_session(store, "Dojo Februari", "2025-02-01", ["imm_idl", "anc_k6"],
                                      ["Kemangkon", "Kutasari", "Bukateja", "Rembang"], WHO)
     got = critique.get_session(store, first)
     assert got == Session(id=first, title="Dojo Januari", period=JAN, indicators=("anc_k4",),
-                          presenters=("Kutasari", "Bukateja"), created_at=got.created_at, created_by=WHO)
+                          presenters=("Kutasari", "Bukateja"), created_at=got.created_at, created_by=WHO.author)
     assert before <= datetime.fromisoformat(got.created_at) <= datetime.now(UTC)
     assert [(s.id, s.period, s.presenters[0], s.indicators) for s in critique.sessions(store)] == [
         (second, date(2025, 2, 1), "Kemangkon", ("imm_idl", "anc_k6")), (first, JAN, "Kutasari", ("anc_k4",))]
@@ -150,17 +153,17 @@ def test_session_presenters(store, presenters, expected):
     assert session_messages(store, presenters=presenters) == expected
 
 
-@pytest.mark.parametrize(("who", "message"), [
-    ("", "Nama pengisi wajib diisi."), ("x" * 121, "Nama pengisi paling banyak 120 karakter."),
-])
-def test_session_who(store, who, message):
-    assert session_messages(store, who=who) == [message]
+@pytest.mark.parametrize("who", ["", "dr. Sari", None])
+def test_session_author_is_the_signed_in_user_never_a_typed_name(store, who):
+    with pytest.raises(Forbidden):
+        critique.create_session(store, "Dojo", JAN, ["anc_k4"], list(PRESENTERS), who)
+    assert count_rows(store, "dojo_session") == 0
 
 
 def test_session_reports_every_message_at_once(store):
-    assert session_messages(store, title="", period="Januari", indicators=[], presenters=["A"], who=" ") == [
+    assert session_messages(store, title="", period="Januari", indicators=[], presenters=["A"]) == [
         "Judul wajib diisi.", "Periode harus berupa bulan (YYYY-MM).", "Pilih minimal satu indikator.",
-        "Puskesmas penyaji harus 2 sampai 4 (dipilih: 1).", "Nama pengisi wajib diisi.",
+        "Puskesmas penyaji harus 2 sampai 4 (dipilih: 1).",
     ]
 
 
@@ -169,14 +172,16 @@ def test_session_reports_every_message_at_once(store):
 
 def test_note_round_trip_with_hostile_text_stored_verbatim(store, session_id):
     hostile = "<script>alert(1)</script> & \"kutip\" ; DROP TABLE critique; -- é ✓"
-    first = note(store, session_id, text=f"  {hostile}\n", reviewer=" Dinkes ", author=" Bu Ani ", kind=" masalah ")
+    first = note(store, session_id, text=f"  {hostile}\n", reviewer=" Dinkes ", kind=" masalah ")
     second = note(store, session_id, text="=1+1", indicator=None, kind="pertanyaan")
     got = critique.notes(store, session_id)
     assert got == [
-        Note(id=first, session_id=session_id, presenter="Kutasari", reviewer="Dinkes", author="Bu Ani",
-             kind=NoteKind.MASALAH, text=hostile, indicator="anc_k4", action_id=None, created_at=got[0].created_at),
-        Note(id=second, session_id=session_id, presenter="Kutasari", reviewer="Bukateja", author="Bu Ani",
-             kind=NoteKind.PERTANYAAN, text="=1+1", indicator=None, action_id=None, created_at=got[1].created_at),
+        Note(id=first, session_id=session_id, presenter="Kutasari", reviewer="Dinkes", author=ANI.author,
+             kind=NoteKind.MASALAH, text=hostile, indicator="anc_k4", action_id=None, created_at=got[0].created_at,
+             author_account=ANI.username),
+        Note(id=second, session_id=session_id, presenter="Kutasari", reviewer="Bukateja", author=ANI.author,
+             kind=NoteKind.PERTANYAAN, text="=1+1", indicator=None, action_id=None, created_at=got[1].created_at,
+             author_account=ANI.username),
     ]
     assert datetime.fromisoformat(got[0].created_at).utcoffset().total_seconds() == 0
     assert note(store, session_id, indicator="  ") and critique.notes(store, session_id)[-1].indicator is None
@@ -204,16 +209,13 @@ def test_notes_follow_presenter_order_then_kind_order_then_id(store, session_id)
     ({"reviewer": " "}, ["Penanggap wajib diisi."]),
     ({"reviewer": "x" * 121}, ["Penanggap paling banyak 120 karakter."]),
     ({"reviewer": " KUTASARI "}, ["Puskesmas tidak dapat menanggapi paparannya sendiri."]),
-    ({"author": ""}, ["Nama pengisi wajib diisi."]),
-    ({"author": "x" * 121}, ["Nama pengisi paling banyak 120 karakter."]),
     ({"kind": ""}, ["Jenis catatan wajib diisi."]),
     ({"kind": "Saran"}, ["Jenis catatan tidak dikenal: Saran. Pilih salah satu: kekuatan, masalah, saran, pertanyaan."]),
     ({"text": " \n"}, ["Catatan wajib diisi."]),
     ({"text": "x" * 1001}, ["Catatan paling banyak 1000 karakter."]),
     ({"indicator": "imm_idl"}, ["Indikator imm_idl tidak dibahas dalam sesi ini."]),
-    ({"presenter": "Rembang", "reviewer": "", "author": "", "kind": "pujian", "text": "", "indicator": "x"}, [
+    ({"presenter": "Rembang", "reviewer": "", "kind": "pujian", "text": "", "indicator": "x"}, [
         "Puskesmas penyaji harus salah satu dari: Kutasari, Bukateja, Kemangkon.", "Penanggap wajib diisi.",
-        "Nama pengisi wajib diisi.",
         "Jenis catatan tidak dikenal: pujian. Pilih salah satu: kekuatan, masalah, saran, pertanyaan.",
         "Catatan wajib diisi.", "Indikator x tidak dibahas dalam sesi ini.",
     ]),
@@ -224,9 +226,9 @@ def test_note_validation(store, session_id, overrides, expected):
 
 
 def test_note_limits_are_inclusive(store, session_id):
-    note_id = note(store, session_id, text="x" * 1000 + " ", reviewer="r" * 120, author="a" * 120)
+    note_id = note(store, session_id, text="x" * 1000 + " ", reviewer="r" * 120)
     [got] = critique.notes(store, session_id)
-    assert (got.id, len(got.text), len(got.reviewer), len(got.author)) == (note_id, 1000, 120, 120)
+    assert (got.id, len(got.text), len(got.reviewer), got.author) == (note_id, 1000, 120, ANI.author)
 
 
 # --- note_to_action -----------------------------------------------------------------------------------
@@ -234,13 +236,13 @@ def test_note_limits_are_inclusive(store, session_id):
 
 def test_a_saran_becomes_an_action_of_its_presenter_and_is_linked(store, session_id):
     note_id = note(store, session_id)
-    action_id = critique.note_to_action(store, note_id, rtl(puskesmas=" Kutasari ", penyebab="Data kohort"), "Pak Budi")
+    action_id = critique.note_to_action(store, note_id, rtl(puskesmas=" Kutasari ", penyebab="Data kohort"), BUDI)
     got = store.get(action_id)
     assert (got.puskesmas, got.period, got.masalah, got.penyebab, got.rtl, got.penanggung_jawab, got.tenggat,
             got.status, got.indicator, got.version, got.created_by) == (
         "Kutasari", JAN, "Cakupan K4 rendah", "Data kohort", "Sweeping bumil", "Bidan koordinator",
-        date(2025, 2, 28), "direncanakan", "anc_k4", 1, "Pak Budi")
-    assert {c.who for c in store.history(action_id)} == {"Pak Budi"} and store.history(action_id)
+        date(2025, 2, 28), "direncanakan", "anc_k4", 1, BUDI.author)
+    assert {c.who for c in store.history(action_id)} == {BUDI.author} and store.history(action_id)
     assert [n.action_id for n in critique.notes(store, session_id)] == [action_id]
     assert [a.id for a in store.for_month("Kutasari", JAN)] == [action_id]
 
@@ -275,8 +277,8 @@ def test_unknown_note(store):
 
 def test_an_invalid_action_leaves_neither_action_nor_link(store, session_id):
     note_id = note(store, session_id)
-    assert validation_messages(critique.note_to_action, store, note_id, rtl(tenggat=date(2024, 12, 31)), "") == [
-        "Tenggat tidak boleh sebelum awal bulan periode.", "Nama pengisi wajib diisi."]
+    assert validation_messages(critique.note_to_action, store, note_id, rtl(tenggat=date(2024, 12, 31)), WHO) == [
+        "Tenggat tidak boleh sebelum awal bulan periode."]
     assert count_rows(store, "action") == count_rows(store, "action_history") == 0
     assert critique.notes(store, session_id)[0].action_id is None
     assert critique.note_to_action(store, note_id, rtl(), WHO)  # still convertible once corrected
@@ -286,8 +288,8 @@ def test_a_failure_after_the_action_insert_rolls_back_both(store, session_id, mo
     note_id = note(store, session_id)
     real_insert = Store.insert
 
-    def insert_then_fail(self, conn, action, who):
-        real_insert(self, conn, action, who)
+    def insert_then_fail(self, conn, action, by):
+        real_insert(self, conn, action, by)
         raise sqlite3.OperationalError("disk I/O error")
 
     monkeypatch.setattr(Store, "insert", insert_then_fail)
@@ -303,7 +305,7 @@ def test_two_browsers_converting_the_same_saran_create_one_action(store, session
     created: list[int] = []
 
     def convert(i: int) -> None:
-        created.append(critique.note_to_action(store, note_id, rtl(rtl=f"browser {i}"), f"user{i}"))
+        created.append(critique.note_to_action(store, note_id, rtl(rtl=f"browser {i}"), user(name=f"user{i}")))
 
     refused = [exc.messages for exc in run_in_threads(n, convert)]  # each a ValidationError, or .messages fails
     [action_id] = created

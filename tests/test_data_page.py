@@ -14,7 +14,7 @@ from phdt import dataset as ds
 from phdt import versions
 from phdt.config import ROOT, settings
 from phdt.imports import pipeline
-from tests.helpers import shown_table
+from tests.helpers import account, shown_table, signed_in
 
 GOOD = (
     "Kode Desa;Desa;Bulan;Indikator;Jumlah bln ini;Sasaran\n"
@@ -33,7 +33,7 @@ def data_dir(tmp_path, monkeypatch):
     copy = tmp_path / "data"
     shutil.copytree(ds.ensure(), copy)
     monkeypatch.setenv("PHDT_DATA_DIR", str(copy))
-    monkeypatch.setenv("PHDT_ADMIN_PASSWORD", "rahasia")
+    monkeypatch.setenv("PHDT_ACTIONS_DB", str(tmp_path / "actions.sqlite"))  # its accounts and sessions
 
     def reset():
         settings.cache_clear()
@@ -46,31 +46,29 @@ def data_dir(tmp_path, monkeypatch):
     reset()
 
 
-def data_page(password: str | None = "rahasia") -> AppTest:
+def data_page(role: str = "staf") -> AppTest:
+    """The Data page, signed in as an account of `role` (staf and admin may import and restore)."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    signed_in(at, role)
     at.run()
     at.switch_page("pages/data_page.py")
     at.run()
-    if password:
-        at.text_input[0].input(password)
-        at.button[0].click()
-        at.run()
     assert not at.exception, [e.message for e in at.exception]
     return at
 
 
-def test_page_is_off_without_a_password(data_dir, monkeypatch):
-    monkeypatch.delenv("PHDT_ADMIN_PASSWORD")
-    settings.cache_clear()
-    at = data_page(password=None)
-    assert any("PHDT_ADMIN_PASSWORD" in info.value for info in at.info)
-    assert not at.get("file_uploader")
-
-
-def test_wrong_password_is_refused(data_dir):
-    at = data_page(password="salah")
-    assert [e.value for e in at.error] == ["Kata sandi salah."]
-    assert not at.get("file_uploader")
+def test_page_needs_a_staf_or_admin_account(data_dir):
+    assert data_page("admin").get("file_uploader")
+    nobody = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    assert not nobody.exception and not nobody.get("file_uploader")
+    assert nobody.text_input[1].proto.type == nobody.text_input[1].proto.PASSWORD  # the sign-in form instead
+    for role, puskesmas in (("viewer", None), ("puskesmas", "Kemangkon")):
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        signed_in(at, role, puskesmas)
+        at.run()
+        with pytest.raises(ValueError, match="data_page"):  # not in their navigation at all
+            at.switch_page("pages/data_page.py")
+        assert not at.exception and not at.get("file_uploader")
 
 
 def test_upload_report_confirm_and_restore(data_dir):
@@ -83,7 +81,7 @@ def test_upload_report_confirm_and_restore(data_dir):
     assert k1.loc["Kedungbenda", ["Orang sekarang", "Orang sesudah impor", "Capaian sesudah impor"]].tolist() == [
         "–", "7", "8,6 %"]
     assert sorted(k1.index) == ["Bokol", "Kedungbenda", "Pelumutan"]
-    at.text_input(key="data_who").input("Petugas data").run()
+    assert not [w for w in at.text_input if "who" in str(w.key)]  # no typed author: the signed-in account is
     next(b for b in at.button if b.label == "Impor sebagai versi baru").click().run()
     assert any("aktif (bulan 2026-01)" in s.value for s in at.success)
     assert at.get("file_uploader")[0].value is None  # the imported file is not offered again
@@ -92,12 +90,13 @@ def test_upload_report_confirm_and_restore(data_dir):
     assert sorted(january["numerator_month"].to_list()) == [4, 5, 7]
     history = next(shown_table(df) for df in at.dataframe if "Aktif" in df.value.columns)
     assert list(history["Berkas"]) == ["k1-januari.csv", "–"] and list(history["Aktif"]) == ["✓", ""]
+    assert versions.log()[-1]["who"] == account("staf").author
     kept = versions.current() / "original" / "k1-januari.csv"
     assert kept.read_bytes() == GOOD  # the original upload is kept with the version
     first = history["ID"].iloc[1]
-    at.text_input(key="data_restore_who").input("Petugas data")
     next(b for b in at.button if b.label == "Kembalikan").click().run()
     assert versions.current_id() == first
+    assert (versions.log()[-1]["action"], versions.log()[-1]["who"]) == ("restore", account("staf").author)
     assert date(2026, 1, 1) not in ds.load(versions.current()).periods
 
 

@@ -14,7 +14,7 @@ from phdt import dataset as ds
 from phdt import quality as dq
 from phdt.config import settings
 from phdt.indicators import INDICATORS
-from tests.helpers import open_page, shown_table
+from tests.helpers import account, open_page, shown_table, user
 from tests.helpers import shown as number_shown
 
 DECEMBER, LAST_DECEMBER = date(2025, 12, 1), date(2024, 12, 1)
@@ -173,7 +173,7 @@ def test_funnel_sentence_and_panel_follow_the_trust_rule(data, scores, store):
     assert text.endswith("Tidak dinilai (kualitas data di bawah ambang): **Kemangkon**.")
     assert text.count("Kemangkon") == 1
     assert f"dari {funnel.points.drop_nulls('position').height}** puskesmas" in text
-    session = critique.create_session(store, "Dojo K6", SEPTEMBER, ["anc_k6"], ["Kemangkon", "Rembang"], "Dinkes")
+    session = critique.create_session(store, "Dojo K6", SEPTEMBER, ["anc_k6"], ["Kemangkon", "Rembang"], user(name="Dinkes"))
     at = dojo_page("sesi", periode="2024-09", sesi=str(session))
     positions = [m.value for m in at.markdown if m.value.startswith("Posisi di funnel plot")]
     assert positions[0] == "Posisi di funnel plot: **tidak dinilai: kualitas data di bawah ambang**"
@@ -228,7 +228,7 @@ def test_session_states_from_none_to_summary(store):
     # One presenter is not a session: the form says why and nothing is stored.
     at.text_input(key="session_new_title").input("Dojo KIA")
     at.multiselect(key="session_new_presenters").set_value(["Rembang"])
-    at.text_input(key="session_new_who").input("Kasie Kesga")
+    assert not [w for w in at.text_input if "who" in str(w.key)]  # no typed author: the signed-in account is
     next(b for b in at.button if b.label == "Mulai sesi").click().run()
     assert any("Puskesmas penyaji harus 2 sampai 4" in e.value for e in at.error)
     assert critique.sessions(store) == []
@@ -237,36 +237,40 @@ def test_session_states_from_none_to_summary(store):
     assert not at.exception
     (session,) = critique.sessions(store)
     assert at.session_state["sesi"] == str(session.id) and session.presenters == ("Rembang", "Bukateja")
+    assert session.created_by == account("staf").author
     assert at.subheader[0].value == f"#{session.id} · Dojo KIA"
     assert [m.label for m in at.metric][:2] == ["K6", "K6"]
     assert at.metric[0].value == "63,5 %"  # Rembang's K6, December 2025 (as in the league table)
 
 
 def test_notes_suggestion_to_action_and_summary(store):
-    session_id = critique.create_session(store, "Dojo <b>KIA</b>", "2025-12", ["anc_k6"], ["Rembang", "Bukateja"], "Kasie")
+    session_id = critique.create_session(store, "Dojo <b>KIA</b>", "2025-12", ["anc_k6"], ["Rembang", "Bukateja"], user(name="Kasie"))
     at = dojo_page("sesi", sesi=str(session_id))
     at.radio(key="note_kind_0").set_value("saran")
     at.text_area(key="note_text_0").input("Kunjungan rumah bersama kader")
     at.selectbox(key="note_reviewer_0").set_value("Bukateja")
-    at.text_input(key="note_author_0").input("Bidan Ani")
+    assert not [w for w in at.text_input if "author" in str(w.key)]  # the signed-in account writes the note
     next(b for b in at.button if b.label == "Simpan catatan").click().run()
     assert any(s.value == "Catatan tersimpan." for s in at.success)
     (note,) = critique.notes(store, session_id)
     assert (note.presenter, note.reviewer, note.kind, note.text) == ("Rembang", "Bukateja", "saran",
                                                                     "Kunjungan rumah bersama kader")
+    signed_in = account("staf")
+    assert (note.author, note.author_account) == (signed_in.author, signed_in.username)
     at.text_area(key="note_action_masalah_0").input("K6 rendah")
     at.text_input(key="note_action_pj_0").input("Bidan koordinator")
-    at.text_input(key="note_action_who_0").input("Kasie")
     next(b for b in at.button if b.label == "Buat RTL").click().run()
     assert not at.exception
     action = store.for_month("Rembang", "2025-12")[0]
     assert (action.rtl, action.masalah, action.indicator) == ("Kunjungan rumah bersama kader", "K6 rendah", None)
     assert critique.notes(store, session_id)[0].action_id == action.id
+    assert action.created_by == signed_in.author
     summary = dojo_page("ringkasan", sesi=str(session_id))
     text = "\n".join(m.value for m in summary.markdown)
     assert "Dojo \\<b\\>KIA\\</b\\>" in text  # user text escaped
     assert f"RTL #{action.id}: Kunjungan rumah bersama kader — Bidan koordinator" in text
-    assert "Kunjungan rumah bersama kader — *Bukateja, Bidan Ani* → RTL" in text
+    assert signed_in.author == "Uji Staf (uji.staf)"  # the signed-in author, escaped for markdown:
+    assert r"Kunjungan rumah bersama kader — *Bukateja, Uji Staf \(uji\.staf\)* → RTL" in text
 
 
 def test_unknown_session_falls_back_to_the_list(store):

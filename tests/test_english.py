@@ -19,15 +19,18 @@ from phdt import critique, theater
 from phdt.config import ROOT, settings
 from phdt.imports import validate
 from phdt.imports.files import FileRejected, read_table
+from phdt.roles import Forbidden
 from phdt.texts import render, text
 from phdt.wilayah import load_wilayah
-from tests.helpers import open_page, validation_messages
+from tests.helpers import open_page, signed_in, user, validation_messages
 from tests.test_data_page import data_dir  # noqa: F401  (fixture)
+
+KASIE = user(name="Kasie")  # the signed-in author of the domain writes
 
 BAHASA = ("wajib", "harus", "tidak", "belum", "desa yang", "periksa", "isi ", "kosong", "bukan", "sudah",
           "dengan", "baris", "berkas", "kumulatif", "lembar", "angka", "mungkin", "tampilan", "naskah", "ditemukan")
 PAGES = ("ringkasan_page", "peta_page", "kesenjangan_page", "puskesmas_page", "dojo_page", "bupati_page",
-         "teater_page", "data_page")
+         "teater_page", "data_page", "pengguna_page")
 TODAY = date(2025, 4, 15)
 
 
@@ -71,7 +74,7 @@ def element_texts(at) -> list[str]:
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_in_english_speaks_english(page):
-    at = open_page(page, bahasa="en")
+    at = open_page(page, role="admin" if page == "pengguna_page" else "staf", bahasa="en")
     shown = element_texts(at)
     assert shown, "nothing read from the page"
     assert bahasa_words(shown) == []
@@ -167,17 +170,20 @@ def click(at: AppTest, label: str) -> AppTest:
 def test_the_domain_errors_speak_bahasa_as_str_and_english_when_rendered(store):
     """The same errors as the pages below, without a page: str() stays Bahasa (logs, the command
     line, old callers), render() gives English."""
-    session_id = critique.create_session(store, "Dojo", "2025-12", ["anc_k6"], ["Rembang", "Bukateja"], "Kasie")
+    session_id = critique.create_session(store, "Dojo", "2025-12", ["anc_k6"], ["Rembang", "Bukateja"], KASIE)
     refused = [
-        validation_messages(critique.add_note, store, session_id, "Rembang", "", "", "", ""),
-        validation_messages(critique.create_session, store, "", "2025-12", ["anc_k6"], ["Rembang"], ""),
-        validation_messages(store.add, {"puskesmas": "Kemangkon", "period": "2025-13", "status": "x"}, ""),
-        validation_messages(theater.save, store, "", [theater.View("", "")], "", lambda link: None),
+        validation_messages(critique.add_note, store, session_id, "Rembang", "", KASIE, "", ""),
+        validation_messages(critique.create_session, store, "", "2025-12", ["anc_k6"], ["Rembang"], KASIE),
+        validation_messages(store.add, {"puskesmas": "Kemangkon", "period": "2025-13", "status": "x"}, KASIE),
+        validation_messages(theater.save, store, "", [theater.View("", "")], KASIE, lambda link: None),
     ]
     with pytest.raises(FileRejected) as caught:
         read_table(b"PK\x03\x04", "rekap.xlsm")
-    bahasa = [str(m) for messages in refused for m in messages] + [str(caught.value)]
-    english = [render(m, "en") for messages in refused for m in messages] + [render(caught.value, "en")]
+    with pytest.raises(Forbidden) as signed_out:  # a write with nobody signed in
+        theater.save(store, "Naskah", [theater.View("/bupati", "Satu")], None, lambda link: None)
+    bahasa = [str(m) for messages in refused for m in messages] + [str(caught.value), str(signed_out.value)]
+    english = [render(m, "en") for messages in refused for m in messages] + [render(caught.value, "en"),
+                                                                             render(signed_out.value, "en")]
     assert len(english) >= 12
     assert bahasa_words(bahasa)  # the scan can fail
     assert bahasa_words(english) == []
@@ -194,7 +200,7 @@ def test_dojo_forms_refuse_in_english(store):
     assert bahasa_words(errors) == []
     assert critique.sessions(store) == []
 
-    session_id = critique.create_session(store, "Dojo", "2025-12", ["anc_k6"], ["Rembang", "Bukateja"], "Kasie")
+    session_id = critique.create_session(store, "Dojo", "2025-12", ["anc_k6"], ["Rembang", "Bukateja"], KASIE)
     at = open_page("dojo_page", dojo="sesi", indikator="anc_k6", periode="2025-12", sesi=str(session_id), bahasa="en")
     click(at, text("en", "note_save"))  # an empty note
     assert not at.exception
@@ -216,10 +222,10 @@ def test_an_invalid_follow_up_action_is_refused_in_english(store):
 
 def test_a_script_with_a_bad_link_is_refused_in_english(store):
     bad = [theater.View("https://contoh.example/peta", "Luar"), theater.View("/peta?indikator=xyz", "Dua")]
-    script_id = theater.save(store, "Lama", bad, "Uji", lambda link: None)  # stored before links were checked
+    script_id = theater.save(store, "Lama", bad, KASIE, lambda link: None)  # stored before links were checked
     at = open_page("teater_page", periode="2025-12", bahasa="en")
     at.selectbox(key="script_pick").set_value(script_id).run()
-    click(at, text("en", "script_save"))  # no name of who saves, a foreign link, an unknown value
+    click(at, text("en", "script_save"))  # a foreign link, an unknown value
     assert not at.exception
     errors = shown_errors(at)
     assert any("View 1" in e and "View 2" in e for e in errors), errors
@@ -235,7 +241,7 @@ def data_page_en(data_dir, tmp_path, monkeypatch):  # noqa: F811
     settings.cache_clear()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.query_params["bahasa"] = "en"
-    at.session_state["data_admin"] = True  # signed in: in AppTest the sign-in's st.rerun resets the language
+    signed_in(at)  # a staf account may import
     at.run()
     at.switch_page("pages/data_page.py")
     at.run()

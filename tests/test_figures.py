@@ -17,7 +17,7 @@ from phdt import critique
 from phdt import dataset as ds
 from phdt.config import ROOT
 from phdt.indicators import INDICATORS
-from tests.helpers import open_page, shown_table
+from tests.helpers import open_page, shown_table, user
 
 ARROW = {"up": MetricProto.MetricDirection.UP, "down": MetricProto.MetricDirection.DOWN}
 COLOUR = {"green": MetricProto.MetricColor.GREEN, "red": MetricProto.MetricColor.RED}
@@ -90,7 +90,7 @@ def test_dojo_panels_show_a_fall_of_drop_out_as_green(monthly, store, language):
     changes = {name: values[name][0] - values[name][1] for name in plausible}
     fell = [n for n in plausible if changes[n] < -0.05][:2]
     rose = [n for n in plausible if changes[n] > 0.05][:2]
-    session = critique.create_session(store, "Dojo DO", "2025-03", [slug], fell + rose, "Kasie")
+    session = critique.create_session(store, "Dojo DO", "2025-03", [slug], fell + rose, user(name="Kasie"))
     at = open_page("dojo_page", dojo="sesi", sesi=str(session), bahasa=language)
     shown = [m for m in at.metric if m.label == INDICATORS[slug].label(language)]
     assert len(shown) == 4

@@ -10,6 +10,7 @@ import pytest
 from phdt import health, versions
 from phdt.actions import SCHEMA_VERSION, Store
 from phdt.config import settings
+from tests.helpers import user
 from tests.test_versions import repo  # noqa: F401 - fixture
 
 ACTION = {"puskesmas": "Kutasari", "period": date(2025, 1, 1), "masalah": "m", "rtl": "r",
@@ -35,7 +36,7 @@ def garbage(path) -> None:
 
 
 def test_a_good_store_is_healthy(tmp_path):
-    Store(tmp_path / "a.sqlite").add(ACTION, "Uji")
+    Store(tmp_path / "a.sqlite").add(ACTION, user())
     assert health.check_actions(tmp_path / "a.sqlite") is None
 
 
@@ -44,7 +45,7 @@ def test_a_broken_action_store_is_named(tmp_path, damage):
     path = tmp_path / "a.sqlite"
     store = Store(path)
     for _ in range(50):
-        store.add(ACTION, "Uji")
+        store.add(ACTION, user())
     damage(path)
     problem = health.check_actions(path)
     assert problem is not None and problem.part == "actions" and problem.where == path
@@ -65,7 +66,7 @@ def test_a_garbage_parquet_file_in_the_current_version_is_named(repo):  # noqa: 
 
 def test_the_command_exits_non_zero_naming_the_broken_store(tmp_path, monkeypatch, capsys):
     path = tmp_path / "a.sqlite"
-    Store(path).add(ACTION, "Uji")
+    Store(path).add(ACTION, user())
     monkeypatch.setenv("PHDT_ACTIONS_DB", str(path))
     settings.cache_clear()
     monkeypatch.setattr(health, "check_dataset", lambda folder=None: None)

@@ -11,9 +11,10 @@ import pytest
 from phdt import actions, critique, theater
 from phdt.actions import SCHEMA_VERSION, Store
 from phdt.theater import View
-from tests.helpers import count_rows, run_in_threads
+from tests.helpers import count_rows, run_in_threads, user
 
-WHO = "dr. Sari (Dinkes)"
+WHO = user(name="dr. Sari")  # the signed-in author
+ANI = user(name="Bu Ani")
 PRESENTERS = ("Kutasari", "Bukateja", "Kemangkon")
 ACTION = {"puskesmas": "Kutasari", "period": date(2025, 1, 1), "masalah": "Cakupan K4 rendah", "rtl": "Sweeping",
           "penanggung_jawab": "Bidan koordinator", "tenggat": date(2025, 2, 28), "status": "direncanakan"}
@@ -29,7 +30,7 @@ def new_session(store, token=None):
 
 
 def new_note(store, session_id, token=None):
-    return critique.add_note(store, session_id, "Kutasari", "Bukateja", "Bu Ani", "saran", "Libatkan kader",
+    return critique.add_note(store, session_id, "Kutasari", "Bukateja", ANI, "saran", "Libatkan kader",
                              token=token)
 
 

@@ -15,6 +15,7 @@ from phdt import versions
 from phdt.config import ROOT
 from phdt.imports import pipeline
 from phdt.sasaran import missing_years
+from tests.helpers import signed_in
 from tests.test_data_page import data_dir  # noqa: F401  (fixture)
 
 SL, SK = "33.03.08.2013", "33.03.08.2012"  # Serayu Larangan, Serayu Karanganyar (Kec. Mrebet)
@@ -77,6 +78,7 @@ def test_year_without_sasaran_blocks_coverage_until_its_sasaran_is_loaded(data_d
     current = ds.load(versions.current())
     assert list(missing_years(current.monthly, current.sasaran)) == [2026]
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    signed_in(at)
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     assert any("Sasaran 2026 belum dimuat" in e.value and "Januari–Maret 2026" in e.value for e in at.error)
@@ -100,6 +102,7 @@ def test_year_without_sasaran_blocks_coverage_until_its_sasaran_is_loaded(data_d
     assert dens["imm_dpt1"] == bayi
     assert dens["imm_uci"] == 1 and dens["imm_zero_dose"] is not None  # derived indicators recomputed
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    signed_in(at)
     at.run()
     assert not any("belum dimuat" in e.value for e in at.error)
     assert len(at.metric) == 3

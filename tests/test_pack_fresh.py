@@ -10,7 +10,7 @@ import polars as pl
 from phdt import briefing, metrics
 from phdt import dataset as ds
 from phdt.indicators import INDICATORS, Programme, headline
-from tests.helpers import open_page
+from tests.helpers import open_page, user
 from tests.test_briefing_pages import text_of
 
 DECEMBER, SEPTEMBER = date(2025, 12, 1), date(2025, 9, 1)
@@ -36,9 +36,9 @@ def test_a_new_and_a_closed_action_show_in_the_next_pack(store):
     assert "Kunjungan rumah terpadu" not in built_pack(at)
     action_id = store.add({"puskesmas": str(first["puskesmas"]), "period": DECEMBER, "masalah": "Cakupan rendah",
                            "rtl": "Kunjungan rumah terpadu", "penanggung_jawab": "Bidan desa",
-                           "tenggat": date(2026, 1, 31), "status": "berjalan", "kode_desa": top["kode"][0]}, who="Uji")
+                           "tenggat": date(2026, 1, 31), "status": "berjalan", "kode_desa": top["kode"][0]}, user())
     at.run()
     assert "Kunjungan rumah terpadu" in built_pack(at)  # the new action, same period, version and language
-    store.update(action_id, {"status": "selesai"}, who="Uji", expected_version=1)
+    store.update(action_id, {"status": "selesai"}, user(), expected_version=1)
     at.run()
     assert "Kunjungan rumah terpadu" not in built_pack(at)  # closed: no longer among the open actions

@@ -14,7 +14,7 @@ from phdt import metrics
 from phdt.config import ROOT
 from phdt.gaps import pareto
 from phdt.indicators import INDICATORS, Programme, headline
-from tests.helpers import shown, shown_table
+from tests.helpers import shown, shown_table, signed_in
 
 LATEST = date(2025, 12, 1)
 
@@ -25,7 +25,9 @@ def data() -> ds.Dataset:
 
 
 def run(page: str | None = None, session: dict | None = None, **params: str) -> AppTest:
+    """The app (or `page`) from a link with `params`, signed in as a staf account."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    signed_in(at)
     for key, value in params.items():
         at.query_params[key] = value
     for key, value in (session or {}).items():

@@ -12,9 +12,10 @@ from streamlit.testing.v1 import AppTest
 from phdt import dataset as ds
 from phdt import dojo, metrics, pws
 from phdt import quality as dq
+from phdt.actions import Store
 from phdt.config import settings
 from phdt.indicators import INDICATORS
-from tests.helpers import open_page, shown as number_shown, shown_table
+from tests.helpers import account, open_page, shown as number_shown, shown_table
 
 SEPTEMBER = date(2024, 9, 1)
 
@@ -29,8 +30,10 @@ def actions_db(store):
     return store.path
 
 
-def meeting(section: str, puskesmas: str = "Kemangkon", periode: str = "2024-09", **params: str) -> AppTest:
-    return open_page("puskesmas_page", puskesmas=puskesmas, bagian=section, periode=periode, **params)
+def meeting(section: str, puskesmas: str = "Kemangkon", periode: str = "2024-09", role: str = "staf",
+            **params: str) -> AppTest:
+    """The meeting page of `puskesmas` (a URL parameter), signed in as an account of `role` (not "puskesmas")."""
+    return open_page("puskesmas_page", role=role, puskesmas=puskesmas, bagian=section, periode=periode, **params)
 
 
 def frame_with(at: AppTest, column: str):
@@ -112,12 +115,12 @@ def test_quality_shows_data_errors_apart_from_denominators_to_review(data):
                             f"{review['Desa/Kelurahan'].nunique()} desa")
 
 
-def fill_action(at: AppTest, masalah: str, who: str = "Bidan Sri") -> None:
+def fill_action(at: AppTest, masalah: str) -> None:
     at.text_area(key="rtl_new_masalah").input(masalah)
     at.text_area(key="rtl_new_rtl").input("Sweeping ibu hamil bersama kader")
     at.text_input(key="rtl_new_pj").input("Bidan koordinator")
     at.date_input(key="rtl_new_tenggat").set_value(date(2024, 9, 30))
-    at.text_input(key="rtl_new_who").input(who)
+    assert not [w for w in at.text_input if "who" in str(w.key)]  # no typed author: the signed-in account is
 
 
 def submit(at: AppTest, form: str) -> AppTest:
@@ -134,6 +137,8 @@ def test_add_action_carries_forward_and_escapes_text(actions_db):
     assert any(s.value == "Tersimpan." for s in at.success)
     table = frame_with(at, "Masalah")
     assert list(table["Masalah"]) == [hostile]  # shown as text in the table, never rendered
+    [stored] = Store(actions_db).for_month("Kemangkon", SEPTEMBER)
+    assert (stored.masalah, stored.created_by) == (hostile, account("staf").author)
     assert all("<script>" not in md.value and "evil.example" not in md.value for md in at.markdown)
     october = meeting("rtl", periode="2024-10")
     carried = frame_with(october, "Masalah")
@@ -142,7 +147,6 @@ def test_add_action_carries_forward_and_escapes_text(actions_db):
 
 def test_invalid_action_is_refused_with_messages(actions_db):
     at = meeting("rtl")
-    at.text_input(key="rtl_new_who").input("Bidan Sri")
     submit(at, "rtl_add_form")
     errors = " ".join(e.value for e in at.error)
     assert "Masalah wajib diisi" in errors and "Penanggung jawab wajib diisi" in errors
@@ -153,23 +157,22 @@ def open_two_browsers() -> tuple[AppTest, AppTest]:
     first = meeting("rtl")
     fill_action(first, "Cakupan K6 turun")
     submit(first, "rtl_add_form")
-    return meeting("rtl"), meeting("rtl")  # both show version 1 of action 1
+    return meeting("rtl", role="admin"), meeting("rtl")  # two people, both shown version 1 of action 1
 
 
-def save_edit(at: AppTest, who: str, rtl: str | None = None, status: str | None = None) -> AppTest:
-    """Edit action 1 in one browser session and press Simpan."""
+def save_edit(at: AppTest, rtl: str | None = None, status: str | None = None) -> AppTest:
+    """Edit action 1 in one browser session (as its signed-in account) and press Simpan."""
     if rtl is not None:
         at.text_area(key="rtl_edit_1_rtl").input(rtl)
     if status is not None:
         at.selectbox(key="rtl_edit_1_status").set_value(status)
-    at.text_input(key="rtl_edit_1_who").input(who)
     return submit(at, "rtl_edit_form_1")
 
 
 def test_concurrent_edits_of_different_fields_are_both_kept(actions_db):
     a, b = open_two_browsers()
-    save_edit(a, "Kepala puskesmas", rtl="Kunjungan rumah oleh bidan desa")
-    save_edit(b, "Bidan koordinator", status="berjalan")
+    save_edit(a, rtl="Kunjungan rumah oleh bidan desa")
+    save_edit(b, status="berjalan")
     assert any(s.value == "Tersimpan." for s in b.success)
     table = frame_with(meeting("rtl"), "Masalah")
     assert list(table["Rencana tindak lanjut"]) == ["Kunjungan rumah oleh bidan desa"]
@@ -178,9 +181,9 @@ def test_concurrent_edits_of_different_fields_are_both_kept(actions_db):
 
 def test_concurrent_edits_of_the_same_field_refuse_the_second(actions_db):
     a, b = open_two_browsers()
-    save_edit(a, "Kepala puskesmas", rtl="Kunjungan rumah oleh bidan desa")
-    save_edit(b, "Bidan koordinator", rtl="Kelas ibu hamil tambahan")
-    assert any("Kepala puskesmas" in e.value for e in b.error)  # told who changed it, nothing overwritten
+    save_edit(a, rtl="Kunjungan rumah oleh bidan desa")
+    save_edit(b, rtl="Kelas ibu hamil tambahan")
+    assert any("Uji Admin" in e.value for e in b.error)  # told who changed it (a's account), nothing overwritten
     assert b.text_area(key="rtl_edit_1_rtl").value == "Kunjungan rumah oleh bidan desa"  # the stored version
     table = frame_with(meeting("rtl"), "Masalah")
     assert list(table["Rencana tindak lanjut"]) == ["Kunjungan rumah oleh bidan desa"]

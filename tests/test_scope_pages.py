@@ -19,7 +19,7 @@ from tests.helpers import open_page, shown, shown_table
 LATEST = date(2025, 12, 1)
 KECAMATAN, NAME = "33.03.09", "Kec. Bobotsari"
 KABUPATEN = "Kabupaten Purbalingga"
-FIGURE_FREE = {"teater_page", "data_page"}  # pages that show no coverage figure of their own
+FIGURE_FREE = {"teater_page", "data_page", "pengguna_page"}  # pages that show no coverage figure of their own
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +134,7 @@ def test_peta_table_is_the_kecamatan_s(data):
 def test_no_page_shows_kabupaten_figures_under_a_kecamatan_without_saying_so(data, page):
     """With a kecamatan chosen, a page either names it and shows none of the kabupaten's headline
     figures, or says visibly that it shows the whole kabupaten."""
-    at = open_page(page, kecamatan=KECAMATAN)
+    at = open_page(page, role="admin" if page == "pengguna_page" else "staf", kecamatan=KECAMATAN)
     text = page_text(at)
     kabupaten = {slug: expected_figures(data, slug, LATEST) for slug in (headline(p).slug for p in Programme)}
     shown = [f"{slug}: {figure}" for slug, (value, gap) in kabupaten.items()

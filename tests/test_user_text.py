@@ -11,7 +11,7 @@ import pytest
 
 from components.text import html_text, md_escape
 from phdt import critique, theater
-from tests.helpers import open_page
+from tests.helpers import open_page, user
 
 IMAGE = "![x](http://evil.example/x.png)"
 URL = "lihat http://evil.example/a dan www.evil.example"
@@ -39,9 +39,10 @@ def test_md_escape_and_html_text_leave_nothing_markdown_would_link(text):
 
 
 def test_a_dojo_session_and_its_notes_are_shown_as_text(store):
-    session_id = critique.create_session(store, f"Dojo {URL}", "2025-12", ["anc_k6"], ["Rembang", "Bukateja"], IMAGE)
+    session_id = critique.create_session(store, f"Dojo {URL}", "2025-12", ["anc_k6"], ["Rembang", "Bukateja"],
+                                        user(name=IMAGE))  # an account's name is user text too
     for text, author in ((IMAGE, HTML), (URL, MAIL)):
-        critique.add_note(store, session_id, "Rembang", "Bukateja", author, "saran", text)
+        critique.add_note(store, session_id, "Rembang", "Bukateja", user(name=author), "saran", text)
     for section in ("sesi", "ringkasan"):
         at = open_page("dojo_page", dojo=section, sesi=str(session_id), indikator="anc_k6", periode="2025-12")
         assert not at.exception
@@ -50,7 +51,7 @@ def test_a_dojo_session_and_its_notes_are_shown_as_text(store):
 
 def test_a_theater_script_is_shown_as_text(store):
     views = [theater.View("/bupati", f"{IMAGE} {URL}", f"{HTML} {MAIL}")]
-    script_id = theater.save(store, "Naskah", views, "Uji", lambda link: None)
+    script_id = theater.save(store, "Naskah", views, user(name=HTML), lambda link: None)
     at = open_page("teater_page", periode="2025-12", naskah=str(script_id), langkah="1")
     assert not at.exception
     assert live_text(at) == []
@@ -58,7 +59,8 @@ def test_a_theater_script_is_shown_as_text(store):
 
 def test_an_action_in_the_review_meeting_is_shown_as_text(store):
     store.add({"puskesmas": "Kemangkon", "period": date(2025, 12, 1), "masalah": IMAGE, "penyebab": URL,
-               "rtl": HTML, "penanggung_jawab": MAIL, "tenggat": date(2025, 12, 31), "status": "berjalan"}, IMAGE)
+               "rtl": HTML, "penanggung_jawab": MAIL, "tenggat": date(2025, 12, 31), "status": "berjalan"},
+              user(name=IMAGE))
     at = open_page("puskesmas_page", puskesmas="Kemangkon", bagian="rtl", periode="2025-12")
     assert not at.exception
     values = [str(e.value) for e in [*at.markdown, *at.caption, *at.error, *at.warning, *at.info, *at.success]]

@@ -14,7 +14,7 @@ import pytest
 from components import charts, labels
 from phdt import dojo
 from phdt.indicators import INDICATORS
-from tests.helpers import open_page
+from tests.helpers import open_page, user
 
 RAW_FORMAT = re.compile(r"%\{[^}]*:[^}]*\}")  # a d3 format in a hover template: "%{y:.1f}", "%{x:,}"
 
@@ -160,7 +160,7 @@ def test_follow_up_table_shows_action_who_when_and_status_first(store):
     store.add({"puskesmas": "Kemangkon", "period": date(2024, 9, 1), "masalah": "K6 rendah " * 20,
                "penyebab": "Bidan cuti", "rtl": "Kunjungan rumah oleh bidan desa " * 5,
                "penanggung_jawab": "Bidan Koordinator", "tenggat": date(2024, 10, 31), "status": "direncanakan"},
-              who="Penguji")
+              user(name="Penguji"))
     at = open_page("puskesmas_page", puskesmas="Kemangkon", bagian="rtl", periode="2024-09")
     table = next(df for df in at.dataframe if "Masalah" in df.value.columns)
     first = ["ID", "Rencana tindak lanjut", "Penanggung jawab", "Tenggat", "Status"]

@@ -9,14 +9,16 @@ from urllib.parse import urlparse
 
 import pytest
 
-from phdt import dataset
+from components.auth import COOKIE
+from phdt import accounts, actions, dataset
+from phdt.roles import User
 from scripts import server
+from tests.helpers import PASSWORD
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-dev-shm-usage", "--disable-component-update", "--no-first-run"]
 # The frontend probes these base paths; a 404 there is expected, not a failure.
-ADMIN_PASSWORD = "uji-rahasia"
 HARMLESS_404 = ("/_stcore/health", "/_stcore/host-config", "/host-config")
 
 
@@ -29,8 +31,11 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    return {**browser_context_args, "viewport": {"width": 1400, "height": 1000}}
+def browser_context_args(browser_context_args, app_url, session_token):
+    """Every page signed in: the session cookie the sign-in form would have set, for the app's address."""
+    cookies = [{"name": COOKIE, "value": session_token, "url": app_url}]
+    return {**browser_context_args, "viewport": {"width": 1400, "height": 1000},
+            "storage_state": {"cookies": cookies, "origins": []}}
 
 
 @pytest.fixture(scope="session")
@@ -45,14 +50,25 @@ def app_url(server_dir) -> Iterator[str]:
     log = folder / "server.log"
     # Tests add follow-up actions and import a month: a private action database and dataset copy.
     shutil.copytree(dataset.ensure(), folder / "data")
-    env = {"PHDT_ACTIONS_DB": str(folder / "actions.sqlite"), "PHDT_DATA_DIR": str(folder / "data"),
-           "PHDT_ADMIN_PASSWORD": ADMIN_PASSWORD}
+    env = {"PHDT_ACTIONS_DB": str(folder / "actions.sqlite"), "PHDT_DATA_DIR": str(folder / "data")}
     try:
         with server.running(log_path=log, env=env) as url:
             yield url
     except Exception:
         print(log.read_text(errors="replace")[-5000:])
         raise
+
+
+@pytest.fixture(scope="session")
+def staf_user(server_dir) -> User:
+    """The staf account the browser is signed in as, in the server's private database."""
+    store = actions.Store(server_dir / "actions.sqlite")
+    return accounts.add(store, "e2e.staf", "Penguji Browser", "staf", "tests", password=PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def session_token(server_dir, staf_user) -> str:
+    return accounts.open_session(actions.Store(server_dir / "actions.sqlite"), staf_user, 12)
 
 
 class RequestLog:

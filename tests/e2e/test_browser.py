@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from geo import boundaries
 from phdt.config import settings
-from tests.e2e.conftest import ADMIN_PASSWORD, screenshot, wait_for_app
+from tests.e2e.conftest import screenshot, wait_for_app
 
 # The map on screen: while st_folium re-mounts a changed map, the outgoing iframe lingers with width -1.
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]:not([width="-1"])'
@@ -81,11 +81,12 @@ def test_peta_draws_18_kecamatan_with_legend(page, app_url, requests_seen):
     screenshot(page, "peta-kecamatan")
     assert_clean(page, requests_seen)
     # A second session gets the same map too (regression: a shared, mutated folium object came back empty).
-    second = page.context.browser.new_page()
+    other = page.context.browser.new_context(storage_state=page.context.storage_state())  # signed in too
+    second = other.new_page()
     second.goto(f"{app_url}/peta?indikator=anc_k6&periode=2025-12")
     wait_for_app(second)
     assert len(drawn_features(second)) == 18
-    second.close()
+    other.close()
 
 
 def test_peta_desa_level(page, app_url, requests_seen):
@@ -245,7 +246,7 @@ def test_gap_bubbles_are_drawn_by_size(page, app_url, requests_seen):
     assert_clean(page, requests_seen)
 
 
-def test_review_meeting_flow(page, app_url, requests_seen):
+def test_review_meeting_flow(page, app_url, server_dir, staf_user, requests_seen):
     """Open a puskesmas, read its PWS, add a follow-up action, reload, and find it again."""
     page.goto(f"{app_url}/puskesmas?puskesmas=Kemangkon&periode=2024-09&indikator=imm_idl&bagian=pws")
     wait_for_app(page)
@@ -256,14 +257,18 @@ def test_review_meeting_flow(page, app_url, requests_seen):
     page.get_by_test_id("stButtonGroup").get_by_text("Rencana tindak lanjut").click()
     wait_for_app(page)
     page.get_by_text("Tambah rencana tindak lanjut").click()
+    page.get_by_role("spinbutton", name="day, Tenggat").click()
+    page.keyboard.type("31102024")  # day, month, year segments; the next fields close its calendar
     page.get_by_label("Masalah").fill("IDL di bawah target linear di 5 desa")
     page.get_by_label("Rencana tindak lanjut", exact=True).fill("Sweeping imunisasi bersama kader posyandu")
     page.get_by_label("Penanggung jawab").fill("Koordinator imunisasi")
-    page.get_by_role("spinbutton", name="day, Tenggat").click()
-    page.keyboard.type("31102024")  # day, month, year segments
-    page.get_by_label("Nama pengisi").fill("Bidan Sri")
+    expect(page.get_by_label("Nama pengisi")).to_have_count(0)  # no typed author: the signed-in account is
     page.get_by_role("button", name="Simpan").click()
     expect(page.get_by_text("Tersimpan.")).to_be_visible(timeout=15_000)
+    from phdt import actions
+
+    stored = actions.Store(server_dir / "actions.sqlite").for_month("Kemangkon", "2024-09")
+    assert [a.created_by for a in stored if a.masalah.startswith("IDL di bawah")] == [staf_user.author]
     page.reload()
     wait_for_app(page)
     expect(page).to_have_url(re.compile(r"bagian=rtl"))
@@ -281,14 +286,10 @@ def test_import_a_month_and_see_it_on_the_map(page, app_url, requests_seen, tmp_
     upload.write_text("Kode Desa;Desa;Bulan;Indikator;Jumlah bln ini;Sasaran\n"
                       "3303012001;Kedungbenda;2026-01;anc_k6;9;81\n", encoding="utf-8")
     page.goto(f"{app_url}/data")
-    wait_for_app(page)
-    page.get_by_label("Kata sandi admin").fill(ADMIN_PASSWORD)
-    page.get_by_role("button", name="Masuk").click()
+    wait_for_app(page)  # signed in as staf, who may import
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(upload))
     expect(page.get_by_text(re.compile(r"1 baris valid"))).to_be_visible(timeout=30_000)
     screenshot(page, "data-report")
-    page.get_by_label("Nama pengisi").fill("Petugas data")
-    page.get_by_label("Nama pengisi").press("Enter")
     page.get_by_role("button", name="Impor sebagai versi baru").click()
     expect(page.get_by_text(re.compile(r"aktif \(bulan 2026-01\)"))).to_be_visible(timeout=30_000)
     page.goto(f"{app_url}/peta?indikator=anc_k6&periode=2026-01&tingkat=desa")
@@ -309,14 +310,13 @@ def choose(page, label: str, options: list[str]) -> None:
         page.keyboard.press("Enter")
 
 
-def test_dojo_session_end_to_end(page, app_url, requests_seen):
+def test_dojo_session_end_to_end(page, app_url, staf_user, requests_seen):
     """Start a session with two presenters, see their panels side by side, record a suggestion,
     turn it into a follow-up action, and find both in the printable summary."""
     page.goto(f"{app_url}/dojo?dojo=sesi&periode=2025-12&indikator=anc_k6")
     wait_for_app(page)
-    page.get_by_label("Judul sesi").fill("Dojo KIA Desember")
     choose(page, "Puskesmas yang presentasi", ["Rembang", "Bukateja"])
-    page.get_by_label("Nama pengisi").fill("Kasie Kesga")
+    page.get_by_label("Judul sesi").fill("Dojo KIA Desember")  # also closes the open multiselect
     page.get_by_role("button", name="Mulai sesi").click()
     wait_for_app(page)
     expect(page).to_have_url(re.compile(r"sesi=\d+"))
@@ -330,7 +330,6 @@ def test_dojo_session_end_to_end(page, app_url, requests_seen):
     form = page.get_by_test_id("stForm").filter(has_text="Catatan untuk Rembang")
     form.get_by_text("Saran", exact=True).click()
     form.get_by_label("Catatan", exact=True).fill("Kunjungan rumah ibu hamil yang belum K6 bersama kader")
-    form.get_by_label("Nama penulis").fill("Bidan Ani")
     form.get_by_role("button", name="Simpan catatan").click()
     expect(page.get_by_text("Catatan tersimpan.")).to_be_visible(timeout=15_000)
 
@@ -338,14 +337,14 @@ def test_dojo_session_end_to_end(page, app_url, requests_seen):
     action = page.get_by_test_id("stForm").filter(has_text="Buat RTL")
     action.get_by_label("Masalah").fill("K6 di bawah target linear")
     action.get_by_label("Penanggung jawab").fill("Bidan koordinator")
-    action.get_by_label("Nama pengisi").fill("Kasie Kesga")
     action.get_by_role("button", name="Buat RTL").click()
     expect(page.get_by_text(re.compile(r"RTL #\d+ dibuat untuk Rembang"))).to_be_visible(timeout=15_000)
 
     page.get_by_test_id("stButtonGroup").get_by_text("Ringkasan sesi").click()
     wait_for_app(page)
     summary = page.locator(".st-key-dojo_summary")
-    expect(summary.get_by_text(re.compile(r"^Kunjungan rumah ibu hamil yang belum K6 bersama kader — Dinkes, Bidan Ani"))).to_be_visible()
+    written = re.compile(rf"^Kunjungan rumah ibu hamil yang belum K6 bersama kader — Dinkes, {re.escape(staf_user.author)}")
+    expect(summary.get_by_text(written)).to_be_visible()
     expect(summary.get_by_text(re.compile(r"RTL #\d+: Kunjungan rumah"))).to_be_visible()
     screenshot(page, "dojo-ringkasan")
     assert_clean(page, requests_seen)
@@ -385,14 +384,14 @@ def keys_ready(page, step: int) -> None:
     page.wait_for_function(f"() => window.phdtTheater && window.phdtTheater.step === {step}", timeout=30_000)
 
 
-def test_theater_plays_a_three_view_script_with_the_keyboard(page, app_url, server_dir, requests_seen):
+def test_theater_plays_a_three_view_script_with_the_keyboard(page, app_url, server_dir, staf_user, requests_seen):
     from phdt import actions, theater
 
     store = actions.Store(server_dir / "actions.sqlite")
     views = [theater.View("/bupati?periode=2025-12", "Satu: ringkasan", "Buka dengan tiga program."),
              theater.View("/peta?indikator=anc_k6&periode=2025-12", "Dua: peta K6"),
              theater.View("/dojo?dojo=funnel&indikator=imm_idl&periode=2025-12", "Tiga: IDL antar puskesmas")]
-    script_id = theater.save(store, "Uji keyboard", views, "Penguji", lambda link: None)
+    script_id = theater.save(store, "Uji keyboard", views, staf_user, lambda link: None)
     page.set_viewport_size({"width": 1920, "height": 1080})
     page.goto(f"{app_url}/teater?periode=2025-12")
     wait_for_app(page)
